@@ -1,0 +1,156 @@
+package connector
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Type is the kind of a connector plugin, as Kafka Connect names it in REST answers.
+type Type string
+
+// Connector plugin types. Unknown is reported for a connector whose class no longer resolves.
+const (
+	Source  Type = "source"
+	Sink    Type = "sink"
+	Unknown Type = "unknown"
+)
+
+// Connector is one running instance of a connector plugin. It turns the connector's configuration into the
+// configurations of its tasks; the tasks move the data.
+//
+// The worker calls Start once, TaskConfigs any number of times while started, and Stop once. Start and Stop are
+// never called concurrently with each other.
+type Connector interface {
+	// Start begins the connector with its validated configuration (defaults are not filled in; use the
+	// plugin's Spec to parse). The Context stays valid until Stop returns.
+	Start(ctx Context, config map[string]string) error
+	// TaskConfigs returns at most maxTasks task configurations. The worker adds task.class itself.
+	TaskConfigs(maxTasks int) ([]map[string]string, error)
+	// Stop releases what Start acquired. It must return promptly.
+	Stop() error
+}
+
+// Context is what the worker offers a running Connector.
+type Context interface {
+	// RequestTaskReconfiguration asks the worker to call TaskConfigs again and republish the result, e.g.
+	// because the set of inputs the connector watches has changed.
+	RequestTaskReconfiguration()
+	// RaiseError marks the connector FAILED with err as its trace.
+	RaiseError(err error)
+	// Logger is the connector's logger, already carrying its name.
+	Logger() *slog.Logger
+}
+
+// OffsetReader reads the last committed source offsets of the connector that owns a task.
+type OffsetReader interface {
+	// Offset returns the offset committed for partition, or nil when there is none.
+	Offset(partition map[string]any) map[string]any
+}
+
+// SourceTaskContext is what the worker offers a running SourceTask.
+type SourceTaskContext interface {
+	// Offsets reads the offsets the connector's tasks committed before.
+	Offsets() OffsetReader
+	// Logger is the task's logger, already carrying the connector name and task id.
+	Logger() *slog.Logger
+}
+
+// SourceTask reads records from an external system.
+//
+// The worker calls Start once, then Poll in a loop from one goroutine, and finally Stop after the poll loop has
+// returned. Poll must return when its context is cancelled.
+type SourceTask interface {
+	Start(ctx SourceTaskContext, config map[string]string) error
+	// Poll returns the next batch of records. An empty batch with a nil error is allowed: the worker calls Poll
+	// again. A non-nil error fails the task.
+	Poll(ctx context.Context) ([]*SourceRecord, error)
+	Stop() error
+}
+
+// RecordCommitter is implemented by source tasks that must learn when Kafka has acknowledged each record, for
+// example to acknowledge the message upstream only then. CommitRecord is called once per record, in the order
+// the task returned the records from Poll, from the goroutine that handles producer acknowledgements.
+// A record the worker drops (a conversion failure tolerated by errors.tolerance) is committed with a nil
+// metadata.
+type RecordCommitter interface {
+	CommitRecord(rec *SourceRecord, meta *RecordMetadata) error
+}
+
+// Committer is implemented by source tasks that want to hear when the worker has flushed the offsets of every
+// acknowledged record to the offsets topic.
+type Committer interface {
+	Commit(ctx context.Context) error
+}
+
+// RecordMetadata is where Kafka stored a record.
+type RecordMetadata struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// SinkTaskContext is what the worker offers a running SinkTask.
+type SinkTaskContext interface {
+	Logger() *slog.Logger
+}
+
+// SinkTask writes records to an external system.
+//
+// The worker calls Start once, then Put with each batch and Flush before it commits consumer offsets, and
+// finally Stop.
+type SinkTask interface {
+	Start(ctx SinkTaskContext, config map[string]string) error
+	Put(ctx context.Context, records []*SinkRecord) error
+	// Flush makes everything handed to Put up to offsets durable. offsets maps each partition to the offset
+	// of the next record the task has not seen, as Kafka's consumer commits it.
+	Flush(ctx context.Context, offsets map[TopicPartition]int64) error
+	Stop() error
+}
+
+// TopicPartition names one partition of a topic.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// Header is one record header in Connect's data model.
+type Header struct {
+	Key    string
+	Schema *Schema
+	Value  any
+}
+
+// SourceRecord is a record produced by a SourceTask.
+type SourceRecord struct {
+	// SourcePartition and SourceOffset say where in the external system the record came from. They are
+	// written to the offsets topic; both may be nil for sources without offsets. Values must be primitives
+	// (nil, bool, string, integer and float types).
+	SourcePartition map[string]any
+	SourceOffset    map[string]any
+
+	Topic string
+	// Partition is the Kafka partition; nil lets the worker's partitioner choose from the key.
+	Partition *int32
+
+	KeySchema   *Schema
+	Key         any
+	ValueSchema *Schema
+	Value       any
+	// Timestamp is the record's timestamp; the zero time leaves it to the producer.
+	Timestamp time.Time
+	Headers   []Header
+}
+
+// SinkRecord is a record consumed from Kafka and handed to a SinkTask.
+type SinkRecord struct {
+	Topic       string
+	Partition   int32
+	Offset      int64
+	KeySchema   *Schema
+	Key         any
+	ValueSchema *Schema
+	Value       any
+	Timestamp   time.Time
+	Headers     []Header
+}
