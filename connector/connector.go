@@ -154,3 +154,18 @@ type SinkRecord struct {
 	Timestamp   time.Time
 	Headers     []Header
 }
+
+// PartitionOffset is one source partition and its offset, as PATCH /connectors/{name}/offsets carries them.
+// A nil Offset resets the partition.
+type PartitionOffset struct {
+	Partition map[string]any
+	Offset    map[string]any
+}
+
+// OffsetAlterer is implemented by connectors that validate, or keep outside Kafka, the offsets an operator
+// alters or resets (Kafka Connect's SourceConnector/SinkConnector.alterOffsets). It is called on a fresh
+// instance that was not started. Returning true tells the operator the connector's own offsets were changed
+// too; false that only the framework's offsets were. A nil offsets slice element Offset means reset.
+type OffsetAlterer interface {
+	AlterOffsets(config map[string]string, offsets []PartitionOffset) (bool, error)
+}

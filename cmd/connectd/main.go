@@ -1,0 +1,83 @@
+// Command connectd is a Kafka Connect–compatible distributed worker.
+//
+//	connectd worker [connect-distributed.properties]   run a worker (CONNECT_* environment variables override the file)
+//	connectd dev                                        run an in-process Kafka cluster and a worker for development
+//	connectd version                                    print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// exitUsage is the exit code for a bad command line or configuration, as the brief asks (2).
+const exitUsage = 2
+
+// usageError is a configuration or command-line problem: it exits with code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+func run(args, environ []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	// The first SIGINT/SIGTERM starts a clean shutdown; a second one exits at once.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+		<-sig
+		fmt.Fprintln(stderr, "second signal: exiting now")
+		os.Exit(1)
+	}()
+
+	var err error
+	switch args[0] {
+	case "worker":
+		err = runWorker(ctx, args[1:], environ, stderr)
+	case "dev":
+		err = runDev(ctx, args[1:], environ, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "connectd %s (Kafka Connect %s compatible)\n", version, kafkaVersion)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "connectd: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "connectd: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return 1
+}
+
+const usage = `usage: connectd <command> [arguments]
+
+commands:
+  worker [FILE]   run a distributed worker from a connect-distributed.properties file
+                  and/or CONNECT_* environment variables (Confluent image naming)
+  dev             run an in-process Kafka cluster and a worker (what 'make run' starts)
+  version         print the version
+`

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/api/loglevel"
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/properties"
+)
+
+// runWorker is `connectd worker [FILE]`.
+func runWorker(ctx context.Context, args, environ []string, stderr io.Writer) error {
+	if len(args) > 1 {
+		return usageError{errors.New("usage: connectd worker [connect-distributed.properties]")}
+	}
+	props := map[string]string{}
+	if len(args) == 1 {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return usageError{fmt.Errorf("read worker config: %w", err)}
+		}
+		props, err = properties.Parse(f)
+		f.Close()
+		if err != nil {
+			return usageError{fmt.Errorf("read worker config %s: %w", args[0], err)}
+		}
+	}
+	// CONNECT_* variables override the file, as in the Confluent image.
+	for k, v := range properties.FromEnv(environ, "CONNECT_") {
+		props[k] = v
+	}
+	if len(props) == 0 {
+		return usageError{errors.New("no worker configuration: pass a properties file or set CONNECT_* environment variables")}
+	}
+	levels, logger := newLogging(stderr)
+	cfg, warnings, err := worker.ParseConfig(props)
+	if err != nil {
+		return usageError{err}
+	}
+	for _, w := range warnings {
+		logger.Warn(w)
+	}
+	reg, err := newRegistry()
+	if err != nil {
+		return err
+	}
+	return serveWorker(ctx, cfg, reg, logger, levels, nil)
+}
+
+// newLogging builds the process logger: text to stderr, with per-component levels that /admin/loggers changes.
+func newLogging(stderr io.Writer) (*loglevel.Registry, *slog.Logger) {
+	levels := loglevel.New()
+	base := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
+	logger := slog.New(levels.Handler(base))
+	bridgeLibraryLoggers(logger)
+	return levels, logger
+}
+
+// serveWorker runs one worker and its REST listeners until ctx ends. ready, when not nil, receives the
+// worker's advertised URL once it listens.
+func serveWorker(ctx context.Context, cfg worker.Config, reg *connector.Registry, logger *slog.Logger,
+	levels *loglevel.Registry, ready chan<- string) error {
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for _, l := range cfg.Listeners {
+		if l.Scheme != "http" {
+			return usageError{fmt.Errorf("listener %s://%s:%d: only http listeners are supported", l.Scheme, l.Host, l.Port)}
+		}
+		addr := net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (set 'listeners' or CONNECT_LISTENERS to use another address): %w", addr, err)
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return usageError{errors.New("no REST listener configured")}
+	}
+	url := cfg.AdvertisedURL(lns[0].Addr())
+	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url})
+	if err != nil {
+		return err
+	}
+	srv, err := api.NewServer(api.Config{
+		Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
+		Version: kafkaVersion, Commit: commitID(),
+	})
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.Run(gctx) })
+	for _, ln := range lns {
+		g.Go(func() error { return srv.Serve(gctx, ln) })
+	}
+	logger.Info("rest server listening", "url", url)
+	if ready != nil {
+		ready <- url
+	}
+	return g.Wait()
+}

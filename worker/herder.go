@@ -1,0 +1,387 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/kafkalog"
+)
+
+// request is a unit of work for the herder loop, sent by a REST handler that waits for done.
+type request struct {
+	ctx  context.Context
+	fn   func(ctx context.Context) error
+	done chan error
+}
+
+// errShuttingDown answers requests that arrive while the herder stops (Kafka Connect's text).
+var errShuttingDown = &RequestError{Message: "Worker is shutting down"}
+
+// do runs fn on the herder loop and waits for it. Requests wait for the worker to be ready first, as Kafka
+// Connect queues requests that arrive while it reads its topics.
+func (w *Worker) do(ctx context.Context, fn func(ctx context.Context) error) error {
+	select {
+	case <-w.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case w.requests <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// herderLoop is the single goroutine that changes what this worker runs.
+func (w *Worker) herderLoop(ctx context.Context) error {
+	w.reconcile(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			w.stopAll()
+			w.failPending()
+			return nil
+		case req := <-w.requests:
+			if req.ctx.Err() != nil {
+				req.done <- req.ctx.Err()
+				continue
+			}
+			req.done <- w.safeRequest(req)
+		case <-w.wake:
+			w.handleEvents(ctx)
+		}
+	}
+}
+
+// safeRequest runs a request, turning a panic into a 500 so that one bad request cannot stop the herder.
+func (w *Worker) safeRequest(req *request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.log.Error("request panicked", "panic", p)
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return req.fn(req.ctx)
+}
+
+// failPending answers requests still queued at shutdown.
+func (w *Worker) failPending() {
+	for {
+		select {
+		case req := <-w.requests:
+			req.done <- errShuttingDown
+		default:
+			return
+		}
+	}
+}
+
+// handleEvents reacts to config-topic records read since the last call and to connectors asking for new task
+// configs.
+func (w *Worker) handleEvents(ctx context.Context) {
+	events, reconfig := w.takeEvents()
+	var restarts []records.RestartRequest
+	for _, ev := range events {
+		if ev.Kind == storage.RestartRequested {
+			restarts = append(restarts, ev.Restart)
+		}
+	}
+	w.reconcile(ctx)
+	for name := range reconfig {
+		w.reconfigureTasks(ctx, name)
+	}
+	for _, r := range dedupeRestarts(restarts) {
+		w.doRestart(ctx, r)
+	}
+}
+
+// dedupeRestarts keeps, per connector, the pending restart request with the highest impact, as Kafka
+// Connect's RestartRequest ordering does.
+func dedupeRestarts(reqs []records.RestartRequest) []records.RestartRequest {
+	rank := func(r records.RestartRequest) int {
+		switch {
+		case r.OnlyFailed && !r.IncludeTasks:
+			return 0
+		case r.OnlyFailed && r.IncludeTasks:
+			return 1
+		case !r.OnlyFailed && !r.IncludeTasks:
+			return 2
+		default:
+			return 3
+		}
+	}
+	best := make(map[string]int)
+	var out []records.RestartRequest
+	for _, r := range reqs {
+		if i, ok := best[r.Connector]; ok {
+			if rank(r) > rank(out[i]) {
+				out[i] = r
+			}
+			continue
+		}
+		best[r.Connector] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
+// assigned reports whether this worker should run the connector instance. Until group membership hands out
+// assignments, a worker owns everything.
+func (w *Worker) assigned(string) bool { return true }
+
+// assignedTask reports whether this worker should run the task.
+func (w *Worker) assignedTask(storage.TaskID) bool { return true }
+
+// reconcile brings the running connectors and tasks in line with the config topic and this worker's
+// assignment.
+func (w *Worker) reconcile(ctx context.Context) {
+	// Connectors that were deleted or moved away.
+	for name, r := range w.connectors {
+		_, ok := w.store.Connector(name)
+		if ok && w.assigned(name) {
+			continue
+		}
+		w.stopConnector(r)
+		delete(w.connectors, name)
+		if !ok {
+			w.statuses.tombstone(records.StatusConnectorKey(name))
+			for _, ts := range w.store.TopicStatuses(name) {
+				w.statuses.tombstone(records.StatusTopicKey(ts.Topic, name))
+			}
+		} else {
+			w.statuses.putConnector(name, w.status(records.StateUnassigned, ""), true)
+		}
+	}
+	for _, c := range w.store.Connectors() {
+		if !w.assigned(c.Name) {
+			continue
+		}
+		r := w.connectors[c.Name]
+		switch {
+		case r == nil:
+			w.startConnector(ctx, c)
+		case !maps.Equal(r.config, c.Config):
+			w.log.Info("connector config changed, restarting", "connector", c.Name)
+			w.stopConnector(r)
+			delete(w.connectors, c.Name)
+			w.startConnector(ctx, c)
+		case r.target != c.TargetState:
+			w.transitionConnector(ctx, r, c.TargetState)
+		}
+	}
+	w.reconcileTasks(ctx)
+}
+
+// reconcileTasks starts, stops and retargets tasks to match the committed task configs.
+func (w *Worker) reconcileTasks(ctx context.Context) {
+	type want struct {
+		config map[string]string
+		conn   *storage.Connector
+	}
+	desired := make(map[storage.TaskID]want)
+	for _, c := range w.store.Connectors() {
+		if c.TargetState == records.TargetStopped {
+			continue
+		}
+		for _, tc := range w.store.TaskConfigs(c.Name) {
+			if w.assignedTask(tc.ID) {
+				desired[tc.ID] = want{config: tc.Config, conn: c}
+			}
+		}
+	}
+	var stopping []*taskRunner
+	for id, t := range w.tasks {
+		d, ok := desired[id]
+		if ok && maps.Equal(d.config, t.config) {
+			continue
+		}
+		delete(w.tasks, id)
+		stopping = append(stopping, t)
+	}
+	w.stopTasks(stopping, stopUnassign)
+	for _, t := range stopping {
+		c, ok := w.store.Connector(t.id.Connector)
+		if !ok || t.id.Task >= c.TaskCount {
+			// The task no longer exists: its status goes with it (a leader duty in Kafka Connect).
+			w.statuses.tombstone(records.StatusTaskKey(t.id.Connector, t.id.Task))
+		}
+	}
+	for id, d := range desired {
+		t, ok := w.tasks[id]
+		if !ok {
+			w.startTask(ctx, id, d.config, d.conn)
+			continue
+		}
+		t.setTarget(d.conn.TargetState)
+	}
+}
+
+// stopAll stops everything at worker shutdown, leaving statuses for the next owner.
+func (w *Worker) stopAll() {
+	all := make([]*taskRunner, 0, len(w.tasks))
+	for id, t := range w.tasks {
+		all = append(all, t)
+		delete(w.tasks, id)
+	}
+	w.stopTasks(all, stopShutdown)
+	for name, r := range w.connectors {
+		r.shutdown()
+		delete(w.connectors, name)
+	}
+}
+
+// stopTasks stops tasks in parallel within task.shutdown.graceful.timeout.ms in total, as Kafka Connect does.
+func (w *Worker) stopTasks(ts []*taskRunner, reason stopReason) {
+	if len(ts) == 0 {
+		return
+	}
+	deadline := time.Now().Add(w.cfg.TaskShutdownGracefulTimeout)
+	for _, t := range ts {
+		t.requestStop(reason)
+	}
+	for _, t := range ts {
+		if !t.awaitStop(deadline) {
+			w.log.Warn("task did not stop in time, abandoning it", "connector", t.id.Connector, "task", t.id.Task)
+		}
+	}
+}
+
+// status builds a status record of this worker in its current generation.
+func (w *Worker) status(state records.State, trace string) records.Status {
+	return records.Status{State: state, Trace: trace, WorkerID: w.id, Generation: w.gen.Load()}
+}
+
+// writeConfig writes config-topic records in order and reads the topic back, so that the herder's view
+// includes them before the request is answered.
+func (w *Worker) writeConfig(ctx context.Context, recs ...kafkalog.Record) error {
+	if err := w.configLog.SendAll(ctx, recs); err != nil {
+		return fmt.Errorf("write to config topic: %w", err)
+	}
+	if err := w.configLog.ReadToEnd(ctx); err != nil {
+		return fmt.Errorf("read back config topic: %w", err)
+	}
+	return nil
+}
+
+// reconfigureTasks asks a started connector for its task configs and publishes them if they changed.
+func (w *Worker) reconfigureTasks(ctx context.Context, name string) {
+	r := w.connectors[name]
+	if r == nil || r.conn == nil || r.target != records.TargetStarted {
+		return
+	}
+	configs, err := r.taskConfigs()
+	if err != nil {
+		var tooMany *tooManyTasksError
+		if errors.As(err, &tooMany) {
+			r.fail(err)
+			return
+		}
+		w.log.Warn("generating task configs failed, retrying", "connector", name, "err", err)
+		time.AfterFunc(250*time.Millisecond, func() { w.requestReconfiguration(name) })
+		return
+	}
+	if !taskConfigsChanged(w.store.TaskConfigs(name), configs) {
+		return
+	}
+	if err := w.writeTaskConfigs(ctx, name, configs); err != nil {
+		w.log.Warn("writing task configs failed, retrying", "connector", name, "err", err)
+		time.AfterFunc(time.Second, func() { w.requestReconfiguration(name) })
+	}
+}
+
+func taskConfigsChanged(stored []storage.TaskConfig, configs []map[string]string) bool {
+	if len(stored) != len(configs) {
+		return true
+	}
+	for i, tc := range stored {
+		if !maps.Equal(tc.Config, configs[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeTaskConfigs is Kafka Connect's putTaskConfigs: task-<n>-<i> records, then the commit record.
+func (w *Worker) writeTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
+	c, ok := w.store.Connector(name)
+	if !ok {
+		return requestError(ErrNotFound, "Connector "+name+" not found")
+	}
+	if c.TargetState == records.TargetStopped && len(configs) > 0 {
+		return requestError(ErrBadRequest, "Cannot submit non-empty set of task configs for stopped connector "+name)
+	}
+	recs := make([]kafkalog.Record, 0, len(configs)+1)
+	for i, cfg := range configs {
+		v, err := records.EncodeTaskConfig(cfg)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, kafkalog.Record{Key: []byte(records.TaskKey(name, i)), Value: v})
+	}
+	commit, err := records.EncodeCommit(len(configs))
+	if err != nil {
+		return err
+	}
+	recs = append(recs, kafkalog.Record{Key: []byte(records.CommitKey(name)), Value: commit})
+	w.log.Info("writing task configs", "connector", name, "tasks", len(configs))
+	return w.writeConfig(ctx, recs...)
+}
+
+// doRestart carries out a restart request read from the config topic on the instances this worker owns.
+func (w *Worker) doRestart(ctx context.Context, req records.RestartRequest) {
+	c, ok := w.store.Connector(req.Connector)
+	if !ok {
+		return
+	}
+	if r := w.connectors[req.Connector]; r != nil {
+		st, _ := w.store.ConnectorStatus(req.Connector)
+		if !req.OnlyFailed || st.State == records.StateFailed || r.failed {
+			w.statuses.putConnector(req.Connector, w.status(records.StateRestarting, ""), false)
+			w.stopConnector(r)
+			delete(w.connectors, req.Connector)
+			w.startConnector(ctx, c)
+		}
+	}
+	if !req.IncludeTasks {
+		return
+	}
+	var restart []*taskRunner
+	for id, t := range w.tasks {
+		if id.Connector != req.Connector {
+			continue
+		}
+		st, _ := w.store.TaskStatus(id)
+		if req.OnlyFailed && st.State != records.StateFailed && !t.failed.Load() {
+			continue
+		}
+		restart = append(restart, t)
+		delete(w.tasks, id)
+	}
+	w.stopTasks(restart, stopRestart)
+	for _, t := range restart {
+		w.statuses.putTask(t.id, w.status(records.StateRestarting, ""), false)
+		w.startTask(ctx, t.id, t.config, c)
+	}
+}
+
+// connectorType reports a connector config's plugin type, Unknown when its class does not resolve.
+func (w *Worker) connectorType(config map[string]string) connector.Type {
+	p, _, err := w.registry.Resolve(config)
+	if err != nil {
+		return connector.Unknown
+	}
+	return p.Type
+}

@@ -1,0 +1,395 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/kafkalog"
+)
+
+// This file holds the herder operations behind the REST API (api.Herder). Reads answer from the Store; writes
+// run on the herder loop and return once the config topic has been read back.
+
+func notFound(name string) error { return requestError(ErrNotFound, "Connector "+name+" not found") }
+
+func unknownConnector(name string) error {
+	return requestError(ErrNotFound, "Unknown connector: "+name)
+}
+
+// Connectors lists the connector names.
+func (w *Worker) Connectors(context.Context) ([]string, error) {
+	cs := w.store.Connectors()
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return names, nil
+}
+
+// ConnectorInfo is GET /connectors/{name}.
+func (w *Worker) ConnectorInfo(_ context.Context, name string) (entities.ConnectorInfo, error) {
+	c, ok := w.store.Connector(name)
+	if !ok {
+		return entities.ConnectorInfo{}, notFound(name)
+	}
+	return w.connectorInfo(c), nil
+}
+
+func (w *Worker) connectorInfo(c *storage.Connector) entities.ConnectorInfo {
+	tasks := make([]entities.TaskIDInfo, 0, c.TaskCount)
+	for i := range c.TaskCount {
+		tasks = append(tasks, entities.TaskIDInfo{Connector: c.Name, Task: i})
+	}
+	return entities.ConnectorInfo{Name: c.Name, Config: maps.Clone(c.Config), Tasks: tasks, Type: w.connectorType(c.Config)}
+}
+
+// ConnectorConfig is GET /connectors/{name}/config.
+func (w *Worker) ConnectorConfig(_ context.Context, name string) (map[string]string, error) {
+	c, ok := w.store.Connector(name)
+	if !ok {
+		return nil, notFound(name)
+	}
+	return maps.Clone(c.Config), nil
+}
+
+// ConnectorStatus is GET /connectors/{name}/status.
+func (w *Worker) ConnectorStatus(_ context.Context, name string) (entities.ConnectorStateInfo, error) {
+	st, ok := w.store.ConnectorStatus(name)
+	if !ok {
+		return entities.ConnectorStateInfo{}, requestError(ErrNotFound, "No status found for connector "+name)
+	}
+	typ := connector.Unknown
+	if c, ok := w.store.Connector(name); ok {
+		typ = w.connectorType(c.Config)
+	}
+	info := entities.ConnectorStateInfo{
+		Name:      name,
+		Connector: entities.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
+		Tasks:     []entities.TaskState{},
+		Type:      typ,
+	}
+	for _, ts := range w.store.TaskStatuses(name) {
+		info.Tasks = append(info.Tasks, taskState(ts.ID.Task, ts.Status))
+	}
+	return info, nil
+}
+
+func taskState(id int, st records.Status) entities.TaskState {
+	return entities.TaskState{ID: id, State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
+}
+
+// TaskStatus is GET /connectors/{name}/tasks/{id}/status.
+func (w *Worker) TaskStatus(_ context.Context, id storage.TaskID) (entities.TaskState, error) {
+	st, ok := w.store.TaskStatus(id)
+	if !ok {
+		return entities.TaskState{}, requestError(ErrNotFound, fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
+	}
+	return taskState(id.Task, st), nil
+}
+
+// TaskConfigs is GET /connectors/{name}/tasks.
+func (w *Worker) TaskConfigs(_ context.Context, name string) ([]storage.TaskConfig, error) {
+	if _, ok := w.store.Connector(name); !ok {
+		return nil, notFound(name)
+	}
+	return w.store.TaskConfigs(name), nil
+}
+
+var errTopicTrackingDisabled = requestError(ErrForbidden, "Topic tracking is disabled.")
+
+// ConnectorTopics is GET /connectors/{name}/topics: no 404 for unknown connectors, as in Kafka Connect.
+func (w *Worker) ConnectorTopics(_ context.Context, name string) ([]string, error) {
+	if !w.cfg.TopicTrackingEnable {
+		return nil, errTopicTrackingDisabled
+	}
+	topics := []string{}
+	for _, ts := range w.store.TopicStatuses(name) {
+		topics = append(topics, ts.Topic)
+	}
+	return topics, nil
+}
+
+// ResetConnectorTopics is PUT /connectors/{name}/topics/reset: tombstones for every recorded topic.
+func (w *Worker) ResetConnectorTopics(_ context.Context, name string) error {
+	if !w.cfg.TopicTrackingEnable {
+		return errTopicTrackingDisabled
+	}
+	if !w.cfg.TopicTrackingAllowReset {
+		return requestError(ErrForbidden, "Topic tracking reset is disabled.")
+	}
+	for _, ts := range w.store.TopicStatuses(name) {
+		w.statuses.tombstone(records.StatusTopicKey(ts.Topic, name))
+	}
+	return nil
+}
+
+// validate checks a connector config as create and update do; a config with errors gives a
+// *connector.ValidationError.
+func (w *Worker) validate(config map[string]string) error {
+	infos, _, err := w.registry.Validate(config, connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID})
+	if err != nil {
+		return err
+	}
+	if infos.ErrorCount > 0 {
+		return connector.NewValidationError(infos)
+	}
+	return nil
+}
+
+// ValidateConfig is PUT /connector-plugins/{plugin}/config/validate.
+func (w *Worker) ValidateConfig(_ context.Context, config map[string]string) (connector.ConfigInfos, error) {
+	infos, _, err := w.registry.Validate(config, connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID})
+	return infos, err
+}
+
+func connectorRecord(name string, config map[string]string) (kafkalog.Record, error) {
+	v, err := records.EncodeConnectorConfig(config)
+	return kafkalog.Record{Key: []byte(records.ConnectorKey(name)), Value: v}, err
+}
+
+func targetStateRecord(name string, s records.TargetState) (kafkalog.Record, error) {
+	v, err := records.EncodeTargetState(s)
+	return kafkalog.Record{Key: []byte(records.TargetStateKey(name)), Value: v}, err
+}
+
+// CreateConnector is POST /connectors.
+func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string, initial records.TargetState) (entities.ConnectorInfo, error) {
+	if err := w.validate(config); err != nil {
+		return entities.ConnectorInfo{}, err
+	}
+	var info entities.ConnectorInfo
+	err := w.do(ctx, func(ctx context.Context) error {
+		if _, exists := w.store.Connector(name); exists {
+			return requestError(ErrAlreadyExists, "Connector "+name+" already exists")
+		}
+		var recs []kafkalog.Record
+		if initial != "" {
+			r, err := targetStateRecord(name, initial)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, r)
+		}
+		r, err := connectorRecord(name, config)
+		if err != nil {
+			return err
+		}
+		if err := w.writeConfig(ctx, append(recs, r)...); err != nil {
+			return err
+		}
+		w.log.Info("connector created", "connector", name)
+		info = entities.ConnectorInfo{Name: name, Config: maps.Clone(config), Tasks: []entities.TaskIDInfo{}, Type: w.connectorType(config)}
+		return nil
+	})
+	return info, err
+}
+
+// PutConnectorConfig is PUT /connectors/{name}/config.
+func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map[string]string) (entities.ConnectorInfo, bool, error) {
+	if err := w.validate(config); err != nil {
+		return entities.ConnectorInfo{}, false, err
+	}
+	var (
+		info    entities.ConnectorInfo
+		created bool
+	)
+	err := w.do(ctx, func(ctx context.Context) error {
+		old, existed := w.store.Connector(name)
+		r, err := connectorRecord(name, config)
+		if err != nil {
+			return err
+		}
+		if err := w.writeConfig(ctx, r); err != nil {
+			return err
+		}
+		created = !existed
+		info = entities.ConnectorInfo{Name: name, Config: maps.Clone(config), Tasks: []entities.TaskIDInfo{}, Type: w.connectorType(config)}
+		if existed {
+			for i := range old.TaskCount {
+				info.Tasks = append(info.Tasks, entities.TaskIDInfo{Connector: name, Task: i})
+			}
+		}
+		return nil
+	})
+	return info, created, err
+}
+
+// PatchConnectorConfig is PATCH /connectors/{name}/config (KIP-477).
+func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (entities.ConnectorInfo, error) {
+	var info entities.ConnectorInfo
+	err := w.do(ctx, func(ctx context.Context) error {
+		c, ok := w.store.Connector(name)
+		if !ok {
+			return notFound(name)
+		}
+		merged := maps.Clone(c.Config)
+		for k, v := range patch {
+			if v == nil {
+				delete(merged, k)
+			} else {
+				merged[k] = *v
+			}
+		}
+		if err := w.validate(merged); err != nil {
+			return err
+		}
+		r, err := connectorRecord(name, merged)
+		if err != nil {
+			return err
+		}
+		if err := w.writeConfig(ctx, r); err != nil {
+			return err
+		}
+		info = w.connectorInfo(&storage.Connector{Name: name, Config: merged, TaskCount: c.TaskCount})
+		return nil
+	})
+	return info, err
+}
+
+// DeleteConnector is DELETE /connectors/{name}: tombstones for the config and the target state.
+func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
+	return w.do(ctx, func(ctx context.Context) error {
+		if _, ok := w.store.Connector(name); !ok {
+			return notFound(name)
+		}
+		err := w.writeConfig(ctx,
+			kafkalog.Record{Key: []byte(records.ConnectorKey(name))},
+			kafkalog.Record{Key: []byte(records.TargetStateKey(name))})
+		if err == nil {
+			w.log.Info("connector deleted", "connector", name)
+		}
+		return err
+	})
+}
+
+// RestartConnector is POST /connectors/{name}/restart.
+func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*entities.ConnectorStateInfo, error) {
+	if !includeTasks && !onlyFailed {
+		return nil, w.do(ctx, func(ctx context.Context) error {
+			c, ok := w.store.Connector(name)
+			if !ok {
+				return unknownConnector(name)
+			}
+			if r := w.connectors[name]; r != nil {
+				w.stopConnector(r)
+				delete(w.connectors, name)
+			}
+			w.startConnector(ctx, c)
+			return nil
+		})
+	}
+	var plan *entities.ConnectorStateInfo
+	err := w.do(ctx, func(ctx context.Context) error {
+		c, ok := w.store.Connector(name)
+		if !ok {
+			return unknownConnector(name)
+		}
+		st, ok := w.store.ConnectorStatus(name)
+		if !ok {
+			return requestError(ErrNotFound, "Status for connector "+name+" not found")
+		}
+		v, err := records.EncodeRestart(records.RestartRequest{Connector: name, IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
+		if err != nil {
+			return err
+		}
+		if err := w.configLog.SendAll(ctx, []kafkalog.Record{{Key: []byte(records.RestartKey(name)), Value: v}}); err != nil {
+			return fmt.Errorf("write restart request: %w", err)
+		}
+		p := entities.ConnectorStateInfo{
+			Name:      name,
+			Connector: entities.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
+			Tasks:     []entities.TaskState{},
+			Type:      w.connectorType(c.Config),
+		}
+		if !onlyFailed || st.State == records.StateFailed {
+			p.Connector.State = string(records.StateRestarting)
+		}
+		for _, ts := range w.store.TaskStatuses(name) {
+			s := taskState(ts.ID.Task, ts.Status)
+			if includeTasks && (!onlyFailed || ts.State == records.StateFailed) {
+				s.State = string(records.StateRestarting)
+			}
+			p.Tasks = append(p.Tasks, s)
+		}
+		plan = &p
+		return nil
+	})
+	return plan, err
+}
+
+// RestartTask is POST /connectors/{name}/tasks/{id}/restart.
+func (w *Worker) RestartTask(ctx context.Context, id storage.TaskID) error {
+	return w.do(ctx, func(ctx context.Context) error {
+		c, ok := w.store.Connector(id.Connector)
+		if !ok {
+			return unknownConnector(id.Connector)
+		}
+		idx := slices.IndexFunc(w.store.TaskConfigs(id.Connector), func(tc storage.TaskConfig) bool { return tc.ID == id })
+		if idx < 0 {
+			return requestError(ErrNotFound, fmt.Sprintf("Unknown task: %s-%d", id.Connector, id.Task))
+		}
+		config := w.store.TaskConfigs(id.Connector)[idx].Config
+		if t := w.tasks[id]; t != nil {
+			delete(w.tasks, id)
+			w.stopTasks([]*taskRunner{t}, stopRestart)
+		}
+		w.startTask(ctx, id, config, c)
+		return nil
+	})
+}
+
+// setTargetState writes a target-state record from this worker (pause and resume need no leader).
+func (w *Worker) setTargetState(ctx context.Context, name string, s records.TargetState) error {
+	if _, ok := w.store.Connector(name); !ok {
+		return requestError(ErrNotFound, "Unknown connector "+name)
+	}
+	r, err := targetStateRecord(name, s)
+	if err != nil {
+		return err
+	}
+	if err := w.configLog.SendAll(ctx, []kafkalog.Record{r}); err != nil {
+		return fmt.Errorf("write target state: %w", err)
+	}
+	return nil
+}
+
+// PauseConnector is PUT /connectors/{name}/pause.
+func (w *Worker) PauseConnector(ctx context.Context, name string) error {
+	return w.setTargetState(ctx, name, records.TargetPaused)
+}
+
+// ResumeConnector is PUT /connectors/{name}/resume; it also restarts a STOPPED connector.
+func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
+	return w.setTargetState(ctx, name, records.TargetStarted)
+}
+
+// StopConnector is PUT /connectors/{name}/stop (KIP-875): an empty task set, then the STOPPED target state.
+func (w *Worker) StopConnector(ctx context.Context, name string) error {
+	return w.do(ctx, func(ctx context.Context) error {
+		if _, ok := w.store.Connector(name); !ok {
+			return requestError(ErrNotFound, "Unknown connector "+name)
+		}
+		commit, err := records.EncodeCommit(0)
+		if err != nil {
+			return err
+		}
+		ts, err := targetStateRecord(name, records.TargetStopped)
+		if err != nil {
+			return err
+		}
+		return w.writeConfig(ctx, kafkalog.Record{Key: []byte(records.CommitKey(name)), Value: commit}, ts)
+	})
+}
+
+// PutTaskConfigs is the internal POST /connectors/{name}/tasks.
+func (w *Worker) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
+	return w.do(ctx, func(ctx context.Context) error {
+		return w.writeTaskConfigs(ctx, name, configs)
+	})
+}

@@ -1,0 +1,331 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage/records"
+)
+
+// maxSinkBatch is the most records handed to SinkTask.Put at once (Kafka's max.poll.records default).
+const maxSinkBatch = 500
+
+// sinkGroupID is the consumer group of a sink connector (Kafka Connect's SinkUtils.consumerGroupId), unless
+// the connector overrides it.
+func sinkGroupID(name string, connConfig map[string]string) string {
+	if g := connConfig["consumer.override.group.id"]; g != "" {
+		return g
+	}
+	return "connect-" + name
+}
+
+// runSink is the sink task loop (Kafka Connect's WorkerSinkTask): consume in the connector's consumer group,
+// convert, Put, and commit consumer offsets only after the task has flushed what it was given.
+func (t *taskRunner) runSink(ctx context.Context) error {
+	keyConv, valueConv, headerConv, err := t.w.converters(t.connConfig)
+	if err != nil {
+		return err
+	}
+	cfg, err := t.w.cfg.SaramaConfig("consumer")
+	if err != nil {
+		return err
+	}
+	cfg.ClientID = fmt.Sprintf("connector-consumer-%s-%d", t.id.Connector, t.id.Task)
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	cfg.Consumer.Return.Errors = true
+
+	group, client, err := t.w.newSinkGroup(ctx, t, cfg)
+	if err != nil {
+		if t.isStopping() {
+			return nil
+		}
+		return err
+	}
+	defer client.Close()
+	defer group.Close()
+
+	task := t.plugin.NewSinkTask()
+	if err := safely(func() error { return task.Start(taskContext{log: t.log}, maps.Clone(t.config)) }); err != nil {
+		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
+	}
+	t.log.Info("task started")
+	t.w.statuses.putTask(t.id, t.w.status(records.StateRunning, ""), false)
+
+	consumeCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	h := &sinkHandler{
+		t: t, task: task, keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
+		tolerateAll: t.connConfig["errors.tolerance"] == "all",
+		offsets:     make(map[connector.TopicPartition]int64),
+		cancel:      cancel,
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-t.stopping:
+				cancel()
+				return
+			case err, ok := <-group.Errors():
+				if !ok {
+					return
+				}
+				t.log.Warn("consumer group error", "err", err)
+			case <-consumeCtx.Done():
+				return
+			}
+		}
+	}()
+
+	for consumeCtx.Err() == nil {
+		topics, err := t.sinkTopics(client)
+		if err != nil {
+			h.setFatal(err)
+			break
+		}
+		if len(topics) == 0 {
+			// A topics.regex that matches nothing yet: wait for topics to appear.
+			select {
+			case <-consumeCtx.Done():
+			case <-time.After(5 * time.Second):
+				_ = client.RefreshMetadata()
+			}
+			continue
+		}
+		if err := group.Consume(consumeCtx, topics, h); err != nil {
+			if errors.Is(err, sarama.ErrClosedConsumerGroup) || consumeCtx.Err() != nil {
+				break
+			}
+			t.log.Warn("consume failed, retrying", "err", err)
+			select {
+			case <-consumeCtx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	cancel()
+	wg.Wait()
+	if err := safely(task.Stop); err != nil {
+		t.log.Warn("task stop failed", "err", err)
+	}
+	t.log.Info("task stopped")
+	return h.fatalErr()
+}
+
+// sinkTopics resolves the task's topics or topics.regex against the cluster's topics.
+func (t *taskRunner) sinkTopics(client sarama.Client) ([]string, error) {
+	if v := strings.TrimSpace(t.config["topics"]); v != "" {
+		var topics []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				topics = append(topics, s)
+			}
+		}
+		return topics, nil
+	}
+	re, err := regexp.Compile("^(?:" + t.config["topics.regex"] + ")$")
+	if err != nil {
+		return nil, fmt.Errorf("invalid topics.regex: %w", err)
+	}
+	all, err := client.Topics()
+	if err != nil {
+		return nil, err
+	}
+	var topics []string
+	for _, tp := range all {
+		if re.MatchString(tp) {
+			topics = append(topics, tp)
+		}
+	}
+	slices.Sort(topics)
+	return topics, nil
+}
+
+// newSinkGroup joins the sink's consumer group, retrying while Kafka is unreachable.
+func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Config) (sarama.ConsumerGroup, sarama.Client, error) {
+	backoff := 200 * time.Millisecond
+	for {
+		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
+		if err == nil {
+			group, gerr := sarama.NewConsumerGroupFromClient(sinkGroupID(t.id.Connector, t.connConfig), client)
+			if gerr == nil {
+				return group, client, nil
+			}
+			client.Close()
+			err = gerr
+		}
+		t.log.Warn("cannot create consumer, retrying", "err", err)
+		select {
+		case <-t.stopping:
+			return nil, nil, context.Canceled
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// sinkHandler is the sarama group handler of one sink task. Claims run on several goroutines; mu serialises
+// every call into the task.
+type sinkHandler struct {
+	t          *taskRunner
+	task       connector.SinkTask
+	keyConv    connector.Converter
+	valueConv  connector.Converter
+	headerConv connector.HeaderConverter
+
+	tolerateAll bool
+	cancel      context.CancelFunc
+
+	mu      sync.Mutex
+	offsets map[connector.TopicPartition]int64 // next offset to commit, per partition handed to Put
+	fatal   error
+}
+
+func (h *sinkHandler) Setup(sarama.ConsumerGroupSession) error { return nil }
+
+// Cleanup flushes and commits before the partitions are handed back to the group.
+func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(sess.Context()), h.t.w.cfg.OffsetFlushTimeout)
+	defer cancel()
+	h.flush(ctx, sess)
+	return nil
+}
+
+func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	ticker := time.NewTicker(h.t.w.cfg.OffsetFlushInterval)
+	defer ticker.Stop()
+	paused := false
+	batch := make([]*sarama.ConsumerMessage, 0, maxSinkBatch)
+	for {
+		if !h.t.awaitRunnable(&paused, sess.Context().Done()) {
+			return nil
+		}
+		select {
+		case msg, ok := <-claim.Messages():
+			if !ok {
+				return nil
+			}
+			batch = append(batch[:0], msg)
+		more:
+			for len(batch) < maxSinkBatch {
+				select {
+				case m, ok := <-claim.Messages():
+					if !ok {
+						break more
+					}
+					batch = append(batch, m)
+				default:
+					break more
+				}
+			}
+			if err := h.put(sess.Context(), batch); err != nil {
+				h.setFatal(err)
+				return err
+			}
+		case <-ticker.C:
+			h.flush(sess.Context(), sess)
+		case <-sess.Context().Done():
+			return nil
+		}
+	}
+}
+
+func (h *sinkHandler) put(ctx context.Context, batch []*sarama.ConsumerMessage) error {
+	recs := make([]*connector.SinkRecord, 0, len(batch))
+	for _, m := range batch {
+		rec, err := h.convert(m)
+		if err != nil {
+			if !h.tolerateAll {
+				return err
+			}
+			h.t.log.Warn("skipping record that failed conversion", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(recs) > 0 {
+		if err := safely(func() error { return h.task.Put(ctx, recs) }); err != nil {
+			return fmt.Errorf("put: %w", err)
+		}
+	}
+	last := batch[len(batch)-1]
+	h.offsets[connector.TopicPartition{Topic: last.Topic, Partition: last.Partition}] = last.Offset + 1
+	return nil
+}
+
+func (h *sinkHandler) convert(m *sarama.ConsumerMessage) (*connector.SinkRecord, error) {
+	ks, k, err := h.keyConv.ToConnectData(m.Topic, m.Key)
+	if err != nil {
+		return nil, fmt.Errorf("convert key: %w", err)
+	}
+	vs, v, err := h.valueConv.ToConnectData(m.Topic, m.Value)
+	if err != nil {
+		return nil, fmt.Errorf("convert value: %w", err)
+	}
+	rec := &connector.SinkRecord{
+		Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
+		KeySchema: ks, Key: k, ValueSchema: vs, Value: v, Timestamp: m.Timestamp,
+	}
+	for _, hd := range m.Headers {
+		if hd == nil {
+			continue
+		}
+		hs, hv, err := h.headerConv.ToConnectHeader(m.Topic, string(hd.Key), hd.Value)
+		if err != nil {
+			return nil, fmt.Errorf("convert header %s: %w", hd.Key, err)
+		}
+		rec.Headers = append(rec.Headers, connector.Header{Key: string(hd.Key), Schema: hs, Value: hv})
+	}
+	return rec, nil
+}
+
+// flush asks the task to make everything it was given durable, then commits those offsets to the group.
+func (h *sinkHandler) flush(ctx context.Context, sess sarama.ConsumerGroupSession) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.offsets) == 0 || h.fatal != nil {
+		return
+	}
+	offsets := maps.Clone(h.offsets)
+	if err := safely(func() error { return h.task.Flush(ctx, offsets) }); err != nil {
+		h.t.log.Warn("flush failed; offsets not committed", "err", err)
+		return
+	}
+	for tp, off := range offsets {
+		sess.MarkOffset(tp.Topic, tp.Partition, off, "")
+	}
+	sess.Commit()
+	clear(h.offsets)
+}
+
+func (h *sinkHandler) setFatal(err error) {
+	h.mu.Lock()
+	if h.fatal == nil {
+		h.fatal = err
+	}
+	h.mu.Unlock()
+	h.cancel()
+}
+
+func (h *sinkHandler) fatalErr() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.fatal
+}

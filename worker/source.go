@@ -1,0 +1,505 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/kafkalog"
+)
+
+// maxInFlightRecords bounds the records a source task has handed to the producer that Kafka has not yet
+// acknowledged. When it is reached the poll loop waits: back-pressure reaches the source instead of memory
+// growing while Kafka is slow or down.
+const maxInFlightRecords = 10000
+
+// runSource is the source task loop (Kafka Connect's AbstractWorkerSourceTask): poll, convert, produce, and
+// commit each record to the task once Kafka has acknowledged it, in the order the task returned them.
+func (t *taskRunner) runSource(ctx context.Context) error {
+	keyConv, valueConv, headerConv, err := t.w.converters(t.connConfig)
+	if err != nil {
+		return err
+	}
+	client, producer, err := t.w.newTaskProducer(ctx, t)
+	if err != nil {
+		if t.isStopping() {
+			return nil
+		}
+		return err
+	}
+	defer client.Close()
+
+	task := t.plugin.NewSourceTask()
+	tc := taskContext{log: t.log, offsets: storeOffsets{store: t.w.store, connector: t.id.Connector}}
+	if err := safely(func() error { return task.Start(tc, maps.Clone(t.config)) }); err != nil {
+		producer.AsyncClose()
+		drainProducer(producer)
+		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
+	}
+	t.log.Info("task started")
+	t.w.statuses.putTask(t.id, t.w.status(records.StateRunning, ""), false)
+
+	s := &sourceSubmitter{
+		t: t, producer: producer,
+		keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
+		slots:       make(chan struct{}, maxInFlightRecords),
+		changed:     make(chan struct{}, 1),
+		offsets:     make(map[string]pendingOffset),
+		topicsSeen:  make(map[string]bool),
+		topicsReady: make(map[string]bool),
+		tolerateAll: t.connConfig["errors.tolerance"] == "all",
+	}
+	s.committer, _ = task.(connector.RecordCommitter)
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.handleAcks() }()
+	flushDone := make(chan struct{})
+	go func() { defer wg.Done(); s.flushLoop(ctx, flushDone) }()
+
+	pollCtx, cancelPoll := context.WithCancel(ctx)
+	defer cancelPoll()
+	go func() {
+		select {
+		case <-t.stopping:
+			cancelPoll()
+		case <-pollCtx.Done():
+		}
+	}()
+
+	loopErr := s.pollLoop(pollCtx, task)
+	cancelPoll()
+
+	// Give records already handed to the producer until the graceful deadline to be acknowledged, so their
+	// offsets can be committed and their sources acknowledged.
+	s.awaitAcked(time.Now().Add(t.w.cfg.TaskShutdownGracefulTimeout))
+	producer.AsyncClose()
+	close(flushDone)
+	wg.Wait()
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.w.cfg.OffsetFlushTimeout)
+	if err := s.flushOffsets(flushCtx, task); err != nil {
+		t.log.Warn("final offset flush failed", "err", err)
+	}
+	cancel()
+	if err := safely(task.Stop); err != nil {
+		t.log.Warn("task stop failed", "err", err)
+	}
+	t.log.Info("task stopped")
+	if loopErr == nil {
+		loopErr = s.failure()
+	}
+	return loopErr
+}
+
+// sourceSubmitter tracks the records of one source task between Poll and Kafka's acknowledgement.
+type sourceSubmitter struct {
+	t          *taskRunner
+	producer   sarama.AsyncProducer
+	keyConv    connector.Converter
+	valueConv  connector.Converter
+	headerConv connector.HeaderConverter
+	committer  connector.RecordCommitter
+
+	tolerateAll bool
+	slots       chan struct{} // one token per in-flight record
+	changed     chan struct{} // poked when the queue shrinks or a failure is recorded
+
+	mu      sync.Mutex
+	queue   []*inFlight // in submission order
+	offsets map[string]pendingOffset
+	fatal   error
+
+	topicsSeen  map[string]bool // topics whose usage was recorded (ack goroutine only)
+	topicsReady map[string]bool // topics checked for creation (poll goroutine only)
+	acked       atomic.Int64
+}
+
+type inFlight struct {
+	rec  *connector.SourceRecord
+	done bool
+	meta *connector.RecordMetadata
+}
+
+type pendingOffset struct {
+	key   []byte
+	value []byte
+}
+
+func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTask) error {
+	paused := false
+	for s.t.awaitRunnable(&paused, ctx.Done()) {
+		if err := s.failure(); err != nil {
+			return err
+		}
+		var recs []*connector.SourceRecord
+		err := safely(func() error {
+			var err error
+			recs, err = task.Poll(ctx)
+			return err
+		})
+		if err != nil {
+			if ctx.Err() != nil && s.t.isStopping() {
+				return nil
+			}
+			return fmt.Errorf("poll: %w", err)
+		}
+		for _, rec := range recs {
+			if err := s.send(ctx, rec); err != nil {
+				if ctx.Err() != nil && s.t.isStopping() {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// send converts a record and hands it to the producer, waiting for a free in-flight slot.
+func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord) error {
+	msg, err := s.convert(rec)
+	if err != nil {
+		if !s.tolerateAll {
+			return err
+		}
+		s.t.log.Warn("dropping record that failed conversion", "topic", rec.Topic, "err", err)
+		s.enqueue(&inFlight{rec: rec, done: true})
+		s.drain()
+		return nil
+	}
+	if !s.topicsReady[rec.Topic] {
+		if err := s.t.w.ensureSourceTopic(ctx, rec.Topic, s.t.connConfig); err != nil {
+			return err
+		}
+		s.topicsReady[rec.Topic] = true
+	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	entry := &inFlight{rec: rec}
+	msg.Metadata = entry
+	s.enqueue(entry)
+	select {
+	case s.producer.Input() <- msg:
+		return nil
+	case <-ctx.Done():
+		// The record never reached the producer: forget it, it was not acknowledged upstream either.
+		s.mu.Lock()
+		if n := len(s.queue); n > 0 && s.queue[n-1] == entry {
+			s.queue = s.queue[:n-1]
+		}
+		s.mu.Unlock()
+		<-s.slots
+		return ctx.Err()
+	}
+}
+
+func (s *sourceSubmitter) convert(rec *connector.SourceRecord) (*sarama.ProducerMessage, error) {
+	key, err := s.keyConv.FromConnectData(rec.Topic, rec.KeySchema, rec.Key)
+	if err != nil {
+		return nil, fmt.Errorf("convert key of record for topic %s: %w", rec.Topic, err)
+	}
+	value, err := s.valueConv.FromConnectData(rec.Topic, rec.ValueSchema, rec.Value)
+	if err != nil {
+		return nil, fmt.Errorf("convert value of record for topic %s: %w", rec.Topic, err)
+	}
+	msg := &sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp}
+	if key != nil {
+		msg.Key = sarama.ByteEncoder(key)
+	}
+	if value != nil {
+		msg.Value = sarama.ByteEncoder(value)
+	}
+	if rec.Partition != nil {
+		msg.Partition = *rec.Partition
+	} else {
+		msg.Partition = -1
+	}
+	if len(rec.Headers) > 0 {
+		msg.Headers = make([]sarama.RecordHeader, 0, len(rec.Headers))
+		for _, h := range rec.Headers {
+			hv, err := s.headerConv.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				return nil, fmt.Errorf("convert header %s of record for topic %s: %w", h.Key, rec.Topic, err)
+			}
+			msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: hv})
+		}
+	}
+	return msg, nil
+}
+
+func (s *sourceSubmitter) enqueue(e *inFlight) {
+	s.mu.Lock()
+	s.queue = append(s.queue, e)
+	s.mu.Unlock()
+}
+
+// handleAcks receives the producer's results until the producer is closed.
+func (s *sourceSubmitter) handleAcks() {
+	successes, errs := s.producer.Successes(), s.producer.Errors()
+	for successes != nil || errs != nil {
+		select {
+		case msg, ok := <-successes:
+			if !ok {
+				successes = nil
+				continue
+			}
+			e := msg.Metadata.(*inFlight)
+			s.mu.Lock()
+			e.done = true
+			e.meta = &connector.RecordMetadata{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset}
+			s.mu.Unlock()
+			s.drain()
+		case perr, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			e := perr.Msg.Metadata.(*inFlight)
+			if s.tolerateAll {
+				s.t.log.Warn("dropping record kafka refused", "topic", perr.Msg.Topic, "err", perr.Err)
+				s.mu.Lock()
+				e.done = true
+				s.mu.Unlock()
+				s.drain()
+				continue
+			}
+			s.mu.Lock()
+			if s.fatal == nil {
+				s.fatal = fmt.Errorf("send record to topic %s: %w", perr.Msg.Topic, perr.Err)
+			}
+			s.mu.Unlock()
+			s.poke()
+		}
+	}
+}
+
+// drain commits the acknowledged prefix of the queue: records are committed to the task, and their offsets
+// made flushable, strictly in submission order, so nothing is acknowledged upstream before everything sent
+// before it is safe in Kafka.
+func (s *sourceSubmitter) drain() {
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 || !s.queue[0].done {
+			s.mu.Unlock()
+			s.poke()
+			return
+		}
+		e := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		if e.rec.SourcePartition != nil && e.rec.SourceOffset != nil {
+			if k, err := records.EncodeOffsetKey(s.t.id.Connector, e.rec.SourcePartition); err == nil {
+				if v, err := records.EncodeOffsetValue(e.rec.SourceOffset); err == nil {
+					s.offsets[string(k)] = pendingOffset{key: k, value: v}
+				}
+			}
+		}
+		s.mu.Unlock()
+		if e.meta != nil {
+			<-s.slots
+			s.acked.Add(1)
+			s.recordTopic(e.meta.Topic)
+		}
+		if s.committer != nil {
+			if err := safely(func() error { return s.committer.CommitRecord(e.rec, e.meta) }); err != nil {
+				s.t.log.Warn("commit record failed", "err", err)
+			}
+		}
+	}
+}
+
+// recordTopic writes the connector's use of a topic to the status topic once (KIP-558).
+func (s *sourceSubmitter) recordTopic(topic string) {
+	if s.topicsSeen[topic] || !s.t.w.cfg.TopicTrackingEnable {
+		return
+	}
+	s.topicsSeen[topic] = true
+	for _, ts := range s.t.w.store.TopicStatuses(s.t.id.Connector) {
+		if ts.Topic == topic {
+			return
+		}
+	}
+	v, err := records.EncodeTopicStatus(records.TopicStatus{
+		Topic: topic, Connector: s.t.id.Connector, Task: s.t.id.Task, DiscoverTimestamp: time.Now().UnixMilli(),
+	})
+	if err == nil {
+		s.t.w.statuses.putRaw(records.StatusTopicKey(topic, s.t.id.Connector), v)
+	}
+}
+
+func (s *sourceSubmitter) poke() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sourceSubmitter) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fatal
+}
+
+// awaitAcked waits until no record is in flight, a send failed, or deadline passes.
+func (s *sourceSubmitter) awaitAcked(deadline time.Time) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		empty, failed := len(s.queue) == 0, s.fatal != nil
+		s.mu.Unlock()
+		if empty || failed {
+			return
+		}
+		select {
+		case <-s.changed:
+		case <-timer.C:
+			s.t.log.Warn("records still unacknowledged at stop; their offsets are not committed")
+			return
+		}
+	}
+}
+
+// flushLoop commits offsets every offset.flush.interval.ms until done is closed.
+func (s *sourceSubmitter) flushLoop(ctx context.Context, done <-chan struct{}) {
+	ticker := time.NewTicker(s.t.w.cfg.OffsetFlushInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ticker.C:
+			fctx, cancel := context.WithTimeout(ctx, s.t.w.cfg.OffsetFlushTimeout)
+			if err := s.flushOffsets(fctx, nil); err != nil {
+				s.t.log.Warn("offset flush failed", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// flushOffsets writes the offsets of acknowledged records to the offsets topic, then tells the task (when
+// given) that they are committed.
+func (s *sourceSubmitter) flushOffsets(ctx context.Context, task connector.SourceTask) error {
+	s.mu.Lock()
+	pending := s.offsets
+	s.offsets = make(map[string]pendingOffset)
+	s.mu.Unlock()
+	if len(pending) > 0 {
+		recs := make([]kafkalog.Record, 0, len(pending))
+		for _, p := range pending {
+			recs = append(recs, kafkalog.Record{Key: p.key, Value: p.value})
+		}
+		if err := s.t.w.offsetLog.SendAll(ctx, recs); err != nil {
+			s.mu.Lock()
+			for k, p := range pending {
+				if _, newer := s.offsets[k]; !newer {
+					s.offsets[k] = p
+				}
+			}
+			s.mu.Unlock()
+			return fmt.Errorf("write offsets: %w", err)
+		}
+	}
+	if c, ok := task.(connector.Committer); ok {
+		return safely(func() error { return c.Commit(ctx) })
+	}
+	return nil
+}
+
+// newTaskProducer creates a task's producer with Kafka Connect's producer settings (acks=all, unlimited
+// delivery retries), idempotent when the cluster allows it. It retries while Kafka is unreachable until the
+// task is asked to stop.
+func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner) (sarama.Client, sarama.AsyncProducer, error) {
+	cfg, err := w.cfg.SaramaConfig("producer")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.ClientID = fmt.Sprintf("connector-producer-%s-%d", t.id.Connector, t.id.Task)
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	// sarama keeps retry state per attempt and partition, so the limit must stay finite: 600 attempts at
+	// up to 1s apart keep a record retrying for about ten minutes of Kafka being unreachable.
+	cfg.Producer.Retry.Max = 600
+	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration {
+		return min(100*time.Millisecond<<min(retries, 4), time.Second)
+	}
+	cfg.Producer.Partitioner = newRecordPartitioner
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	backoff := 200 * time.Millisecond
+	for {
+		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
+		if err == nil {
+			producer, perr := sarama.NewAsyncProducerFromClient(client)
+			if perr == nil {
+				return client, producer, nil
+			}
+			client.Close()
+			err = perr
+			if cfg.Producer.Idempotent {
+				t.log.Info("idempotent producer unavailable, using a plain one", "err", perr)
+				cfg.Producer.Idempotent = false
+				continue
+			}
+		}
+		var cfgErr sarama.ConfigurationError
+		if errors.As(err, &cfgErr) {
+			return nil, nil, fmt.Errorf("create producer: %w", err)
+		}
+		t.log.Warn("cannot create producer, retrying", "err", err)
+		select {
+		case <-t.stopping:
+			return nil, nil, context.Canceled
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// drainProducer consumes a closing producer's result channels.
+func drainProducer(p sarama.AsyncProducer) {
+	for range p.Successes() {
+	}
+	for range p.Errors() {
+	}
+}
+
+// recordPartitioner is Kafka's default partitioner for task records: an explicit partition wins, a key is
+// hashed with murmur2 as Java does (so connectd and Kafka Connect put a key in the same partition), and
+// records without a key are spread round-robin.
+type recordPartitioner struct {
+	next atomic.Uint32
+}
+
+func newRecordPartitioner(string) sarama.Partitioner { return &recordPartitioner{} }
+
+func (p *recordPartitioner) Partition(msg *sarama.ProducerMessage, n int32) (int32, error) {
+	if msg.Partition >= 0 && msg.Partition < n {
+		return msg.Partition, nil
+	}
+	if msg.Key == nil {
+		return int32(p.next.Add(1) % uint32(n)), nil
+	}
+	key, err := msg.Key.Encode()
+	if err != nil {
+		return -1, err
+	}
+	return kafkalog.Murmur2Partition(key, n), nil
+}
+
+func (p *recordPartitioner) RequiresConsistency() bool { return true }

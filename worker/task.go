@@ -1,0 +1,247 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/storage/records"
+)
+
+// stopReason says why a task stops, which decides the status it leaves behind.
+type stopReason int
+
+const (
+	// stopShutdown: the worker is shutting down; the status is left for the next owner.
+	stopShutdown stopReason = iota
+	// stopUnassign: the task was revoked, reconfigured or removed; it writes UNASSIGNED.
+	stopUnassign
+	// stopRestart: a restart request; the herder writes RESTARTING itself.
+	stopRestart
+)
+
+// taskRunner runs one task on its own goroutine (Kafka Connect's WorkerTask). The herder starts it, changes
+// its target state and stops it; the runner writes RUNNING, PAUSED and FAILED itself.
+type taskRunner struct {
+	w          *Worker
+	id         storage.TaskID
+	config     map[string]string
+	connConfig map[string]string
+	plugin     *connector.Plugin
+	log        *slog.Logger
+
+	targetMu      sync.Mutex
+	target        records.TargetState
+	targetChanged chan struct{} // closed and replaced on every target change, so every waiter wakes
+
+	stopOnce sync.Once
+	stopping chan struct{} // closed to ask for a graceful stop
+	reason   atomic.Int32
+	cancel   context.CancelFunc // forceful stop
+	done     chan struct{}
+	failed   atomic.Bool
+}
+
+// startTask creates and starts a runner for a committed task config.
+func (w *Worker) startTask(ctx context.Context, id storage.TaskID, config map[string]string, c *storage.Connector) {
+	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	t := &taskRunner{
+		w: w, id: id, config: maps.Clone(config), connConfig: maps.Clone(c.Config),
+		log:      w.log.With("component", "task", "connector", id.Connector, "task", id.Task),
+		target:        c.TargetState,
+		targetChanged: make(chan struct{}),
+		stopping:      make(chan struct{}),
+		cancel:   cancel,
+		done:     make(chan struct{}),
+	}
+	w.tasks[id] = t
+	w.runners.Add(1)
+	go func() {
+		defer w.runners.Done()
+		defer close(t.done)
+		defer cancel()
+		t.run(tctx)
+	}()
+}
+
+func (t *taskRunner) run(ctx context.Context) {
+	plugin, _, err := t.w.registry.Resolve(t.connConfig)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	t.plugin = plugin
+	switch {
+	case plugin.Type == connector.Source && plugin.NewSourceTask != nil:
+		err = t.runSource(ctx)
+	case plugin.Type == connector.Sink && plugin.NewSinkTask != nil:
+		err = t.runSink(ctx)
+	default:
+		err = fmt.Errorf("plugin %s has no task implementation", plugin.Class)
+	}
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if stopReason(t.reason.Load()) == stopUnassign {
+		t.w.statuses.putTask(t.id, t.w.status(records.StateUnassigned, ""), true)
+	}
+}
+
+// fail records the task as FAILED; it stays so until restarted or reconfigured.
+func (t *taskRunner) fail(err error) {
+	if t.isStopping() && stopReason(t.reason.Load()) == stopShutdown && ctxErr(err) {
+		return // cancelled by worker shutdown, not a failure
+	}
+	t.failed.Store(true)
+	t.log.Error("task failed", "err", err)
+	t.w.statuses.putTask(t.id, t.w.status(records.StateFailed, trace(err)), true)
+}
+
+func ctxErr(err error) bool {
+	return err == context.Canceled || err == context.DeadlineExceeded
+}
+
+// setTarget changes the target state (from the herder loop).
+func (t *taskRunner) setTarget(s records.TargetState) {
+	t.targetMu.Lock()
+	defer t.targetMu.Unlock()
+	if t.target != s {
+		t.target = s
+		close(t.targetChanged)
+		t.targetChanged = make(chan struct{})
+	}
+}
+
+// pausedWatch reports whether the task is paused, and a channel closed at the next target change.
+func (t *taskRunner) pausedWatch() (bool, <-chan struct{}) {
+	t.targetMu.Lock()
+	defer t.targetMu.Unlock()
+	return t.target == records.TargetPaused, t.targetChanged
+}
+
+// awaitRunnable blocks while the task is paused, reporting false when it is asked to stop or done closes. It
+// writes PAUSED and RUNNING as the state flips; wasPaused carries the last state written.
+func (t *taskRunner) awaitRunnable(wasPaused *bool, done <-chan struct{}) bool {
+	for {
+		if t.isStopping() {
+			return false
+		}
+		p, changed := t.pausedWatch()
+		if p != *wasPaused {
+			*wasPaused = p
+			state := records.StateRunning
+			if p {
+				state = records.StatePaused
+			}
+			t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
+		}
+		if !p {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-t.stopping:
+			return false
+		case <-done:
+			return false
+		}
+	}
+}
+
+func (t *taskRunner) requestStop(reason stopReason) {
+	t.stopOnce.Do(func() {
+		t.reason.Store(int32(reason))
+		close(t.stopping)
+	})
+}
+
+func (t *taskRunner) isStopping() bool {
+	select {
+	case <-t.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// awaitStop waits for the runner to finish until deadline; past it the task is cancelled and abandoned.
+func (t *taskRunner) awaitStop(deadline time.Time) bool {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-t.done:
+		return true
+	case <-timer.C:
+		t.cancel()
+		return false
+	}
+}
+
+// converters builds the key, value and header converters of a connector: its own when its config names one,
+// else the worker's, each configured with the matching prefixed settings (Kafka Connect's Plugins.newConverter).
+func (w *Worker) converters(connConfig map[string]string) (key, value connector.Converter, header connector.HeaderConverter, err error) {
+	pick := func(prop, workerClass string, workerProps map[string]string) (string, map[string]string) {
+		if cls, ok := connConfig[prop]; ok && cls != "" {
+			return cls, connector.Prefixed(connConfig, prop+".")
+		}
+		return workerClass, workerProps
+	}
+	newConv := func(prop, workerClass string, workerProps map[string]string, isKey bool) (connector.Converter, error) {
+		cls, props := pick(prop, workerClass, workerProps)
+		p, err := w.registry.LookupConverter(cls, connector.PluginConverter)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", prop, err)
+		}
+		c := p.NewConverter()
+		if err := c.Configure(props, isKey); err != nil {
+			return nil, fmt.Errorf("configure %s %s: %w", prop, cls, err)
+		}
+		return c, nil
+	}
+	if key, err = newConv("key.converter", w.cfg.KeyConverter, w.cfg.KeyConverterConfig, true); err != nil {
+		return nil, nil, nil, err
+	}
+	if value, err = newConv("value.converter", w.cfg.ValueConverter, w.cfg.ValueConverterConfig, false); err != nil {
+		return nil, nil, nil, err
+	}
+	cls, props := pick("header.converter", w.cfg.HeaderConverter, w.cfg.HeaderConverterConfig)
+	hp, err := w.registry.LookupConverter(cls, connector.PluginHeaderConverter)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("header.converter: %w", err)
+	}
+	header = hp.NewHeaderConverter()
+	if err := header.Configure(props); err != nil {
+		return nil, nil, nil, fmt.Errorf("configure header.converter %s: %w", cls, err)
+	}
+	return key, value, header, nil
+}
+
+// taskLogger is the logger handed to plugin tasks.
+type taskContext struct {
+	log     *slog.Logger
+	offsets connector.OffsetReader
+}
+
+func (c taskContext) Logger() *slog.Logger            { return c.log }
+func (c taskContext) Offsets() connector.OffsetReader { return c.offsets }
+
+// storeOffsets reads a connector's committed source offsets from the worker's view of the offsets topic.
+type storeOffsets struct {
+	store     *storage.Store
+	connector string
+}
+
+func (o storeOffsets) Offset(partition map[string]any) map[string]any {
+	off, ok := o.store.Offset(o.connector, partition)
+	if !ok {
+		return nil
+	}
+	return off
+}

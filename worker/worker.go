@@ -1,0 +1,327 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/worker/kafkalog"
+)
+
+// Options are what a Worker is built from besides its configuration.
+type Options struct {
+	Registry *connector.Registry
+	Logger   *slog.Logger
+	// AdvertisedURL is this worker's REST URL as its peers reach it, with a trailing "/" (Kafka Connect's
+	// RestServer.advertisedUrl). Its host:port is the worker id written into statuses.
+	AdvertisedURL string
+}
+
+// Worker is a Kafka Connect distributed worker: it keeps the cluster's state in the three internal topics,
+// runs the connectors and tasks assigned to it, and serves the herder operations behind the REST API.
+//
+// Every state change goes through one goroutine, the herder loop (Kafka Connect's DistributedHerder tick
+// thread): REST writes, records read from the config topic and requests from running connectors arrive there
+// as messages. REST reads are answered from the Store, which only the topic readers write.
+type Worker struct {
+	cfg      Config
+	registry *connector.Registry
+	log      *slog.Logger
+	url      string
+	id       string
+
+	store    *storage.Store
+	requests chan *request
+	wake     chan struct{}
+	ready    chan struct{}
+	started  atomic.Bool
+	gen      atomic.Int32
+
+	// Set up by Run before the herder loop starts; read-only afterwards.
+	client    sarama.Client
+	admin     sarama.ClusterAdmin
+	configLog *kafkalog.Log
+	offsetLog *kafkalog.Log
+	statusLog *kafkalog.Log
+	statuses  *statusWriter
+	clusterID atomic.Value // string
+
+	eventsMu sync.Mutex
+	events   []storage.ConfigEvent
+	reconfig map[string]bool // connectors whose Connector asked for new task configs
+
+	// Owned by the herder loop.
+	connectors map[string]*connectorRunner
+	tasks      map[storage.TaskID]*taskRunner
+	runners    sync.WaitGroup
+}
+
+// New validates the options and builds a Worker. It does no I/O.
+func New(cfg Config, opts Options) (*Worker, error) {
+	if opts.Registry == nil {
+		return nil, errors.New("worker: a plugin registry is required")
+	}
+	u, err := url.Parse(opts.AdvertisedURL)
+	if err != nil || u.Host == "" || u.Port() == "" {
+		return nil, fmt.Errorf("worker: advertised url %q must be scheme://host:port/", opts.AdvertisedURL)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	store, err := storage.New()
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	id := u.Host
+	w := &Worker{
+		cfg:        cfg,
+		registry:   opts.Registry,
+		log:        logger.With("component", "herder", "worker_id", id),
+		url:        opts.AdvertisedURL,
+		id:         id,
+		store:      store,
+		requests:   make(chan *request),
+		wake:       make(chan struct{}, 1),
+		ready:      make(chan struct{}),
+		reconfig:   make(map[string]bool),
+		connectors: make(map[string]*connectorRunner),
+		tasks:      make(map[storage.TaskID]*taskRunner),
+	}
+	w.clusterID.Store("")
+	// Generation 1 until group membership assigns one: a lone worker is the first generation of its group.
+	w.gen.Store(1)
+	return w, nil
+}
+
+// ID is the worker id (advertised host:port) written into statuses.
+func (w *Worker) ID() string { return w.id }
+
+// URL is the advertised REST URL.
+func (w *Worker) URL() string { return w.url }
+
+// Store is the worker's read model of the internal topics.
+func (w *Worker) Store() *storage.Store { return w.store }
+
+// Ready is closed once the internal topics have been read to the end and the herder serves requests.
+func (w *Worker) Ready() <-chan struct{} { return w.ready }
+
+// KafkaClusterID is the id of the Kafka cluster, known once Run has connected.
+func (w *Worker) KafkaClusterID() string { return w.clusterID.Load().(string) }
+
+// Plugins is the worker's plugin registry.
+func (w *Worker) Plugins() *connector.Registry { return w.registry }
+
+// Run connects to Kafka, creates and reads the internal topics, then runs the herder until ctx ends. On return
+// every connector and task has been stopped (without rewriting their statuses: the group hands them over) and
+// every client closed.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.connect(ctx); err != nil {
+		return err
+	}
+	defer w.closeClients()
+
+	g, gctx := errgroup.WithContext(ctx)
+	// The logs consume until shutdown; the herder stops runners (which still write offsets through the logs'
+	// producers) before Run closes the clients.
+	for _, l := range []*kafkalog.Log{w.offsetLog, w.statusLog, w.configLog} {
+		g.Go(func() error { return l.Run(gctx) })
+	}
+	g.Go(func() error { return w.statuses.Run(gctx) })
+	g.Go(func() error {
+		// Kafka Connect's start order: offsets, statuses, then configs, each read to its end.
+		for _, l := range []*kafkalog.Log{w.offsetLog, w.statusLog, w.configLog} {
+			if err := l.ReadToEnd(gctx); err != nil {
+				if gctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("read internal topic: %w", err)
+			}
+		}
+		w.started.Store(true)
+		close(w.ready)
+		w.log.Info("worker started", "url", w.url, "config_offset", w.store.ConfigOffset())
+		return w.herderLoop(gctx)
+	})
+	err := g.Wait()
+	w.runners.Wait()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// connect builds the Kafka clients, learns the cluster id and makes sure the internal topics exist.
+func (w *Worker) connect(ctx context.Context) error {
+	scfg, err := w.cfg.SaramaConfig("")
+	if err != nil {
+		return err
+	}
+	scfg.ClientID = w.clientIDBase() + "shared"
+	client, err := newClientWithRetry(ctx, w.cfg.BootstrapServers, scfg, w.log)
+	if err != nil {
+		return err
+	}
+	w.client = client
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		client.Close()
+		return fmt.Errorf("create kafka admin client: %w", err)
+	}
+	w.admin = admin
+	if id, err := clusterID(client); err == nil {
+		w.clusterID.Store(id)
+	} else {
+		w.log.Warn("kafka cluster id unknown", "err", err)
+	}
+
+	topics := []kafkalog.TopicSpec{
+		{Name: w.cfg.OffsetTopic, Partitions: w.cfg.OffsetPartitions, ReplicationFactor: w.cfg.OffsetReplicationFactor,
+			Configs: w.cfg.OffsetTopicSettings, Property: "offset.storage.topic", Purpose: "source connector offsets"},
+		{Name: w.cfg.StatusTopic, Partitions: w.cfg.StatusPartitions, ReplicationFactor: w.cfg.StatusReplicationFactor,
+			Configs: w.cfg.StatusTopicSettings, Property: "status.storage.topic", Purpose: "connector and task statuses"},
+		{Name: w.cfg.ConfigTopic, Partitions: 1, ReplicationFactor: w.cfg.ConfigReplicationFactor,
+			Configs: w.cfg.ConfigTopicSettings, Property: "config.storage.topic", Purpose: "connector configurations"},
+	}
+	for _, t := range topics {
+		if err := kafkalog.EnsureTopic(ctx, admin, t); err != nil {
+			w.closeClients()
+			return err
+		}
+	}
+
+	newLog := func(topic string, onRecord func(kafkalog.Record)) (*kafkalog.Log, error) {
+		return kafkalog.New(kafkalog.Config{Topic: topic, Client: client, OnRecord: onRecord, Logger: w.log.With("topic", topic)})
+	}
+	if w.offsetLog, err = newLog(w.cfg.OffsetTopic, w.onOffsetRecord); err == nil {
+		if w.statusLog, err = newLog(w.cfg.StatusTopic, w.onStatusRecord); err == nil {
+			w.configLog, err = newLog(w.cfg.ConfigTopic, w.onConfigRecord)
+		}
+	}
+	if err != nil {
+		w.closeClients()
+		return fmt.Errorf("open internal topic: %w", err)
+	}
+	w.statuses = newStatusWriter(w.statusLog, w.store, w.log.With("component", "status_writer"))
+	return nil
+}
+
+func (w *Worker) closeClients() {
+	for _, l := range []*kafkalog.Log{w.configLog, w.statusLog, w.offsetLog} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	if w.admin != nil {
+		// Closing the admin client closes the shared client too.
+		w.admin.Close()
+	} else if w.client != nil {
+		w.client.Close()
+	}
+}
+
+// clientIDBase is Kafka Connect's ConnectUtils.clientIdBase: "<group.id>[-<client.id>]-".
+func (w *Worker) clientIDBase() string {
+	if w.cfg.ClientID != "" {
+		return w.cfg.GroupID + "-" + w.cfg.ClientID + "-"
+	}
+	return w.cfg.GroupID + "-"
+}
+
+func (w *Worker) onOffsetRecord(r kafkalog.Record) {
+	if err := w.store.ApplyOffsetRecord(r.Key, r.Value); err != nil {
+		w.log.Warn("skipping offsets record", "partition", r.Partition, "offset", r.Offset, "err", err)
+	}
+}
+
+func (w *Worker) onStatusRecord(r kafkalog.Record) {
+	if err := w.store.ApplyStatusRecord(string(r.Key), r.Value); err != nil {
+		w.log.Warn("skipping status record", "partition", r.Partition, "offset", r.Offset, "err", err)
+	}
+}
+
+func (w *Worker) onConfigRecord(r kafkalog.Record) {
+	events, err := w.store.ApplyConfigRecord(string(r.Key), r.Value, r.Offset)
+	if err != nil {
+		w.log.Warn("skipping config record", "offset", r.Offset, "err", err)
+		return
+	}
+	// Like Kafka Connect, records read during startup only build state; the herder reconciles with the whole
+	// state once it starts, and restart requests read then are ignored.
+	if !w.started.Load() || len(events) == 0 {
+		return
+	}
+	w.eventsMu.Lock()
+	w.events = append(w.events, events...)
+	w.eventsMu.Unlock()
+	w.poke()
+}
+
+// poke wakes the herder loop; repeated pokes coalesce.
+func (w *Worker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// requestReconfiguration is called by a running Connector (any goroutine) that wants new task configs.
+func (w *Worker) requestReconfiguration(name string) {
+	w.eventsMu.Lock()
+	w.reconfig[name] = true
+	w.eventsMu.Unlock()
+	w.poke()
+}
+
+func (w *Worker) takeEvents() ([]storage.ConfigEvent, map[string]bool) {
+	w.eventsMu.Lock()
+	defer w.eventsMu.Unlock()
+	ev, rc := w.events, w.reconfig
+	w.events, w.reconfig = nil, make(map[string]bool)
+	return ev, rc
+}
+
+// newClientWithRetry connects to the bootstrap servers, retrying while Kafka is unreachable: a worker started
+// before its brokers waits for them, as Kafka Connect does.
+func newClientWithRetry(ctx context.Context, addrs []string, cfg *sarama.Config, log *slog.Logger) (sarama.Client, error) {
+	backoff := 200 * time.Millisecond
+	for {
+		client, err := sarama.NewClient(addrs, cfg)
+		if err == nil {
+			return client, nil
+		}
+		log.Warn("cannot reach kafka, retrying", "bootstrap_servers", addrs, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("connect to kafka %v: %w", addrs, err)
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// clusterID asks the controller for the cluster id (Metadata v2+).
+func clusterID(client sarama.Client) (string, error) {
+	b, err := client.Controller()
+	if err != nil {
+		return "", err
+	}
+	resp, err := b.GetMetadata(&sarama.MetadataRequest{Version: 2})
+	if err != nil {
+		return "", err
+	}
+	if resp.ClusterID == nil {
+		return "", errors.New("broker did not report a cluster id")
+	}
+	return *resp.ClusterID, nil
+}

@@ -1,0 +1,337 @@
+// Package workertest runs connectd workers in-process against an in-process Kafka cluster (kfake), each with
+// a real REST listener on 127.0.0.1, for tests of the whole worker.
+package workertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/api/loglevel"
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/convert"
+	"github.com/connectd/connectd/connector/filestream"
+	"github.com/connectd/connectd/worker"
+)
+
+// Option configures a Cluster.
+type Option func(*options)
+
+type options struct {
+	workers  int
+	brokers  int
+	props    map[string]string
+	plugins  []func(*connector.Registry) error
+	kafkaOpt []kfake.Opt
+}
+
+// Workers sets the number of workers started (default 1).
+func Workers(n int) Option { return func(o *options) { o.workers = n } }
+
+// Brokers sets the number of in-process Kafka brokers (default 3).
+func Brokers(n int) Option { return func(o *options) { o.brokers = n } }
+
+// WorkerProps adds or overrides worker properties.
+func WorkerProps(props map[string]string) Option {
+	return func(o *options) { maps.Copy(o.props, props) }
+}
+
+// Plugins registers extra plugins besides the converters and FileStream connectors.
+func Plugins(register ...func(*connector.Registry) error) Option {
+	return func(o *options) { o.plugins = append(o.plugins, register...) }
+}
+
+// KafkaOpts passes options to the kfake cluster.
+func KafkaOpts(opts ...kfake.Opt) Option { return func(o *options) { o.kafkaOpt = append(o.kafkaOpt, opts...) } }
+
+// Cluster is an in-process Kafka cluster with connectd workers.
+type Cluster struct {
+	t     testing.TB
+	Kafka *kfake.Cluster
+	opts  options
+
+	mu    sync.Mutex
+	nodes []*Node
+}
+
+// Node is one running worker with its REST server.
+type Node struct {
+	Worker *worker.Worker
+	// URL is the REST base URL without a trailing slash, e.g. http://127.0.0.1:38211.
+	URL    string
+	cancel context.CancelFunc
+	done   chan error
+	ln     net.Listener
+}
+
+// NewCluster starts kfake and the workers and waits until every worker is ready. Everything is stopped by
+// t.Cleanup.
+func NewCluster(t testing.TB, opts ...Option) *Cluster {
+	t.Helper()
+	o := options{workers: 1, brokers: 3, props: map[string]string{
+		"group.id":                          "connect-cluster",
+		"config.storage.topic":              "connect-configs",
+		"offset.storage.topic":              "connect-offsets",
+		"status.storage.topic":              "connect-status",
+		"config.storage.replication.factor": "3",
+		"offset.storage.replication.factor": "3",
+		"status.storage.replication.factor": "3",
+		"key.converter":                     "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":                   "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable":    "false",
+		"offset.flush.interval.ms":          "500",
+		"task.shutdown.graceful.timeout.ms": "5000",
+	}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	kopts := append([]kfake.Opt{kfake.NumBrokers(o.brokers), kfake.AllowAutoTopicCreation()}, o.kafkaOpt...)
+	kc, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		t.Fatalf("start kfake: %v", err)
+	}
+	if _, ok := o.props["bootstrap.servers"]; !ok {
+		o.props["bootstrap.servers"] = strings.Join(kc.ListenAddrs(), ",")
+	}
+	c := &Cluster{t: t, Kafka: kc, opts: o}
+	t.Cleanup(func() {
+		c.mu.Lock()
+		nodes := append([]*Node(nil), c.nodes...)
+		c.mu.Unlock()
+		for _, n := range nodes {
+			if n != nil {
+				n.stop()
+			}
+		}
+		kc.Close()
+	})
+	for range o.workers {
+		c.StartWorker()
+	}
+	for i := range o.workers {
+		c.WaitReady(i)
+	}
+	return c
+}
+
+
+// Registry builds the plugin registry the workers use.
+func (c *Cluster) Registry() *connector.Registry {
+	c.t.Helper()
+	r := connector.NewRegistry()
+	for _, reg := range append([]func(*connector.Registry) error{convert.Register, filestream.Register}, c.opts.plugins...) {
+		if err := reg(r); err != nil {
+			c.t.Fatalf("register plugins: %v", err)
+		}
+	}
+	return r
+}
+
+// StartWorker starts one more worker and returns its index; it does not wait for readiness.
+func (c *Cluster) StartWorker() int {
+	c.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.t.Fatalf("listen: %v", err)
+	}
+	props := maps.Clone(c.opts.props)
+	props["listeners"] = "http://" + ln.Addr().String()
+	cfg, _, err := worker.ParseConfig(props)
+	if err != nil {
+		c.t.Fatalf("worker config: %v", err)
+	}
+	logger := testLogger(c.t)
+	url := "http://" + ln.Addr().String() + "/"
+	w, err := worker.New(cfg, worker.Options{Registry: c.Registry(), Logger: logger, AdvertisedURL: url})
+	if err != nil {
+		c.t.Fatalf("new worker: %v", err)
+	}
+	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: loglevel.New(),
+		Version: "3.9.0", Commit: "0000000000000000"})
+	if err != nil {
+		c.t.Fatalf("new api server: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &Node{Worker: w, URL: strings.TrimSuffix(url, "/"), cancel: cancel, done: make(chan error, 1), ln: ln}
+	go func() {
+		errc := make(chan error, 2)
+		go func() { errc <- w.Run(ctx) }()
+		go func() { errc <- srv.Serve(ctx, ln) }()
+		err := errors.Join(<-errc, <-errc)
+		n.done <- err
+	}()
+	c.mu.Lock()
+	c.nodes = append(c.nodes, n)
+	idx := len(c.nodes) - 1
+	c.mu.Unlock()
+	return idx
+}
+
+// Node returns worker i.
+func (c *Cluster) Node(i int) *Node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
+
+// WaitReady waits until worker i has read the internal topics.
+func (c *Cluster) WaitReady(i int) {
+	c.t.Helper()
+	n := c.Node(i)
+	select {
+	case <-n.Worker.Ready():
+	case err := <-n.done:
+		c.t.Fatalf("worker %d stopped before ready: %v", i, err)
+	case <-time.After(60 * time.Second):
+		c.t.Fatalf("worker %d not ready within 60s", i)
+	}
+}
+
+// StopWorker stops worker i gracefully and waits for it.
+func (c *Cluster) StopWorker(i int) {
+	c.t.Helper()
+	c.mu.Lock()
+	n := c.nodes[i]
+	c.nodes[i] = nil
+	c.mu.Unlock()
+	if n == nil {
+		return
+	}
+	if err := n.stop(); err != nil {
+		c.t.Errorf("worker %d stopped with error: %v", i, err)
+	}
+}
+
+func (n *Node) stop() error {
+	n.cancel()
+	select {
+	case err := <-n.done:
+		return err
+	case <-time.After(30 * time.Second):
+		return errors.New("worker did not stop within 30s")
+	}
+}
+
+// Do sends a REST request to worker i and returns the status and body. body may be nil, a string, []byte, or a
+// value encoded as JSON.
+func (c *Cluster) Do(i int, method, path string, body any) (int, []byte) {
+	c.t.Helper()
+	return Do(c.t, c.Node(i).URL, method, path, body)
+}
+
+// Do sends a REST request to base+path.
+func Do(t testing.TB, base, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("encode body: %v", err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, base+path, r)
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	return resp.StatusCode, data
+}
+
+// WaitFor polls cond until it is true or timeout passes, failing the test with what's description.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		<-tick.C
+	}
+}
+
+// ConnectorState returns the connector state and task states from GET /connectors/{name}/status on worker i
+// ("" when there is no status yet).
+func (c *Cluster) ConnectorState(i int, name string) (string, []string) {
+	status, body := Do(c.t, c.Node(i).URL, http.MethodGet, "/connectors/"+name+"/status", nil)
+	if status != http.StatusOK {
+		return "", nil
+	}
+	var st struct {
+		Connector struct{ State string } `json:"connector"`
+		Tasks     []struct{ State string } `json:"tasks"`
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		return "", nil
+	}
+	tasks := make([]string, len(st.Tasks))
+	for i, t := range st.Tasks {
+		tasks[i] = t.State
+	}
+	return st.Connector.State, tasks
+}
+
+// WaitRunning waits until the connector and tasks tasks of it are RUNNING, as worker i reports.
+func (c *Cluster) WaitRunning(i int, name string, tasks int) {
+	c.t.Helper()
+	WaitFor(c.t, 60*time.Second, fmt.Sprintf("connector %s RUNNING with %d running tasks", name, tasks), func() bool {
+		st, ts := c.ConnectorState(i, name)
+		if st != "RUNNING" || len(ts) != tasks {
+			return false
+		}
+		for _, s := range ts {
+			if s != "RUNNING" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// testLogger writes worker logs to the test output when CONNECTD_TEST_LOG is set (e.g. "debug"), and
+// discards them otherwise.
+func testLogger(t testing.TB) *slog.Logger {
+	lvl := os.Getenv("CONNECTD_TEST_LOG")
+	if lvl == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(lvl)); err != nil {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+}
