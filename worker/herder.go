@@ -47,13 +47,32 @@ func (w *Worker) do(ctx context.Context, fn func(ctx context.Context) error) err
 
 // herderLoop is the single goroutine that changes what this worker runs.
 func (w *Worker) herderLoop(ctx context.Context) error {
-	w.reconcile(ctx)
+	w.rejoinNeeded.Store(true)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
+		if ctx.Err() == nil && w.rejoinNeeded.Load() {
+			w.rejoin(ctx)
+		}
+		if at := w.group.rejoinAt; !at.IsZero() {
+			if d := time.Until(at); d <= 0 {
+				w.group.rejoinAt = time.Time{}
+				w.rejoinNeeded.Store(true)
+				continue
+			}
+		}
+		wait := time.Hour
+		if at := w.group.rejoinAt; !at.IsZero() {
+			wait = time.Until(at)
+		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			w.stopAll()
 			w.failPending()
+			w.leaveGroup()
 			return nil
+		case <-timer.C:
 		case req := <-w.requests:
 			if req.ctx.Err() != nil {
 				req.done <- req.ctx.Err()
@@ -77,6 +96,18 @@ func (w *Worker) safeRequest(req *request) (err error) {
 	return req.fn(req.ctx)
 }
 
+// leaveGroup leaves the group at a clean shutdown so the work moves at once; a halted worker skips it.
+func (w *Worker) leaveGroup() {
+	if w.skipLeave.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.group.member.Leave(ctx); err != nil {
+		w.log.Warn("leave group failed", "err", err)
+	}
+}
+
 // failPending answers requests still queued at shutdown.
 func (w *Worker) failPending() {
 	for {
@@ -98,6 +129,10 @@ func (w *Worker) handleEvents(ctx context.Context) {
 		if ev.Kind == storage.RestartRequested {
 			restarts = append(restarts, ev.Restart)
 		}
+	}
+	if w.snapshotChanged() {
+		// A connector was added or removed, or task configs were committed: the leader must reassign.
+		w.requestRejoin()
 	}
 	w.reconcile(ctx)
 	for name := range reconfig {
@@ -137,13 +172,6 @@ func dedupeRestarts(reqs []records.RestartRequest) []records.RestartRequest {
 	}
 	return out
 }
-
-// assigned reports whether this worker should run the connector instance. Until group membership hands out
-// assignments, a worker owns everything.
-func (w *Worker) assigned(string) bool { return true }
-
-// assignedTask reports whether this worker should run the task.
-func (w *Worker) assignedTask(storage.TaskID) bool { return true }
 
 // reconcile brings the running connectors and tasks in line with the config topic and this worker's
 // assignment.
@@ -294,6 +322,10 @@ func (w *Worker) reconfigureTasks(ctx context.Context, name string) {
 		return
 	}
 	if !taskConfigsChanged(w.store.TaskConfigs(name), configs) {
+		return
+	}
+	if _, leader, _ := w.group.leaderInfo(); !leader {
+		w.publishTaskConfigs(ctx, name, configs)
 		return
 	}
 	if err := w.writeTaskConfigs(ctx, name, configs); err != nil {

@@ -71,6 +71,9 @@ func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (string
 func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []entities.ConnectorOffset, reset bool) (string, error) {
 	var msg string
 	err := w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can process external offsets modification requests"); err != nil {
+			return err
+		}
 		if err := w.configLog.ReadToEnd(ctx); err != nil {
 			return fmt.Errorf("read config topic: %w", err)
 		}

@@ -165,6 +165,9 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 	}
 	var info entities.ConnectorInfo
 	err := w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can set connector configs."); err != nil {
+			return err
+		}
 		if _, exists := w.store.Connector(name); exists {
 			return requestError(ErrAlreadyExists, "Connector "+name+" already exists")
 		}
@@ -200,6 +203,9 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 		created bool
 	)
 	err := w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can set connector configs."); err != nil {
+			return err
+		}
 		old, existed := w.store.Connector(name)
 		r, err := connectorRecord(name, config)
 		if err != nil {
@@ -224,6 +230,9 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (entities.ConnectorInfo, error) {
 	var info entities.ConnectorInfo
 	err := w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can set connector configs."); err != nil {
+			return err
+		}
 		c, ok := w.store.Connector(name)
 		if !ok {
 			return notFound(name)
@@ -255,6 +264,9 @@ func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch ma
 // DeleteConnector is DELETE /connectors/{name}: tombstones for the config and the target state.
 func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 	return w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can delete connector configs."); err != nil {
+			return err
+		}
 		if _, ok := w.store.Connector(name); !ok {
 			return notFound(name)
 		}
@@ -276,6 +288,9 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 			if !ok {
 				return unknownConnector(name)
 			}
+			if !w.assigned(name) {
+				return w.notOwner(storage.TaskID{Connector: name, Task: -1}, "Cannot restart connector since it is not assigned to this member")
+			}
 			if r := w.connectors[name]; r != nil {
 				w.stopConnector(r)
 				delete(w.connectors, name)
@@ -286,6 +301,9 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 	}
 	var plan *entities.ConnectorStateInfo
 	err := w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can process restart requests."); err != nil {
+			return err
+		}
 		c, ok := w.store.Connector(name)
 		if !ok {
 			return unknownConnector(name)
@@ -335,6 +353,9 @@ func (w *Worker) RestartTask(ctx context.Context, id storage.TaskID) error {
 			return requestError(ErrNotFound, fmt.Sprintf("Unknown task: %s-%d", id.Connector, id.Task))
 		}
 		config := w.store.TaskConfigs(id.Connector)[idx].Config
+		if !w.assignedTask(id) {
+			return w.notOwner(id, "Cannot restart task since it is not assigned to this member")
+		}
 		if t := w.tasks[id]; t != nil {
 			delete(w.tasks, id)
 			w.stopTasks([]*taskRunner{t}, stopRestart)
@@ -372,6 +393,9 @@ func (w *Worker) ResumeConnector(ctx context.Context, name string) error {
 // StopConnector is PUT /connectors/{name}/stop (KIP-875): an empty task set, then the STOPPED target state.
 func (w *Worker) StopConnector(ctx context.Context, name string) error {
 	return w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader can transition connectors to the STOPPED state."); err != nil {
+			return err
+		}
 		if _, ok := w.store.Connector(name); !ok {
 			return requestError(ErrNotFound, "Unknown connector "+name)
 		}
@@ -390,6 +414,19 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 // PutTaskConfigs is the internal POST /connectors/{name}/tasks.
 func (w *Worker) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
 	return w.do(ctx, func(ctx context.Context) error {
+		if err := w.leaderOnly("Only the leader may write task configurations."); err != nil {
+			return err
+		}
 		return w.writeTaskConfigs(ctx, name, configs)
 	})
+}
+
+// notOwner is the error for a restart that must run where the connector or task runs: the leader points at
+// the owner (Kafka Connect's NotAssignedException), a follower at the leader, which knows the owner.
+func (w *Worker) notOwner(id storage.TaskID, msg string) error {
+	url, leader, _ := w.group.leaderInfo()
+	if leader {
+		return &NotLeaderError{TargetURL: w.ownerOf(id), Message: msg}
+	}
+	return &NotLeaderError{TargetURL: url, Message: msg}
 }

@@ -53,12 +53,12 @@ func (w *Worker) startTask(ctx context.Context, id storage.TaskID, config map[st
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t := &taskRunner{
 		w: w, id: id, config: maps.Clone(config), connConfig: maps.Clone(c.Config),
-		log:      w.log.With("component", "task", "connector", id.Connector, "task", id.Task),
+		log:           w.log.With("component", "task", "connector", id.Connector, "task", id.Task),
 		target:        c.TargetState,
 		targetChanged: make(chan struct{}),
 		stopping:      make(chan struct{}),
-		cancel:   cancel,
-		done:     make(chan struct{}),
+		cancel:        cancel,
+		done:          make(chan struct{}),
 	}
 	w.tasks[id] = t
 	w.runners.Add(1)

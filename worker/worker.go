@@ -54,7 +54,11 @@ type Worker struct {
 	offsetLog *kafkalog.Log
 	statusLog *kafkalog.Log
 	statuses  *statusWriter
+	group     *membership
 	clusterID atomic.Value // string
+
+	rejoinNeeded atomic.Bool
+	skipLeave    atomic.Bool
 
 	eventsMu sync.Mutex
 	events   []storage.ConfigEvent
@@ -99,8 +103,7 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		tasks:      make(map[storage.TaskID]*taskRunner),
 	}
 	w.clusterID.Store("")
-	// Generation 1 until group membership assigns one: a lone worker is the first generation of its group.
-	w.gen.Store(1)
+	w.gen.Store(-1)
 	return w, nil
 }
 
@@ -151,6 +154,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.started.Store(true)
 		close(w.ready)
 		w.log.Info("worker started", "url", w.url, "config_offset", w.store.ConfigOffset())
+		g.Go(func() error { return w.heartbeatLoop(gctx) })
 		return w.herderLoop(gctx)
 	})
 	err := g.Wait()
@@ -213,10 +217,21 @@ func (w *Worker) connect(ctx context.Context) error {
 		return fmt.Errorf("open internal topic: %w", err)
 	}
 	w.statuses = newStatusWriter(w.statusLog, w.store, w.log.With("component", "status_writer"))
+	if w.group, err = w.newMembership(); err != nil {
+		w.closeClients()
+		return err
+	}
 	return nil
 }
 
+// Halt makes the next shutdown skip leaving the group, as a crashed worker would: its peers notice only
+// after session.timeout.ms. For failure tests.
+func (w *Worker) Halt() { w.skipLeave.Store(true) }
+
 func (w *Worker) closeClients() {
+	if w.group != nil {
+		w.group.member.Close()
+	}
 	for _, l := range []*kafkalog.Log{w.configLog, w.statusLog, w.offsetLog} {
 		if l != nil {
 			l.Close()

@@ -99,6 +99,7 @@ func serveWorker(ctx context.Context, cfg worker.Config, reg *connector.Registry
 	srv, err := api.NewServer(api.Config{
 		Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
 		Version: kafkaVersion, Commit: commitID(),
+		SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
 	})
 	if err != nil {
 		return err

@@ -139,7 +139,7 @@ func TestEnsureTopicValidatesSpec(t *testing.T) {
 
 func TestReplicationProperty(t *testing.T) {
 	for in, want := range map[string]string{
-		"config.storage.topic": "config.storage.replication.factor",
+		"config.storage.topic":  "config.storage.replication.factor",
 		"offsets.storage.topic": "offsets.storage.replication.factor",
 		"":                      "replication factor",
 	} {

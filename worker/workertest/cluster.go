@@ -57,7 +57,9 @@ func Plugins(register ...func(*connector.Registry) error) Option {
 }
 
 // KafkaOpts passes options to the kfake cluster.
-func KafkaOpts(opts ...kfake.Opt) Option { return func(o *options) { o.kafkaOpt = append(o.kafkaOpt, opts...) } }
+func KafkaOpts(opts ...kfake.Opt) Option {
+	return func(o *options) { o.kafkaOpt = append(o.kafkaOpt, opts...) }
+}
 
 // Cluster is an in-process Kafka cluster with connectd workers.
 type Cluster struct {
@@ -129,7 +131,6 @@ func NewCluster(t testing.TB, opts ...Option) *Cluster {
 	return c
 }
 
-
 // Registry builds the plugin registry the workers use.
 func (c *Cluster) Registry() *connector.Registry {
 	c.t.Helper()
@@ -162,7 +163,7 @@ func (c *Cluster) StartWorker() int {
 		c.t.Fatalf("new worker: %v", err)
 	}
 	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: loglevel.New(),
-		Version: "3.9.0", Commit: "0000000000000000"})
+		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal})
 	if err != nil {
 		c.t.Fatalf("new api server: %v", err)
 	}
@@ -214,6 +215,24 @@ func (c *Cluster) StopWorker(i int) {
 	}
 	if err := n.stop(); err != nil {
 		c.t.Errorf("worker %d stopped with error: %v", i, err)
+	}
+}
+
+// KillWorker stops worker i abruptly: it does not leave the group, so its peers notice only after
+// session.timeout.ms, as with kill -9. Its REST listener closes at once.
+func (c *Cluster) KillWorker(i int) {
+	c.t.Helper()
+	c.mu.Lock()
+	n := c.nodes[i]
+	c.nodes[i] = nil
+	c.mu.Unlock()
+	if n == nil {
+		return
+	}
+	n.Worker.Halt()
+	n.ln.Close()
+	if err := n.stop(); err != nil {
+		c.t.Errorf("worker %d did not stop: %v", i, err)
 	}
 }
 
@@ -292,7 +311,7 @@ func (c *Cluster) ConnectorState(i int, name string) (string, []string) {
 		return "", nil
 	}
 	var st struct {
-		Connector struct{ State string } `json:"connector"`
+		Connector struct{ State string }   `json:"connector"`
 		Tasks     []struct{ State string } `json:"tasks"`
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
