@@ -53,6 +53,9 @@ func (w *Worker) herderLoop(ctx context.Context) error {
 	for {
 		if ctx.Err() == nil && w.rejoinNeeded.Load() {
 			w.rejoin(ctx)
+			// A round can ask for a follow-up round (after revocations); requests queued meanwhile go first.
+			w.serveQueued()
+			continue
 		}
 		if at := w.group.rejoinAt; !at.IsZero() {
 			if d := time.Until(at); d <= 0 {
@@ -94,6 +97,22 @@ func (w *Worker) safeRequest(req *request) (err error) {
 		}
 	}()
 	return req.fn(req.ctx)
+}
+
+// serveQueued answers requests already waiting, without blocking.
+func (w *Worker) serveQueued() {
+	for {
+		select {
+		case req := <-w.requests:
+			if req.ctx.Err() != nil {
+				req.done <- req.ctx.Err()
+				continue
+			}
+			req.done <- w.safeRequest(req)
+		default:
+			return
+		}
+	}
 }
 
 // leaveGroup leaves the group at a clean shutdown so the work moves at once; a halted worker skips it.

@@ -143,6 +143,15 @@ func (w *Worker) rejoin(ctx context.Context) {
 		w.leaderDuties(ctx)
 	}
 	revoked := len(a.Revoked.Connectors)+len(a.Revoked.Tasks) > 0
+	if revoked {
+		// As Kafka Connect does, make the UNASSIGNED statuses of revoked work durable before the follow-up
+		// round hands it to another worker, so they cannot land after that worker's RUNNING.
+		fctx, cancel := context.WithTimeout(ctx, w.cfg.TaskShutdownGracefulTimeout)
+		if err := w.statuses.flush(fctx); err != nil {
+			w.log.Warn("status flush before rejoin failed", "err", err)
+		}
+		cancel()
+	}
 	switch {
 	case revoked:
 		// The freed work is placed in a follow-up round.
