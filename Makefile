@@ -10,7 +10,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
 
-run: ## start the embedded dev stack: in-process Kafka (127.0.0.1:9092-9094) and a worker on :28083
+run: ## start the embedded dev stack: in-process Kafka (127.0.0.1:9092-9094) and three workers on :28083-28085
 	$(GO) run ./cmd/connectd dev
 
 build: ## build the connectd binary into bin/

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,33 +26,84 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kafkaPort := fs.Int("kafka-port", 9092, "port of the first in-process Kafka broker; the others take the next ports")
-	restPort := fs.Int("rest-port", 28083, "REST port of the worker")
+	restPort := fs.Int("rest-port", 28083, "REST port of the first worker; the others take the next ports")
+	workers := fs.Int("workers", 3, "number of workers in group vehicle-connect-group (0: only Kafka)")
+	dataDir := fs.String("data-dir", "", "directory to persist the in-process Kafka's data across runs (default: in memory)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	for _, p := range []struct {
+	if *workers < 0 {
+		return usageError{errors.New("--workers must be 0 or more")}
+	}
+	type port struct {
 		port int
 		flag string
-	}{{*kafkaPort, "--kafka-port"}, {*kafkaPort + 1, "--kafka-port"}, {*kafkaPort + 2, "--kafka-port"}, {*restPort, "--rest-port"}} {
+	}
+	ports := []port{{*kafkaPort, "--kafka-port"}, {*kafkaPort + 1, "--kafka-port"}, {*kafkaPort + 2, "--kafka-port"}}
+	for i := range *workers {
+		ports = append(ports, port{*restPort + i, "--rest-port"})
+	}
+	for _, p := range ports {
 		if err := portFree(p.port); err != nil {
 			return usageError{fmt.Errorf("port %d is already in use (choose another with %s): %w", p.port, p.flag, err)}
 		}
 	}
 
 	levels, logger := newLogging(stderr)
-	cluster, err := kfake.NewCluster(
+	kopts := []kfake.Opt{
 		kfake.NumBrokers(3),
 		kfake.Ports(*kafkaPort, *kafkaPort+1, *kafkaPort+2),
 		kfake.SeedTopics(devTopicPartitions, "vehicle-data"),
 		kfake.AllowAutoTopicCreation(),
-	)
+	}
+	if *dataDir != "" {
+		kopts = append(kopts, kfake.DataDir(*dataDir))
+	}
+	cluster, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		return fmt.Errorf("start in-process kafka: %w", err)
 	}
 	defer cluster.Close()
 
-	cfg, _, err := worker.ParseConfig(map[string]string{
-		"bootstrap.servers":                 strings.Join(cluster.ListenAddrs(), ","),
+	reg, err := newRegistry()
+	if err != nil {
+		return err
+	}
+	ready := make(chan string, *workers)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range *workers {
+		cfg, _, err := worker.ParseConfig(devWorkerProps(cluster.ListenAddrs(), *restPort+i))
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return serveWorker(gctx, cfg, reg, logger, levels, ready) })
+	}
+	g.Go(func() error {
+		var urls []string
+		for range *workers {
+			select {
+			case url := <-ready:
+				urls = append(urls, url)
+			case <-gctx.Done():
+				return nil
+			}
+		}
+		slices.Sort(urls)
+		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), strings.Join(urls, " "), *restPort)
+		return nil
+	})
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// devWorkerProps is the worker configuration of the dev stack: the user's docker-compose settings (group
+// vehicle-connect-group, String keys, schemaless JSON values, replication factor 3).
+func devWorkerProps(brokers []string, restPort int) map[string]string {
+	return map[string]string{
+		"bootstrap.servers":                 strings.Join(brokers, ","),
 		"group.id":                          "vehicle-connect-group",
 		"config.storage.topic":              "connect-configs",
 		"offset.storage.topic":              "connect-offsets",
@@ -62,44 +114,24 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		"key.converter":                     "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter":                   "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter.schemas.enable":    "false",
-		"listeners":                         "http://127.0.0.1:" + strconv.Itoa(*restPort),
+		"listeners":                         "http://127.0.0.1:" + strconv.Itoa(restPort),
 		"rest.advertised.host.name":         "localhost",
 		"offset.flush.interval.ms":          "10000",
-	})
-	if err != nil {
-		return err
+		// Fast failover for a laptop: a dead worker's tasks move after ~6 s + 10 s instead of 10 s + 5 min.
+		"session.timeout.ms":               "6000",
+		"heartbeat.interval.ms":            "2000",
+		"scheduled.rebalance.max.delay.ms": "10000",
 	}
-	reg, err := newRegistry()
-	if err != nil {
-		return err
-	}
-	ready := make(chan string, 1)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveWorker(gctx, cfg, reg, logger, levels, ready) })
-	g.Go(func() error {
-		select {
-		case url := <-ready:
-			fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), url)
-		case <-gctx.Done():
-		}
-		return nil
-	})
-	err = g.Wait()
-	if errors.Is(err, context.Canceled) {
-		err = nil
-	}
-	return err
 }
 
 const devBanner = `
 connectd dev stack is up
   kafka (in-process, 3 brokers): %s
-  worker REST:                   %s
+  workers (vehicle-connect-group): %s
 
 try:
-  curl -s localhost:28083/ ; echo
-  curl -s -X POST -H "Content-Type: application/json" localhost:28083/connectors --data @testdata/mqtt-connector.json
-  curl -s localhost:28083/connectors?expand=status ; echo
+  curl -s localhost:%[3]d/ ; echo
+  curl -s localhost:%[3]d/connectors?expand=status ; echo
 Ctrl-C stops everything.
 `
 

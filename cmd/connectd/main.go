@@ -35,15 +35,24 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	// The first SIGINT/SIGTERM starts a clean shutdown; a second one exits at once.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	finished := make(chan struct{})
+	defer close(finished)
 	defer stop()
 	go func() {
-		<-ctx.Done()
-		stop()
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-		<-sig
-		fmt.Fprintln(stderr, "second signal: exiting now")
-		os.Exit(1)
+		defer signal.Stop(sig)
+		select {
+		case <-sig:
+			fmt.Fprintln(stderr, "second signal: exiting now")
+			os.Exit(1)
+		case <-finished:
+		}
 	}()
 
 	var err error

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWorkerConfigErrorsExitWithUsageCode(t *testing.T) {
+	t.Parallel()
+	props := filepath.Join(t.TempDir(), "connect-distributed.properties")
+	if err := os.WriteFile(props, []byte("bootstrap.servers=localhost:1\nsession.timeout.ms=soon\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		args    []string
+		environ []string
+		want    []string
+	}{
+		{"no configuration at all", []string{"worker"}, nil, []string{"no worker configuration"}},
+		{"missing required keys from the environment", []string{"worker"}, []string{"CONNECT_BOOTSTRAP_SERVERS=localhost:1"},
+			[]string{`"group.id"`, `"config.storage.topic"`, `"key.converter"`}},
+		{"invalid value in a file", []string{"worker", props}, nil, []string{"session.timeout.ms"}},
+		{"unreadable file", []string{"worker", filepath.Join(t.TempDir(), "missing.properties")}, nil, []string{"missing.properties"}},
+		{"unknown command", []string{"frobnicate"}, nil, []string{`unknown command "frobnicate"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, tc.environ, &stdout, &stderr)
+			if code != exitUsage {
+				t.Fatalf("exit code %d, want %d; stderr: %s", code, exitUsage, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr does not name %s:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+}
