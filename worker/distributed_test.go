@@ -31,7 +31,7 @@ func fastGroup(workers int, delay string) []workertest.Option {
 	}
 }
 
-func createSource(t *testing.T, c *workertest.Cluster, via int, name string, tasks int) {
+func createSource(t testing.TB, c *workertest.Cluster, via int, name string, tasks int) {
 	t.Helper()
 	body := map[string]any{"name": name, "config": map[string]any{
 		"connector.class": connectortest.SourceClass, "tasks.max": fmt.Sprint(tasks), "topic": "t-" + name}}
@@ -44,7 +44,7 @@ type placement struct {
 	tasks     []string // worker id per task
 }
 
-func place(t *testing.T, c *workertest.Cluster, via int, name string) placement {
+func place(t testing.TB, c *workertest.Cluster, via int, name string) placement {
 	t.Helper()
 	status, body := c.Do(via, http.MethodGet, "/connectors/"+name+"/status", nil)
 	if status != 200 {
@@ -78,7 +78,7 @@ func place(t *testing.T, c *workertest.Cluster, via int, name string) placement 
 }
 
 // spread counts running tasks per worker over connectors, "" when a task is not running.
-func spread(t *testing.T, c *workertest.Cluster, via int, names ...string) map[string]int {
+func spread(t testing.TB, c *workertest.Cluster, via int, names ...string) map[string]int {
 	out := map[string]int{}
 	for _, n := range names {
 		for _, w := range place(t, c, via, n).tasks {

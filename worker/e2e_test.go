@@ -15,7 +15,7 @@ import (
 )
 
 // decode unmarshals a JSON body or fails the test.
-func decode[T any](t *testing.T, body []byte) T {
+func decode[T any](t testing.TB, body []byte) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(body, &v); err != nil {
@@ -25,7 +25,7 @@ func decode[T any](t *testing.T, body []byte) T {
 }
 
 // expect asserts a status code and, when want is not "", the exact body.
-func expect(t *testing.T, what string, status int, body []byte, wantStatus int, want string) {
+func expect(t testing.TB, what string, status int, body []byte, wantStatus int, want string) {
 	t.Helper()
 	if status != wantStatus {
 		t.Fatalf("%s: status %d, want %d; body %s", what, status, wantStatus, body)
@@ -207,7 +207,7 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	})
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
