@@ -8,6 +8,7 @@ import (
 	"maps"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
@@ -168,7 +169,7 @@ func (e *tooManyTasksError) Error() string {
 func (r *connectorRunner) taskConfigs() ([]map[string]string, error) {
 	maxTasks := 1
 	if v, ok := r.config["tasks.max"]; ok {
-		n, err := strconv.Atoi(v)
+		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("invalid tasks.max %q", v)
 		}
