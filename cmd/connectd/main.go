@@ -61,6 +61,14 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		err = runWorker(ctx, args[1:], environ, stderr)
 	case "dev":
 		err = runDev(ctx, args[1:], environ, stdout, stderr)
+	case "topics":
+		err = runTopics(ctx, args[1:], stdout, stderr)
+	case "consume":
+		err = runConsume(ctx, args[1:], stdout, stderr)
+	case "offsets":
+		err = runOffsets(ctx, args[1:], stdout, stderr)
+	case "health":
+		err = runHealth(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "connectd %s (Kafka Connect %s compatible)\n", version, kafkaVersion)
 		return 0
@@ -88,5 +96,14 @@ commands:
   worker [FILE]   run a distributed worker from a connect-distributed.properties file
                   and/or CONNECT_* environment variables (Confluent image naming)
   dev             run an in-process Kafka cluster and a worker (what 'make run' starts)
+  topics list|describe|apply
+                  list or describe topics, or create/raise/configure them from a YAML file
+  consume TOPIC   print records as kafka-console-consumer does
+  offsets [TOPIC...]
+                  print topic:partition:end-offset as kafka-get-offsets does
+  health          exit 0 when a worker's GET /health answers 200 (the container health check)
   version         print the version
+
+The Kafka commands take --bootstrap-server host:port[,...] (default 127.0.0.1:9092, the dev stack);
+'connectd <command> -h' lists each command's flags.
 `
