@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the integration suite: checks prerequisites, fetches Kafka through Maven, then runs the Go tests, which
+# start and stop Kafka, Mosquitto and three connectd workers themselves. Extra arguments go to `go test`
+# (e.g. -run 'TestScenarios/steady').
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+missing=()
+command -v go >/dev/null 2>&1 || missing+=("go (Go 1.26, see go.mod)")
+command -v java >/dev/null 2>&1 || missing+=("a JDK 17: apt-get install -y openjdk-17-jdk-headless")
+if [[ ! -f "$here/.cache/kafka-libs/.complete" ]]; then
+	command -v mvn >/dev/null 2>&1 || missing+=("Maven: apt-get install -y maven")
+fi
+command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=("Mosquitto: apt-get install -y mosquitto")
+if ((${#missing[@]} > 0)); then
+	echo "test-integration: missing prerequisites, install:" >&2
+	printf '  - %s\n' "${missing[@]}" >&2
+	exit 1
+fi
+
+bash "$here/kafka.sh" fetch
+
+# Should the test binary die without cleaning up (a -timeout panic), stop what it started.
+cleanup() {
+	local pf
+	for pf in "$here"/.run/workers/*.pid; do
+		[[ -f "$pf" ]] && kill -KILL "$(cat "$pf")" 2>/dev/null || true
+		rm -f "$pf"
+	done
+	bash "$here/mosquitto.sh" stop || true
+	bash "$here/kafka.sh" stop || true
+}
+trap cleanup EXIT
+
+cd "$root"
+go test -tags integration -count=1 -timeout 25m -v "$@" ./test/integration/

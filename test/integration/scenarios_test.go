@@ -1,0 +1,445 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	resultsMu sync.Mutex
+	results   []result
+)
+
+func record(r result) {
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	results = append(results, r)
+	fmt.Fprintln(os.Stderr, tableHeader()+"\n"+r.row())
+}
+
+func tableHeader() string {
+	return "| scenario | sent | received | lost | duplicated | republished | recovery | result | notes |\n" +
+		"|---|---:|---:|---:|---:|---:|---:|---|---|"
+}
+
+func (r result) row() string {
+	verdict := "FAIL"
+	if r.Pass {
+		verdict = "pass"
+	}
+	return fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %s | %s | %s |", r.Scenario, r.Sent, r.Received, r.Lost,
+		r.Duplicated, r.Republished, r.Recovery, verdict, r.Notes)
+}
+
+// writeResults prints the table and writes it to .run/results.md.
+func writeResults(e *env) {
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	var b strings.Builder
+	b.WriteString(tableHeader() + "\n")
+	for _, r := range results {
+		b.WriteString(r.row() + "\n")
+	}
+	fmt.Fprintf(os.Stderr, "\nscenario results:\n%s", b.String())
+	if err := os.WriteFile(filepath.Join(e.run, "results.md"), []byte(b.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "integration: write results:", err)
+	}
+}
+
+// mqttConfig is the user's testdata/mqtt-connector.json pointed at the suite's Mosquitto, with a persistent
+// QoS 1 session and topics of its own.
+func mqttConfig(t testing.TB, e *env, name, kafkaTopic string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.root, "testdata", "mqtt-connector.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Config map[string]any `json:"config"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Config
+	c["topics"] = kafkaTopic
+	c["camel.kamelet.mqtt-source.brokerUrl"] = mqttURL
+	c["camel.kamelet.mqtt-source.clientId"] = "it-" + name
+	c["camel.kamelet.mqtt-source.topic"] = "/mqtt/test/" + name + "/#"
+	c["camel.kamelet.mqtt-source.qos"] = "1"
+	c["camel.kamelet.mqtt-source.clean.session.enabled"] = false
+	return c
+}
+
+// trafficCase is a scenario that publishes while a fault happens.
+type trafficCase struct {
+	name    string
+	n       int // messages
+	rate    int // per second, 0: as fast as the window allows
+	window  int // unacknowledged messages in flight
+	faultAt int // acknowledged messages before the fault
+	// fault injects the failure and waits for what the scenario expects of the cluster; it returns notes for
+	// the table and a function that repairs the fault once the traffic is accounted for.
+	fault func(t *testing.T, e *env, conn, topic string) (notes string, repair func())
+}
+
+func TestScenarios(t *testing.T) {
+	e := theEnv
+	cases := []trafficCase{
+		{name: "steady", n: 100_000, window: 1000},
+		{name: "kill-task-worker", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: killTaskWorker},
+		{name: "mosquitto-restart", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: restartMosquitto},
+		{name: "kill-kafka-leader", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: killKafkaLeader},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { runTraffic(t, e, c) })
+	}
+	t.Run("restart-all-workers", func(t *testing.T) { restartAllWorkers(t, e) })
+}
+
+// runTraffic runs one connector, publishes c.n messages, injects the fault, and accounts for every message.
+func runTraffic(t *testing.T, e *env, c trafficCase) {
+	res := result{Scenario: c.name, Recovery: "-"}
+	defer func() {
+		res.Pass = !t.Failed()
+		record(res)
+	}()
+	topic, conn := "it-"+c.name, "mqtt-"+c.name
+	if err := createTopic(topic); err != nil {
+		t.Fatal(err)
+	}
+	e.mustREST(t, http.MethodPut, "/connectors/"+conn+"/config", mqttConfig(t, e, c.name, topic), 200, 201)
+	e.waitStatus(t, conn, 90*time.Second, "RUNNING", running(1))
+
+	tr := newTracker(c.n)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		if err := consume(ctx, topic, tr); err != nil {
+			t.Error(err)
+		}
+	}()
+	defer func() { cancel(); <-consumed }()
+
+	pub, err := newPublisher("it-pub-"+c.name, "/mqtt/test/"+c.name+"/v", c.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.close()
+	// The task subscribes some time after RUNNING; probes show when the path MQTT → Kafka is open.
+	if err := poll(ctx, 90*time.Second, func() (bool, error) {
+		pub.publishOne(ctx, -1, tr)
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		return tr.probes > 0, nil
+	}); err != nil {
+		t.Fatalf("no probe reached Kafka: %v", err)
+	}
+
+	start := time.Now()
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		pub.run(ctx, c.n, c.rate, c.window, tr)
+	}()
+	var repair func()
+	var fault time.Time
+	if c.fault != nil {
+		if err := poll(ctx, 5*time.Minute, func() (bool, error) { return tr.acked.Load() >= int64(c.faultAt), nil }); err != nil {
+			t.Fatalf("publishing stalled before the fault: %v", err)
+		}
+		fault = time.Now()
+		res.Notes, repair = c.fault(t, e, conn, topic)
+	}
+	select {
+	case <-published:
+	case <-time.After(8 * time.Minute):
+		t.Fatalf("publishing did not finish: %d acknowledged", tr.acked.Load())
+	}
+	pubDur := time.Since(start)
+	if err := poll(ctx, 3*time.Minute, func() (bool, error) { return tr.complete(), nil }); err != nil {
+		t.Errorf("not every message arrived: %v", err)
+	}
+	// Late duplicates: wait until the record count holds still for 3 s.
+	last, still := -1, 0
+	_ = poll(ctx, time.Minute, func() (bool, error) {
+		tr.mu.Lock()
+		n := tr.records
+		tr.mu.Unlock()
+		if n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
+		return still >= 15, nil
+	})
+	res.Sent, res.Received, res.Lost, res.Duplicated = tr.account()
+	res.Republished = tr.republished.Load()
+	if !fault.IsZero() {
+		if d, ok := tr.recovery(fault); ok {
+			res.Recovery = d.Round(100 * time.Millisecond).String()
+		} else {
+			res.Recovery = "none"
+		}
+	} else {
+		res.Notes = fmt.Sprintf("%.0f msg/s published", float64(res.Sent)/pubDur.Seconds())
+	}
+	if res.Lost != 0 {
+		t.Errorf("%d of %d messages lost", res.Lost, res.Sent)
+	}
+	if res.Sent != c.n {
+		t.Errorf("%d of %d messages acknowledged by Mosquitto", res.Sent, c.n)
+	}
+	if repair != nil {
+		repair()
+	}
+	e.mustREST(t, http.MethodDelete, "/connectors/"+conn, nil, 204)
+}
+
+// killTaskWorker kills -9 the worker running task 0 and waits for the task to run elsewhere.
+func killTaskWorker(t *testing.T, e *env, conn, _ string) (string, func()) {
+	st, err := e.status(conn)
+	if err != nil || len(st.Tasks) == 0 {
+		t.Fatalf("status before the kill: %+v %v", st, err)
+	}
+	victim := e.workerByID(st.Tasks[0].WorkerID)
+	if victim == nil {
+		t.Fatalf("task on unknown worker %s", st.Tasks[0].WorkerID)
+	}
+	killed := time.Now()
+	victim.stop(syscall.SIGKILL)
+	moved := e.waitStatus(t, conn, 2*time.Minute, "task moved", func(s connectorStatus) bool {
+		return running(1)(s) && s.Tasks[0].WorkerID != victim.id()
+	})
+	notes := fmt.Sprintf("task %s→%s, RUNNING after %s", victim.id(), moved.Tasks[0].WorkerID,
+		time.Since(killed).Round(100*time.Millisecond))
+	return notes, func() {
+		if err := victim.start(); err != nil {
+			t.Error(err)
+		}
+		if err := e.waitWorkers(2 * time.Minute); err != nil {
+			t.Errorf("restarted worker %s: %v", victim.name(), err)
+		}
+	}
+}
+
+// restartMosquitto stops Mosquitto cleanly (it saves the queued messages) and starts it again.
+func restartMosquitto(t *testing.T, e *env, conn, _ string) (string, func()) {
+	if err := e.script("mosquitto.sh", "restart"); err != nil {
+		t.Fatal(err)
+	}
+	return "clean stop and start", nil
+}
+
+// killKafkaLeader kills -9 the broker leading the connector's topic; the connector must stay RUNNING.
+func killKafkaLeader(t *testing.T, e *env, conn, topic string) (string, func()) {
+	id, err := leaderOf(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.script("kafka.sh", "kill", fmt.Sprint(id)); err != nil {
+		t.Fatal(err)
+	}
+	// Sample the status while the cluster runs on two brokers.
+	var states []string
+	_ = poll(context.Background(), 10*time.Second, func() (bool, error) {
+		if st, err := e.status(conn); err == nil && !running(1)(st) {
+			states = append(states, st.Connector.State)
+		}
+		return false, nil
+	})
+	if len(states) > 0 {
+		t.Errorf("connector left RUNNING after the broker kill: %v", states)
+	}
+	return fmt.Sprintf("broker %d killed", id), func() {
+		if err := e.script("kafka.sh", "start-node", fmt.Sprint(id)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// snapshot is what must survive a restart of every worker.
+type snapshot struct {
+	Connectors []string
+	Configs    map[string]map[string]string
+	States     map[string]string
+	Offsets    map[string]json.RawMessage
+}
+
+func takeSnapshot(t *testing.T, e *env) snapshot {
+	s := snapshot{Configs: map[string]map[string]string{}, States: map[string]string{}, Offsets: map[string]json.RawMessage{}}
+	if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectors", nil, 200), &s.Connectors); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(s.Connectors)
+	for _, c := range s.Connectors {
+		var cfg map[string]string
+		if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectors/"+c+"/config", nil, 200), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		s.Configs[c] = cfg
+		var st connectorStatus
+		if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectors/"+c+"/status", nil, 200), &st); err != nil {
+			t.Fatal(err)
+		}
+		s.States[c] = st.Connector.State
+		s.Offsets[c] = e.mustREST(t, http.MethodGet, "/connectors/"+c+"/offsets", nil, 200)
+	}
+	return s
+}
+
+// restartAllWorkers stops every worker, publishes while none runs, starts them again and checks that every
+// connector, target state and source offset is back and no queued MQTT message is lost.
+func restartAllWorkers(t *testing.T, e *env) {
+	res := result{Scenario: "restart-all-workers", Recovery: "-"}
+	defer func() {
+		res.Pass = !t.Failed()
+		record(res)
+	}()
+	// A file source has offsets that show whether the restart resumed where it was.
+	input := filepath.Join(e.run, "input.txt")
+	var lines strings.Builder
+	for i := range 500 {
+		fmt.Fprintf(&lines, "{\"seq\":%d}\n", i)
+	}
+	if err := os.WriteFile(input, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := createTopic("it-file"); err != nil {
+		t.Fatal(err)
+	}
+	e.mustREST(t, http.MethodPut, "/connectors/it-file/config", map[string]string{
+		"connector.class": "FileStreamSource", "file": input, "topic": "it-file", "tasks.max": "1",
+	}, 200, 201)
+	for _, name := range []string{"restart", "paused", "stopped"} {
+		topic := "it-" + name
+		if err := createTopic(topic); err != nil {
+			t.Fatal(err)
+		}
+		e.mustREST(t, http.MethodPut, "/connectors/mqtt-"+name+"/config", mqttConfig(t, e, name, topic), 200, 201)
+	}
+	e.waitStatus(t, "mqtt-restart", 90*time.Second, "RUNNING", running(1))
+	e.mustREST(t, http.MethodPut, "/connectors/mqtt-paused/pause", nil, 202)
+	e.mustREST(t, http.MethodPut, "/connectors/mqtt-stopped/stop", nil, 202, 204)
+	e.waitStatus(t, "mqtt-paused", time.Minute, "PAUSED", func(s connectorStatus) bool { return s.Connector.State == "PAUSED" })
+	e.waitStatus(t, "mqtt-stopped", time.Minute, "STOPPED", func(s connectorStatus) bool { return s.Connector.State == "STOPPED" })
+
+	fileTr := newTracker(600)
+	mqttTr := newTracker(4000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for topic, tr := range map[string]*tracker{"it-file": fileTr, "it-restart": mqttTr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = consume(ctx, topic, tr)
+		}()
+	}
+	defer func() { cancel(); wg.Wait() }()
+	fileTr.mu.Lock()
+	for i := range 500 {
+		fileTr.published[i] = time.Now() // lines count as sent when written
+	}
+	fileTr.mu.Unlock()
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return fileTr.complete(), nil }); err != nil {
+		t.Fatalf("file source did not deliver its 500 lines: %v", err)
+	}
+	pub, err := newPublisher("it-pub-restart", "/mqtt/test/restart/v", "restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.close()
+	if err := poll(ctx, 90*time.Second, func() (bool, error) {
+		pub.publishOne(ctx, -1, mqttTr)
+		mqttTr.mu.Lock()
+		defer mqttTr.mu.Unlock()
+		return mqttTr.probes > 0, nil
+	}); err != nil {
+		t.Fatalf("no probe reached Kafka: %v", err)
+	}
+	for seq := range 2000 {
+		pub.publishOne(ctx, seq, mqttTr)
+	}
+	// Offsets are flushed every second; wait for the file source's to cover the file.
+	_ = poll(ctx, 30*time.Second, func() (bool, error) {
+		b := e.mustREST(t, http.MethodGet, "/connectors/it-file/offsets", nil, 200)
+		return strings.Contains(string(b), fmt.Sprintf(`"position":%d`, len(lines.String()))), nil
+	})
+	before := takeSnapshot(t, e)
+
+	for _, w := range e.workers {
+		w.stop(syscall.SIGTERM)
+	}
+	// Published while no worker runs: Mosquitto queues them for the persistent session.
+	for seq := 2000; seq < 4000; seq++ {
+		pub.publishOne(ctx, seq, mqttTr)
+	}
+	restarted := time.Now()
+	for _, w := range e.workers {
+		if err := w.start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.waitWorkers(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus(t, "mqtt-restart", 2*time.Minute, "RUNNING", running(1))
+	e.waitStatus(t, "it-file", 2*time.Minute, "RUNNING", running(1))
+	res.Recovery = time.Since(restarted).Round(100 * time.Millisecond).String()
+	after := takeSnapshot(t, e)
+	if !reflect.DeepEqual(before.Connectors, after.Connectors) {
+		t.Errorf("connectors: before %v after %v", before.Connectors, after.Connectors)
+	}
+	if !reflect.DeepEqual(before.Configs, after.Configs) {
+		t.Errorf("configs changed across the restart")
+	}
+	if !reflect.DeepEqual(before.States, after.States) {
+		t.Errorf("states: before %v after %v", before.States, after.States)
+	}
+	if string(before.Offsets["it-file"]) != string(after.Offsets["it-file"]) {
+		t.Errorf("file source offsets: before %s after %s", before.Offsets["it-file"], after.Offsets["it-file"])
+	}
+	// Lines appended after the restart must be read from the stored offset: no line twice.
+	f, err := os.OpenFile(input, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileTr.mu.Lock()
+	for i := 500; i < 600; i++ {
+		fmt.Fprintf(f, "{\"seq\":%d}\n", i)
+		fileTr.published[i] = time.Now()
+	}
+	fileTr.mu.Unlock()
+	f.Close()
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return fileTr.complete() && mqttTr.complete(), nil }); err != nil {
+		t.Errorf("not everything arrived after the restart: %v", err)
+	}
+	res.Sent, res.Received, res.Lost, res.Duplicated = mqttTr.account()
+	fs, fr, fl, fd := fileTr.account()
+	res.Notes = fmt.Sprintf("4 connectors, PAUSED/STOPPED kept; file source %d lines, %d records, %d lost, %d duplicated",
+		fs, fr, fl, fd)
+	if res.Lost != 0 || fl != 0 {
+		t.Errorf("lost: mqtt %d, file %d", res.Lost, fl)
+	}
+	if fd != 0 {
+		t.Errorf("file source re-read %d lines: offsets not resumed", fd)
+	}
+	for _, c := range []string{"it-file", "mqtt-restart", "mqtt-paused", "mqtt-stopped"} {
+		e.mustREST(t, http.MethodDelete, "/connectors/"+c, nil, 204)
+	}
+}

@@ -1,0 +1,125 @@
+//go:build integration
+
+package integration
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// worker is one `connectd worker` process.
+type worker struct {
+	index int
+	port  int
+	bin   string
+	dir   string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+func (w *worker) name() string           { return fmt.Sprintf("w%d", w.index+1) }
+func (w *worker) id() string             { return fmt.Sprintf("127.0.0.1:%d", w.port) }
+func (w *worker) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", w.port, path) }
+func (w *worker) file(ext string) string { return filepath.Join(w.dir, w.name()+ext) }
+
+// writeProperties writes the worker's properties: the README's fast failover settings and short offset flushes,
+// so a killed worker's replacement re-reads few messages.
+func (w *worker) writeProperties() error {
+	props := []string{
+		"bootstrap.servers=" + strings.Join(kafkaBrokers, ","),
+		"group.id=it-connect",
+		"config.storage.topic=it-connect-configs",
+		"offset.storage.topic=it-connect-offsets",
+		"status.storage.topic=it-connect-status",
+		"config.storage.replication.factor=3",
+		"offset.storage.replication.factor=3",
+		"status.storage.replication.factor=3",
+		"key.converter=org.apache.kafka.connect.storage.StringConverter",
+		"value.converter=org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable=false",
+		fmt.Sprintf("listeners=http://127.0.0.1:%d", w.port),
+		"rest.advertised.host.name=127.0.0.1",
+		fmt.Sprintf("rest.advertised.port=%d", w.port),
+		"session.timeout.ms=6000",
+		"heartbeat.interval.ms=2000",
+		"scheduled.rebalance.max.delay.ms=0",
+		"offset.flush.interval.ms=1000",
+	}
+	return os.WriteFile(w.file(".properties"), []byte(strings.Join(props, "\n")+"\n"), 0o644)
+}
+
+// start launches the process; its output is appended to wN.log and its pid written to wN.pid, which run.sh
+// uses to kill it should the test binary die without cleaning up.
+func (w *worker) start() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cmd != nil {
+		return nil
+	}
+	log, err := os.OpenFile(w.file(".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "\n==== start %s\n", time.Now().Format(time.RFC3339Nano))
+	cmd := exec.Command(w.bin, "worker", w.file(".properties"))
+	cmd.Stdout = log
+	cmd.Stderr = log
+	// Its own process group: a terminal's Ctrl-C reaches the suite, which stops workers in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return fmt.Errorf("start %s: %w", w.name(), err)
+	}
+	if err := os.WriteFile(w.file(".pid"), []byte(fmt.Sprint(cmd.Process.Pid)), 0o644); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		log.Close()
+		close(done)
+	}()
+	w.cmd, w.done = cmd, done
+	return nil
+}
+
+func (w *worker) running() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cmd == nil {
+		return false
+	}
+	select {
+	case <-w.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop sends sig and waits for the exit; SIGKILL after 30 s.
+func (w *worker) stop(sig syscall.Signal) {
+	w.mu.Lock()
+	cmd, done := w.cmd, w.done
+	w.cmd = nil
+	w.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(sig)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	_ = os.Remove(w.file(".pid"))
+}
