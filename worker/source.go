@@ -112,6 +112,8 @@ type sourceSubmitter struct {
 	slots       chan struct{} // one token per in-flight record
 	changed     chan struct{} // poked when the queue shrinks or a failure is recorded
 
+	drainMu sync.Mutex // one drain at a time, so records are committed strictly in order
+
 	mu      sync.Mutex
 	queue   []*inFlight // in submission order
 	offsets map[string]pendingOffset
@@ -288,6 +290,8 @@ func (s *sourceSubmitter) handleAcks() {
 // made flushable, strictly in submission order, so nothing is acknowledged upstream before everything sent
 // before it is safe in Kafka.
 func (s *sourceSubmitter) drain() {
+	s.drainMu.Lock()
+	defer s.drainMu.Unlock()
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 || !s.queue[0].done {

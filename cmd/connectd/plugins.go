@@ -4,6 +4,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/filestream"
+	"github.com/connectd/connectd/connector/mqtt"
 )
 
 // newRegistry builds the registry of every plugin connectd ships.
@@ -12,6 +13,7 @@ func newRegistry() (*connector.Registry, error) {
 	for _, register := range []func(*connector.Registry) error{
 		convert.Register,
 		filestream.Register,
+		mqtt.Register,
 	} {
 		if err := register(r); err != nil {
 			return nil, err

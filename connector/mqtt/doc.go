@@ -1,0 +1,77 @@
+// Package mqtt is connectd's native MQTT source connector. It reads MQTT 3.1.1 messages with
+// github.com/eclipse/paho.mqtt.golang and writes them to Kafka with at-least-once delivery.
+//
+// # Configurations it accepts
+//
+// One plugin answers to three names: its own class ([Class]), the Camel Kafka Connector class
+// org.apache.camel.kafkaconnector.mqttsource.CamelMqttsourceSourceConnector (and its short forms), and
+// Confluent's io.confluent.connect.mqtt.MqttSourceConnector. It declares the key namespaces
+// "camel.kamelet.mqtt-source." and "mqtt.", so a config whose connector.class is a placeholder still resolves
+// to it. Every key of a Camel mqtt-source config and the Confluent keys are defined in [Spec]; keys that change
+// nothing say so in their documentation. When a Camel-style key and its Confluent equivalent are both set, the
+// Camel-style key wins; an unset key takes the Camel-style key's default.
+//
+// Unlike the Camel connector, the keys the Camel connector silently ignores are honoured: qos,
+// clean.session.enabled, connect.timeout.seconds, keepalive.interval.seconds and
+// camel.kamelet.max.retry.time.ms.
+//
+// # Records
+//
+// Each MQTT message becomes one record per Kafka topic named in "topics" (a comma list, as in Camel), or in
+// "kafka.topic". The key is the MQTT topic (a STRING), unless camel.source.camelMessageHeaderKey names a
+// header. The value is the payload: a payload that is one valid JSON document is a [connector.RawJSON] (so
+// JsonConverter writes the JSON itself, not base64), other UTF-8 text a STRING, anything else BYTES. When the
+// connector's value.converter (or key.converter) is ByteArrayConverter the value (key) is always BYTES. The
+// timestamp is the time the message was received. With camel.map.headers (the default) the records carry the
+// headers CamelHeader.CamelMqttTopic (STRING) and CamelHeader.CamelMqttQoS (INT32), as Camel names them.
+// Records have no source partition or offset: MQTT has no position to resume from; the broker's session is
+// the resume point.
+//
+// # Delivery
+//
+// QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC) only after Kafka acknowledged every
+// record made from them, and in the order the messages arrived (MQTT-4.6.0-2), by paho's manual acks
+// (SetAutoAckDisabled). A message dropped by idempotency or folded into an aggregate is acknowledged at its
+// turn once the records it depends on are in Kafka. QoS 0 messages have nothing to acknowledge.
+//
+// paho calls the message handler on its router goroutine (SetOrderMatters(true)), which is what keeps arrival
+// order; the handler only appends to an in-memory buffer and returns, so keep-alive and acknowledgements keep
+// flowing. Messages beyond camel.source.pollingConsumerQueueSize are held, unacknowledged, like a blocked
+// handler would hold them: for QoS 1 and 2 the broker's in-flight window (Mosquitto max_inflight_messages,
+// EMQX max_inflight) bounds how many there can be; for QoS 0, which has no window, the handler waits for room
+// (reading from the broker pauses, TCP pushes back) until the connection drops or the task stops. Nothing is
+// ever dropped by the connector, and nothing is acknowledged before Kafka has it.
+//
+// Each task has a stable client id, "<clientId>-<task index>", so with clean.session.enabled=false the broker
+// keeps the task's subscriptions and queues QoS 1 and 2 messages while the task restarts or moves. Handlers
+// are installed before connecting, so messages the broker sends right after CONNACK are not lost. The
+// connection is (re)established by the task with exponential backoff; a task that could not connect (or
+// subscribe) for camel.kamelet.max.retry.time.ms fails with [ErrBrokerUnavailable] and the last error.
+// When a persistent session's connection drops, polling pauses until the next CONNACK: if the broker kept
+// the session it sends the unacknowledged QoS 1 and 2 messages again, so the copies still buffered are
+// dropped instead of being written twice. Once the worker stops polling a task (it is being stopped), the
+// task keeps its connection for the acknowledgements still due but never reconnects, so it cannot take the
+// client id back from its replacement.
+//
+// With tasks.max > 1 every task subscribes through the shared subscription "$share/<connector name>/<filter>",
+// so the broker splits the messages among the tasks. With mqtt.shared.subscriptions=false the filters are
+// divided among the tasks instead (at most one task per filter).
+//
+// # Differences from the Camel connector
+//
+//   - JSON payloads land as JSON, text as text; Camel writes base64 with JsonConverter.
+//   - The key defaults to the MQTT topic (Camel: null, unless camel.source.camelMessageHeaderKey is set).
+//   - Acknowledgement after Kafka, not when the message enters Camel's in-memory queue; a full buffer never
+//     drops (Camel's SEDA queue throws "Queue full" and the acknowledged message is lost).
+//   - camel.source.maxPollDuration bounds how long a poll waits for the first message; a poll returns as soon
+//     as messages are ready (Camel keeps collecting until the duration is spent).
+//   - The client id defaults to the connector name (Camel: "mqtt-source" for every connector and task).
+//   - "topics" has no default; "kafka.topic" (default "mqtt") is used when it is unset (Camel defaults to
+//     "test").
+//   - Only the aggregation strategy org.apache.camel.kafkaconnector.aggregator.StringAggregator exists;
+//     naming any other class is a configuration error.
+//   - camel.remove.headers.pattern regular expressions are Go (RE2) expressions; one RE2 cannot compile (such
+//     as Camel's default "(?!)") matches no header, as Camel treats an invalid pattern.
+//   - TLS files are PEM; Confluent's trust and key store paths are accepted when they hold PEM, not Java key
+//     stores.
+package mqtt

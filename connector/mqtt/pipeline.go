@@ -1,0 +1,403 @@
+package mqtt
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/connectd/connectd/connector"
+)
+
+// acker acknowledges one MQTT message to the broker (paho's Message.Ack).
+type acker interface{ Ack() }
+
+// message is one MQTT message, from arrival until it is acknowledged.
+type message struct {
+	topic    string
+	payload  []byte
+	qos      byte
+	received time.Time
+	gen      uint64 // connection it arrived on
+	ack      acker
+
+	// Guarded by pipeline.mu.
+	done  bool // everything it depends on is in Kafka: it may be acknowledged at its turn
+	stale bool // its connection is gone and the broker redelivers it: nothing to acknowledge
+}
+
+// unit is what one poll turns into records: a message, or an aggregate of messages.
+type unit struct {
+	msgs     []*message
+	one      [1]*message // backing array of msgs for the common single-message unit
+	body     []byte
+	topic    string // of the last message
+	qos      byte
+	received time.Time
+
+	remaining int     // records not yet committed
+	key       string  // idempotency key recorded as pending on this unit
+	keyed     bool    // key is set
+	waiters   []*unit // duplicates acknowledged when this unit completes
+	records   []*connector.SourceRecord
+}
+
+func singleUnit(m *message) *unit {
+	u := &unit{body: m.payload, topic: m.topic, qos: m.qos, received: m.received}
+	u.one[0] = m
+	u.msgs = u.one[:]
+	return u
+}
+
+// polledRecord ties a record handed to the worker to its unit.
+type polledRecord struct {
+	rec *connector.SourceRecord
+	u   *unit
+}
+
+// pipeline holds MQTT messages from arrival to acknowledgement: an ordered buffer that polls drain, the
+// records in flight, and the acknowledgement sequence that releases acks strictly in arrival order. It knows
+// nothing of paho; the session feeds it and acknowledges through message.ack.
+type pipeline struct {
+	queueSize       int
+	maxBatch        int
+	maxNotCommitted int // in records; at least len(topics)
+	perUnit         int // records per unit: the number of Kafka topics
+	agg             *aggregator
+	repo            repository // nil: no idempotency
+	idemHeader      string
+
+	mu          sync.Mutex
+	pending     fifo[*message] // arrived, not yet polled, in arrival order
+	unacked     fifo[*message] // QoS 1 and 2 messages not yet acknowledged, in arrival order
+	polled      fifo[polledRecord]
+	outstanding int // records reserved or handed out and not committed
+	closed      bool
+	held        bool          // a connection was lost: wait for the next CONNACK before polling buffered messages
+	room        chan struct{} // closed (and replaced) when the buffer gets room below queueSize
+	wake        chan struct{} // one-slot doorbell for the poll loop
+
+	ackMu  sync.Mutex // serializes acknowledgement passes, so acks leave in order
+	ackBuf []*message
+}
+
+func newPipeline(c *config, repo repository) *pipeline {
+	p := &pipeline{
+		queueSize:       max(c.queueSize, 1),
+		maxBatch:        max(c.maxBatch, 1),
+		maxNotCommitted: max(c.maxNotCommitted, len(c.kafkaTopics)),
+		perUnit:         len(c.kafkaTopics),
+		repo:            repo,
+		idemHeader:      c.idemHeader,
+		room:            make(chan struct{}),
+		wake:            make(chan struct{}, 1),
+	}
+	if c.aggregate {
+		p.agg = &aggregator{size: max(c.aggSize, 1), timeout: c.aggTimeout}
+	}
+	return p
+}
+
+// signal rings the poll loop's doorbell.
+func (p *pipeline) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// roomCheckInterval is how often a blocked QoS 0 arrival re-checks its connection.
+const roomCheckInterval = 100 * time.Millisecond
+
+// arrive appends a message in arrival order. QoS 1 and 2 messages are always taken: the broker's in-flight
+// window bounds them, and refusing them would only stall acknowledgements. A QoS 0 message waits while the
+// buffer is full, which pauses reading from the broker, until there is room, the pipeline closes, or
+// connOpen reports the connection gone (then it is taken anyway: nothing is dropped).
+func (p *pipeline) arrive(m *message, connOpen func() bool) {
+	p.mu.Lock()
+	for m.qos == 0 && p.pending.len() >= p.queueSize && !p.closed {
+		room := p.room
+		p.mu.Unlock()
+		timer := time.NewTimer(roomCheckInterval)
+		select {
+		case <-room:
+		case <-timer.C:
+		}
+		timer.Stop()
+		p.mu.Lock()
+		if connOpen != nil && !connOpen() {
+			break
+		}
+	}
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.pending.push(m)
+	if m.qos > 0 {
+		p.unacked.push(m)
+	}
+	p.mu.Unlock()
+	p.signal()
+}
+
+// close releases blocked arrivals and refuses new ones.
+func (p *pipeline) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.closed = true
+		close(p.room)
+	}
+}
+
+// take moves ready messages out of the buffer as units, within the batch and uncommitted-record limits.
+// Duplicates found by idempotency complete (or wait for their original) here and are not returned. next is
+// when an incomplete aggregate times out (zero when there is none).
+func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held {
+		return nil, time.Time{}
+	}
+	wasFull := p.pending.len() >= p.queueSize
+	admit := func(u *unit) {
+		if p.admit(u) {
+			u.remaining = p.perUnit
+			p.outstanding += p.perUnit
+			units = append(units, u)
+		}
+	}
+	for len(units) < p.maxBatch && p.outstanding+p.perUnit <= p.maxNotCommitted && p.pending.len() > 0 {
+		m := p.pending.pop()
+		if p.agg == nil {
+			admit(singleUnit(m))
+			continue
+		}
+		if u := p.agg.add(m, now); u != nil {
+			admit(u)
+		}
+	}
+	if p.agg != nil && len(p.agg.group) > 0 {
+		if due := p.agg.due(); !now.Before(due) {
+			if len(units) < p.maxBatch && p.outstanding+p.perUnit <= p.maxNotCommitted {
+				admit(p.agg.flush())
+			}
+		} else {
+			next = due
+		}
+	}
+	if wasFull && p.pending.len() < p.queueSize && !p.closed {
+		close(p.room)
+		p.room = make(chan struct{})
+	}
+	return units, next
+}
+
+// admit applies idempotency to a unit: it reports whether the unit is new. A duplicate of a unit whose
+// records are in Kafka completes at once; a duplicate of one still in flight completes with it.
+func (p *pipeline) admit(u *unit) bool {
+	if p.repo == nil {
+		return true
+	}
+	key, ok := p.idempotencyKey(u)
+	if !ok {
+		return true
+	}
+	switch orig, seen := p.repo.lookup(key); {
+	case !seen:
+		p.repo.addPending(key, u)
+		u.key, u.keyed = key, true
+		return true
+	case orig != nil:
+		orig.waiters = append(orig.waiters, u)
+	default:
+		p.complete(u)
+	}
+	return false
+}
+
+// idempotencyKey is Camel's ${body} or ${headers.<name>} for the unit; a header that does not exist gives no
+// key, and the unit is not checked.
+func (p *pipeline) idempotencyKey(u *unit) (string, bool) {
+	switch {
+	case p.idemHeader == "":
+		return string(u.body), true
+	case strings.EqualFold(p.idemHeader, HeaderTopic):
+		return u.topic, true
+	case strings.EqualFold(p.idemHeader, HeaderQoS):
+		return strconv.Itoa(int(u.qos)), true
+	}
+	return "", false
+}
+
+// register records the records made from units, in poll order, so commits find their unit.
+func (p *pipeline) register(units []*unit) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range units {
+		for _, r := range u.records {
+			p.polled.push(polledRecord{rec: r, u: u})
+		}
+		u.records = nil
+	}
+}
+
+// commit is called once Kafka acknowledged rec (or the worker dropped it): when the last record of a unit
+// is committed, the unit's messages may be acknowledged.
+func (p *pipeline) commit(rec *connector.SourceRecord) {
+	p.mu.Lock()
+	var u *unit
+	if p.polled.len() > 0 && p.polled.front().rec == rec {
+		u = p.polled.pop().u
+	} else {
+		// The worker commits in poll order, so this only happens if it skipped a record.
+		for i := range p.polled.len() {
+			if p.polled.at(i).rec == rec {
+				u = p.polled.at(i).u
+				p.polled.removeAt(i)
+				break
+			}
+		}
+	}
+	if u != nil {
+		p.outstanding--
+		if u.remaining--; u.remaining == 0 {
+			p.complete(u)
+		}
+	}
+	p.mu.Unlock()
+	p.signal()
+	p.ackPass()
+}
+
+// complete marks a unit's messages, and those of the duplicates waiting on it, ready to acknowledge.
+func (p *pipeline) complete(u *unit) {
+	for _, m := range u.msgs {
+		m.done = true
+	}
+	if u.keyed {
+		p.repo.confirm(u.key)
+	}
+	for _, w := range u.waiters {
+		p.complete(w)
+	}
+	u.waiters = nil
+}
+
+// hold stops polls from taking buffered messages until resume: a persistent session lost its connection, and
+// whether the broker will send the buffered QoS 1 and 2 messages again is known only from the next CONNACK.
+func (p *pipeline) hold() {
+	p.mu.Lock()
+	p.held = true
+	p.mu.Unlock()
+}
+
+// resume lets polls continue after a connection attempt; with redelivered it first drops the buffered QoS 1
+// and 2 messages of connections older than gen (see discardStale). It reports how many it dropped.
+func (p *pipeline) resume(gen uint64, redelivered bool) int {
+	n := 0
+	if redelivered {
+		n = p.discardStale(gen)
+	}
+	p.mu.Lock()
+	p.held = false
+	p.mu.Unlock()
+	p.signal()
+	return n
+}
+
+// discardStale drops the buffered QoS 1 and 2 messages of connections older than gen: the broker resumed the
+// session and sends them again, so keeping them would only write them twice.
+func (p *pipeline) discardStale(gen uint64) int {
+	p.mu.Lock()
+	wasFull := p.pending.len() >= p.queueSize
+	dropped := 0
+	p.pending.filter(func(m *message) bool {
+		if m.gen >= gen || m.qos == 0 {
+			return true
+		}
+		m.done, m.stale = true, true
+		dropped++
+		return false
+	})
+	if wasFull && p.pending.len() < p.queueSize && !p.closed {
+		close(p.room)
+		p.room = make(chan struct{})
+	}
+	p.mu.Unlock()
+	p.ackPass()
+	return dropped
+}
+
+// ackPass acknowledges the longest run of ready messages at the head of the arrival order. Acks go out
+// outside the pipeline lock (paho may block on its network goroutine) but under ackMu, so two passes cannot
+// interleave and reorder them.
+func (p *pipeline) ackPass() {
+	p.ackMu.Lock()
+	defer p.ackMu.Unlock()
+	p.mu.Lock()
+	buf := p.ackBuf[:0]
+	for p.unacked.len() > 0 && p.unacked.front().done {
+		buf = append(buf, p.unacked.pop())
+	}
+	p.mu.Unlock()
+	for _, m := range buf {
+		if !m.stale && m.ack != nil {
+			m.ack.Ack()
+		}
+	}
+	clear(buf)
+	p.ackBuf = buf[:0]
+}
+
+// stats reports the buffered, in-flight and unacknowledged counts, for tests and logs.
+func (p *pipeline) stats() (pending, outstanding, unacked int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pending.len(), p.outstanding, p.unacked.len()
+}
+
+// aggregator is Camel's aggregate EIP with one global group, completionSize and completionTimeout, and the
+// StringAggregator strategy: bodies joined with newlines, headers of the newest message.
+type aggregator struct {
+	size    int
+	timeout time.Duration
+	group   []*message
+	last    time.Time // when the newest message joined
+}
+
+// add appends m and returns the completed unit when the group reached its size.
+func (a *aggregator) add(m *message, now time.Time) *unit {
+	a.group = append(a.group, m)
+	a.last = now
+	if len(a.group) >= a.size {
+		return a.flush()
+	}
+	return nil
+}
+
+// due is when the current group times out.
+func (a *aggregator) due() time.Time { return a.last.Add(a.timeout) }
+
+// flush turns the current group into a unit.
+func (a *aggregator) flush() *unit {
+	msgs := a.group
+	a.group = nil
+	last := msgs[len(msgs)-1]
+	u := &unit{msgs: msgs, topic: last.topic, qos: last.qos, received: last.received}
+	if len(msgs) == 1 {
+		u.body = last.payload
+		return u
+	}
+	var b strings.Builder
+	for i, m := range msgs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		// Camel reads each body as a String, which replaces malformed UTF-8.
+		b.WriteString(strings.ToValidUTF8(string(m.payload), "\uFFFD"))
+	}
+	u.body = []byte(b.String())
+	return u
+}

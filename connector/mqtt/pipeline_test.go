@@ -1,0 +1,321 @@
+package mqtt
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connector"
+)
+
+// ackLog records acknowledgements in the order they are sent.
+type ackLog struct {
+	mu   sync.Mutex
+	acks []string
+}
+
+type fakeAck struct {
+	log  *ackLog
+	name string
+}
+
+func (a fakeAck) Ack() {
+	a.log.mu.Lock()
+	a.log.acks = append(a.log.acks, a.name)
+	a.log.mu.Unlock()
+}
+
+func (l *ackLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.acks, ",")
+}
+
+// testPipeline is a pipeline with its record builder, driven without a broker.
+type testPipeline struct {
+	*pipeline
+	b   *recordBuilder
+	log *ackLog
+}
+
+func newTestPipeline(t *testing.T, extra map[string]string) *testPipeline {
+	t.Helper()
+	raw := map[string]string{fieldBrokerURL: "tcp://localhost:1883", fieldTopic: "#", fieldTopics: "out"}
+	maps.Copy(raw, extra)
+	cfg, err := parseConfig(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repo repository
+	if cfg.idempotency {
+		repo = &memoryRepository{cache: newLRU(cfg.idemDimension)}
+	}
+	return &testPipeline{pipeline: newPipeline(cfg, repo), b: newRecordBuilder(cfg), log: &ackLog{}}
+}
+
+// arrive feeds a message named by its payload.
+func (p *testPipeline) arrive(payload string, qos byte, gen uint64) {
+	p.pipeline.arrive(&message{topic: "t/" + payload, payload: []byte(payload), qos: qos, gen: gen,
+		received: time.Now(), ack: fakeAck{p.log, payload}}, nil)
+}
+
+// poll takes what is ready and turns it into registered records, as SourceTask.Poll does.
+func (p *testPipeline) poll(now time.Time) []*connector.SourceRecord {
+	units, _ := p.take(now)
+	var out []*connector.SourceRecord
+	for _, u := range units {
+		start := len(out)
+		out = p.b.build(u, out)
+		u.records = out[start:len(out):len(out)]
+	}
+	p.register(units)
+	p.ackPass()
+	return out
+}
+
+func values(recs []*connector.SourceRecord) string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, fmt.Sprint(r.Value))
+	}
+	return strings.Join(out, ",")
+}
+
+func TestAcksFollowArrivalOrderAndWaitForEveryTopic(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldTopics: "k1,k2"})
+	p.arrive("a", 1, 1)
+	p.arrive("b", 0, 1) // QoS 0: nothing to acknowledge, it does not hold back the others
+	p.arrive("c", 2, 1)
+	recs := p.poll(time.Now())
+	if len(recs) != 6 {
+		t.Fatalf("%d records, want 2 per message", len(recs))
+	}
+	p.commit(recs[0]) // a, first topic only
+	if got := p.log.String(); got != "" {
+		t.Fatalf("acked %q before a's second record was in Kafka", got)
+	}
+	p.commit(recs[4]) // c out of poll order: still behind a
+	p.commit(recs[5])
+	if got := p.log.String(); got != "" {
+		t.Fatalf("acked %q before a", got)
+	}
+	p.commit(recs[1])
+	if got := p.log.String(); got != "a,c" {
+		t.Fatalf("acks %q, want a,c", got)
+	}
+	p.commit(recs[2])
+	p.commit(recs[3])
+	if _, outstanding, unacked := p.stats(); outstanding != 0 || unacked != 0 {
+		t.Fatalf("outstanding %d unacked %d after all commits", outstanding, unacked)
+	}
+}
+
+func TestFullBufferHoldsQoS0ArrivalsAndTakesQoS1(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldQueueSize: "2"})
+	p.arrive("q1", 1, 1)
+	p.arrive("q2", 1, 1)
+	p.arrive("q3", 1, 1) // QoS 1 beyond the buffer: held, unacknowledged, never refused
+	if pending, _, _ := p.stats(); pending != 3 {
+		t.Fatalf("%d pending, want 3", pending)
+	}
+	var checks atomic.Int32
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		p.pipeline.arrive(&message{topic: "t", payload: []byte("z"), qos: 0, ack: fakeAck{p.log, "z"}}, func() bool {
+			checks.Add(1) // only a blocked arrival asks whether its connection is still open
+			return true
+		})
+	}()
+	waitFor(t, 10*time.Second, "QoS 0 arrival blocked on the full buffer", func() bool { return checks.Load() > 0 })
+	select {
+	case <-returned:
+		t.Fatal("QoS 0 arrival returned while the buffer was full")
+	default:
+	}
+	if pending, _, _ := p.stats(); pending != 3 {
+		t.Fatalf("%d pending while blocked, want 3", pending)
+	}
+	if got := values(p.poll(time.Now())); got != "q1,q2,q3" {
+		t.Fatalf("polled %s", got)
+	}
+	<-returned
+	if got := values(p.poll(time.Now())); got != "z" {
+		t.Fatalf("polled %s after room was made, want z", got)
+	}
+}
+
+func TestBlockedQoS0ArrivalGivesUpWaitingWhenTheConnectionDrops(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldQueueSize: "1"})
+	p.arrive("a", 0, 1)
+	var open atomic.Bool
+	open.Store(true)
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		p.pipeline.arrive(&message{topic: "t", payload: []byte("b"), ack: fakeAck{p.log, "b"}}, open.Load)
+	}()
+	open.Store(false)
+	<-returned
+	if got := values(p.poll(time.Now())); got != "a,b" {
+		t.Fatalf("polled %s: a message waiting for room must be kept, not dropped", got)
+	}
+}
+
+func TestPollStopsAtMaxUncommittedRecords(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldMaxNotCommitted: "4", fieldTopics: "k1,k2", fieldMaxBatchPollSize: "10"})
+	for _, s := range []string{"a", "b", "c"} {
+		p.arrive(s, 1, 1)
+	}
+	first := p.poll(time.Now())
+	if len(first) != 4 || len(p.poll(time.Now())) != 0 {
+		t.Fatalf("polled %d records, want the limit of 4 and then nothing", len(first))
+	}
+	p.commit(first[0])
+	p.commit(first[1])
+	if got := values(p.poll(time.Now())); got != "c,c" {
+		t.Fatalf("after two commits polled %q, want c's two records", got)
+	}
+}
+
+func TestPollHonoursMaxBatchPollSize(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldMaxBatchPollSize: "2"})
+	for _, s := range []string{"a", "b", "c"} {
+		p.arrive(s, 0, 1)
+	}
+	if got := values(p.poll(time.Now())); got != "a,b" {
+		t.Fatalf("first poll %s", got)
+	}
+	if got := values(p.poll(time.Now())); got != "c" {
+		t.Fatalf("second poll %s", got)
+	}
+}
+
+func TestIdempotencyDropsRepeatedPayloads(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldIdempotencyEnabled: "true"})
+	p.arrive("x", 1, 1)
+	p.arrive("y", 1, 1)
+	p.arrive("x", 1, 1) // duplicate of a message still in flight
+	recs := p.poll(time.Now())
+	if got := values(recs); got != "x,y" {
+		t.Fatalf("polled %s, want the duplicate dropped", got)
+	}
+	p.commit(recs[1])
+	if got := p.log.String(); got != "" {
+		t.Fatalf("acked %q before the first x was in Kafka", got)
+	}
+	p.commit(recs[0])
+	if got := p.log.String(); got != "x,y,x" {
+		t.Fatalf("acks %q, want x,y and the dropped duplicate after them", got)
+	}
+	p.arrive("x", 1, 1) // duplicate of a message already in Kafka: acknowledged at once
+	if got := values(p.poll(time.Now())); got != "" {
+		t.Fatalf("polled %s", got)
+	}
+	if got := p.log.String(); got != "x,y,x,x" {
+		t.Fatalf("acks %q", got)
+	}
+}
+
+func TestIdempotencyByHeaderAndLRUSize(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldIdempotencyEnabled: "true", fieldIdempotencyType: "header",
+		fieldIdempotencyHeader: "CamelMqttTopic", fieldIdempotencyDimension: "1"})
+	for _, topic := range []string{"a", "a", "b", "a"} {
+		p.pipeline.arrive(&message{topic: topic, payload: []byte("same"), qos: 0}, nil)
+	}
+	var topics []string
+	for _, r := range p.poll(time.Now()) {
+		topics = append(topics, r.Key.(string))
+	}
+	// "a" is forgotten once "b" takes the only slot of the LRU.
+	if strings.Join(topics, ",") != "a,b,a" {
+		t.Fatalf("keys %v", topics)
+	}
+}
+
+func TestStringAggregatorJoinsBySizeAndTimeout(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldBeansAggregate: "#class:" + StringAggregator,
+		fieldAggregationSize: "3", fieldAggregationTimeout: "500"})
+	now := time.Now()
+	for _, s := range []string{"a", "b", "c", "d"} {
+		p.arrive(s, 1, 1)
+	}
+	recs := p.poll(now)
+	if len(recs) != 1 || recs[0].Value != "a\nb\nc" || recs[0].Key != "t/c" {
+		t.Fatalf("records %v: want one aggregate of a, b and c with the last message's topic", values(recs))
+	}
+	if units, due := p.take(now.Add(499 * time.Millisecond)); len(units) != 0 || !due.Equal(now.Add(500*time.Millisecond)) {
+		t.Fatalf("d completed early (%d units) or wrong due time %v", len(units), due)
+	}
+	p.commit(recs[0])
+	if got := p.log.String(); got != "a,b,c" {
+		t.Fatalf("acks %q after the aggregate was committed", got)
+	}
+	late := p.poll(now.Add(500 * time.Millisecond))
+	if fmt.Sprint(late[0].Value) != "d" {
+		t.Fatalf("timed-out aggregate %v", values(late))
+	}
+}
+
+func TestDiscardStaleDropsOnlyRedeliveredBufferedMessages(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, nil)
+	p.arrive("polled", 1, 1)
+	recs := p.poll(time.Now())
+	p.arrive("old1", 1, 1)
+	p.arrive("old0", 0, 1) // QoS 0 is never redelivered: kept
+	p.arrive("new", 1, 2)
+	if n := p.discardStale(2); n != 1 {
+		t.Fatalf("dropped %d, want old1 only", n)
+	}
+	if got := values(p.poll(time.Now())); got != "old0,new" {
+		t.Fatalf("polled %s", got)
+	}
+	p.commit(recs[0])
+	if got := p.log.String(); got != "polled" {
+		t.Fatalf("acks %q: a stale message must not be acknowledged on the new connection", got)
+	}
+	if _, _, unacked := p.stats(); unacked != 1 {
+		t.Fatalf("%d unacknowledged, want new", unacked)
+	}
+}
+
+func TestFifoKeepsOrderThroughCompaction(t *testing.T) {
+	t.Parallel()
+	var f fifo[int]
+	var want []int
+	for i := range 5000 {
+		f.push(i)
+		want = append(want, i)
+		if i%3 == 0 {
+			if got := f.pop(); got != want[0] {
+				t.Fatalf("pop %d, want %d", got, want[0])
+			}
+			want = want[1:]
+		}
+	}
+	f.removeAt(10)
+	want = slices.Delete(want, 10, 11)
+	f.filter(func(v int) bool { return v%2 == 0 })
+	want = slices.DeleteFunc(want, func(v int) bool { return v%2 != 0 })
+	var got []int
+	for f.len() > 0 {
+		got = append(got, f.pop())
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("fifo lost order: %d items, want %d", len(got), len(want))
+	}
+}

@@ -1,0 +1,263 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+// ErrBrokerUnavailable is returned by Poll when the task could not connect to the broker, or subscribe, for
+// longer than its max retry time; it wraps the last error.
+var ErrBrokerUnavailable = errors.New("mqtt broker unavailable")
+
+// ErrSubscriptionRefused is the last error when the broker answered a SUBSCRIBE with a failure code.
+var ErrSubscriptionRefused = errors.New("mqtt broker refused the subscription")
+
+// Reconnect backoff: doubled after each failed attempt, from the first to the largest, with jitter.
+const (
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = 10 * time.Second
+	// disconnectQuiesce is how long a disconnect lets in-flight work (acks) finish, in milliseconds.
+	disconnectQuiesce = 250
+	// defaultSubscribeTimeout bounds the wait for SUBACK when connect.timeout.seconds is 0.
+	defaultSubscribeTimeout = 30 * time.Second
+)
+
+// session keeps one task connected to the broker: it connects (a new paho client per connection, so
+// nothing of a dead connection leaks into the next), subscribes, feeds messages to the pipeline, and
+// reconnects with exponential backoff. It tracks how long it has been failing, for Poll.
+type session struct {
+	cfg      *config
+	log      *slog.Logger
+	pipe     *pipeline
+	clientID string
+	filters  map[string]byte
+	// newClient builds the paho client; tests may wrap it.
+	newClient func(*paho.ClientOptions) paho.Client
+
+	mu           sync.Mutex
+	failingSince time.Time // start of the current run of failures (or of the session, before it first connected)
+	lastErr      error     // nil while connected
+
+	haltOnce sync.Once
+	halted   chan struct{} // closed when the task stops polling: keep the connection, never reconnect
+}
+
+func newSession(cfg *config, log *slog.Logger, pipe *pipeline, clientID string, filters []string) *session {
+	subs := make(map[string]byte, len(filters))
+	for _, f := range filters {
+		subs[f] = cfg.qos
+	}
+	return &session{
+		cfg: cfg, log: log, pipe: pipe, clientID: clientID, filters: subs,
+		newClient:    paho.NewClient,
+		failingSince: time.Now(),
+		halted:       make(chan struct{}),
+	}
+}
+
+// halt stops reconnecting. The worker stops polling a task before it stops it, and may start the task's
+// replacement (same client id) before the old one's Stop runs; a halted session keeps its connection, so the
+// acknowledgements of records still in flight go out, but does not take the client id back from the new
+// task.
+func (s *session) halt() {
+	s.haltOnce.Do(func() { close(s.halted) })
+}
+
+// run connects and stays connected until ctx is done, then disconnects. Unacknowledged QoS 1 and 2 messages
+// stay with the broker, which redelivers them to the next connection of this client id when the session is
+// persistent.
+func (s *session) run(ctx context.Context) {
+	backoff := firstBackoff
+	for gen := uint64(1); ctx.Err() == nil; gen++ {
+		select {
+		case <-s.halted:
+			<-ctx.Done()
+			return
+		default:
+		}
+		client, lost, err := s.connect(ctx, gen)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.fail(err)
+			wait := backoff/2 + rand.N(backoff/2+1)
+			s.log.Warn("mqtt connect failed", "client_id", s.clientID, "retry_in", wait, "err", err)
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-s.halted:
+				timer.Stop()
+			case <-timer.C:
+			}
+			backoff = min(2*backoff, maxBackoff)
+			continue
+		}
+		s.succeed()
+		backoff = firstBackoff
+		select {
+		case err := <-lost:
+			if !s.cfg.cleanSession {
+				s.pipe.hold()
+			}
+			s.fail(fmt.Errorf("connection lost: %w", err))
+			s.log.Warn("mqtt connection lost", "client_id", s.clientID, "err", err)
+		case <-ctx.Done():
+			client.Disconnect(disconnectQuiesce)
+			s.log.Info("mqtt disconnected", "client_id", s.clientID)
+			return
+		}
+	}
+}
+
+// connect opens one connection and subscribes. The publish handler is installed before CONNECT, so the
+// messages a resumed session delivers right after CONNACK have a handler.
+func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan error, error) {
+	lost := make(chan error, 1)
+	opts := paho.NewClientOptions()
+	for _, b := range s.cfg.brokers {
+		opts.AddBroker(b)
+	}
+	opts.SetClientID(s.clientID).
+		SetUsername(s.cfg.username).
+		SetPassword(s.cfg.password).
+		SetCleanSession(s.cfg.cleanSession).
+		SetKeepAlive(s.cfg.keepAlive).
+		SetConnectTimeout(s.cfg.connectTimeout).
+		SetAutoReconnect(false).
+		SetConnectRetry(false).
+		SetResumeSubs(false).
+		// Handlers run one at a time on paho's router in arrival order; ours only appends to the pipeline.
+		SetOrderMatters(true).
+		SetAutoAckDisabled(true).
+		SetDefaultPublishHandler(func(c paho.Client, m paho.Message) {
+			s.pipe.arrive(&message{
+				topic: m.Topic(), payload: m.Payload(), qos: m.Qos(),
+				received: time.Now(), gen: gen, ack: m,
+			}, c.IsConnectionOpen)
+		}).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			select {
+			case lost <- err:
+			default:
+			}
+		})
+	if s.cfg.tls != nil {
+		opts.SetTLSConfig(s.cfg.tls.Clone())
+	}
+	client := s.newClient(opts)
+
+	tok := client.Connect()
+	if err := await(ctx, tok, 0); err != nil {
+		client.Disconnect(0)
+		s.pipe.resume(gen, false)
+		return nil, nil, fmt.Errorf("connect to %s as %q: %w", s.brokerList(), s.clientID, err)
+	}
+	present := false
+	if ct, ok := tok.(*paho.ConnectToken); ok {
+		present = ct.SessionPresent()
+	}
+	if n := s.pipe.resume(gen, present && !s.cfg.cleanSession); n > 0 {
+		s.log.Info("mqtt session resumed, dropped buffered messages the broker sends again", "messages", n)
+	}
+
+	timeout := s.cfg.connectTimeout
+	if timeout <= 0 {
+		timeout = defaultSubscribeTimeout
+	}
+	sub := client.SubscribeMultiple(s.filters, nil)
+	if err := await(ctx, sub, timeout); err != nil {
+		client.Disconnect(0)
+		return nil, nil, fmt.Errorf("subscribe to %s on %s: %w", s.filterList(), s.brokerList(), err)
+	}
+	if st, ok := sub.(*paho.SubscribeToken); ok {
+		var refused []string
+		for f, code := range st.Result() {
+			if code == 0x80 {
+				refused = append(refused, f)
+			}
+		}
+		if len(refused) > 0 {
+			client.Disconnect(0)
+			return nil, nil, fmt.Errorf("%w: %s on %s", ErrSubscriptionRefused, strings.Join(refused, ", "), s.brokerList())
+		}
+	}
+	s.log.Info("mqtt connected", "client_id", s.clientID, "brokers", s.brokerList(), "filters", s.filterList(),
+		"qos", s.cfg.qos, "clean_session", s.cfg.cleanSession, "session_present", present)
+	return client, lost, nil
+}
+
+// await waits for a paho token; timeout 0 waits as long as paho does.
+func await(ctx context.Context, tok paho.Token, timeout time.Duration) error {
+	var expired <-chan time.Time
+	if timeout > 0 {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		expired = timer.C
+	}
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-expired:
+		return fmt.Errorf("no answer from the broker within %s", timeout)
+	}
+}
+
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	if s.failingSince.IsZero() {
+		s.failingSince = time.Now()
+	}
+	s.lastErr = err
+	s.mu.Unlock()
+	s.pipe.signal()
+}
+
+func (s *session) succeed() {
+	s.mu.Lock()
+	s.failingSince, s.lastErr = time.Time{}, nil
+	s.mu.Unlock()
+}
+
+// failure returns ErrBrokerUnavailable, wrapping the last error, once the session has been failing for the
+// max retry time (counted from the task's start until it first connects); otherwise the time it would
+// (zero when it is not failing or retries forever).
+func (s *session) failure(now time.Time) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastErr == nil || s.cfg.maxRetry < 0 {
+		return time.Time{}, nil
+	}
+	deadline := s.failingSince.Add(s.cfg.maxRetry)
+	if now.Before(deadline) {
+		return deadline, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: no working connection for %s (max retry time %s): %w", ErrBrokerUnavailable,
+		now.Sub(s.failingSince).Round(time.Millisecond), s.cfg.maxRetry, s.lastErr)
+}
+
+func (s *session) brokerList() string {
+	out := make([]string, len(s.cfg.brokers))
+	for i, b := range s.cfg.brokers {
+		out[i] = redactURL(b)
+	}
+	return strings.Join(out, ",")
+}
+
+func (s *session) filterList() string {
+	return strings.Join(slices.Sorted(maps.Keys(s.filters)), ",")
+}

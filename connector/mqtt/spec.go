@@ -1,0 +1,376 @@
+package mqtt
+
+import (
+	"github.com/connectd/connectd/connector"
+)
+
+// Key namespaces the plugin claims, so a config whose connector.class names no plugin still resolves to it.
+const (
+	kameletPrefix = "camel.kamelet.mqtt-source."
+	nativePrefix  = "mqtt."
+)
+
+// Camel mqtt-source kamelet keys, and the keys a Camel Kafka Connector config carries next to them.
+const (
+	fieldBrokerURL      = kameletPrefix + "brokerUrl"
+	fieldTopic          = kameletPrefix + "topic"
+	fieldClientID       = kameletPrefix + "clientId"
+	fieldUsername       = kameletPrefix + "username"
+	fieldPassword       = kameletPrefix + "password"
+	fieldQoS            = kameletPrefix + "qos"
+	fieldCleanSession   = kameletPrefix + "clean.session.enabled"
+	fieldConnectTimeout = kameletPrefix + "connect.timeout.seconds"
+	fieldKeepAlive      = kameletPrefix + "keepalive.interval.seconds"
+	fieldMaxRetryTime   = "camel.kamelet.max.retry.time.ms"
+
+	fieldTopics           = "topics"
+	fieldMessageHeaderKey = "camel.source.camelMessageHeaderKey"
+	fieldMapHeaders       = "camel.map.headers"
+	fieldMapProperties    = "camel.map.properties"
+	fieldRemoveHeaders    = "camel.remove.headers.pattern"
+	fieldContentLogLevel  = "camel.source.contentLogLevel"
+
+	fieldMaxBatchPollSize = "camel.source.maxBatchPollSize"
+	fieldMaxPollDuration  = "camel.source.maxPollDuration"
+	fieldQueueSize        = "camel.source.pollingConsumerQueueSize"
+	fieldBlockTimeout     = "camel.source.pollingConsumerBlockTimeout"
+	fieldBlockWhenFull    = "camel.source.pollingConsumerBlockWhenFull"
+	fieldMaxNotCommitted  = "camel.source.maxNotCommittedRecords"
+
+	fieldAggregationSize    = "camel.aggregation.size"
+	fieldAggregationTimeout = "camel.aggregation.timeout"
+	fieldBeansAggregate     = "camel.beans.aggregate"
+
+	fieldErrorHandler         = "camel.error.handler"
+	fieldErrorMaxRedeliveries = "camel.error.handler.max.redeliveries"
+	fieldErrorRedeliveryDelay = "camel.error.handler.redelivery.delay"
+
+	fieldIdempotencyEnabled      = "camel.idempotency.enabled"
+	fieldIdempotencyType         = "camel.idempotency.expression.type"
+	fieldIdempotencyHeader       = "camel.idempotency.expression.header"
+	fieldIdempotencyRepository   = "camel.idempotency.repository.type"
+	fieldIdempotencyDimension    = "camel.idempotency.memory.dimension"
+	fieldIdempotencyBootstrap    = "camel.idempotency.kafka.bootstrap.servers"
+	fieldIdempotencyTopic        = "camel.idempotency.kafka.topic"
+	fieldIdempotencyMaxCache     = "camel.idempotency.kafka.max.cache.size"
+	fieldIdempotencyPollDuration = "camel.idempotency.kafka.poll.duration.ms"
+
+	fieldSourceComponent = "camel.source.component"
+	fieldSourceURL       = "camel.source.url"
+	fieldSourceMarshal   = "camel.source.marshal"
+	fieldSourceUnmarshal = "camel.source.unmarshal"
+)
+
+// connectd's own keys.
+const (
+	fieldSSLCACert           = nativePrefix + "ssl.ca.cert"
+	fieldSSLCert             = nativePrefix + "ssl.cert"
+	fieldSSLKey              = nativePrefix + "ssl.key"
+	fieldSharedSubscriptions = nativePrefix + "shared.subscriptions"
+)
+
+// Confluent MQTT source keys.
+const (
+	fieldServerURI           = nativePrefix + "server.uri"
+	fieldMQTTTopics          = nativePrefix + "topics"
+	fieldKafkaTopic          = "kafka.topic"
+	fieldMQTTQoS             = nativePrefix + "qos"
+	fieldMQTTCleanSession    = nativePrefix + "clean.session.enabled"
+	fieldMQTTConnectTimeout  = nativePrefix + "connect.timeout.seconds"
+	fieldMQTTKeepAlive       = nativePrefix + "keepalive.interval.seconds"
+	fieldMQTTUsername        = nativePrefix + "username"
+	fieldMQTTPassword        = nativePrefix + "password"
+	fieldMQTTMaxRetryTime    = "max.retry.time.ms"
+	fieldBufferSize          = "records.buffer.queue.size"
+	fieldBufferMaxBatch      = "records.buffer.queue.max.batch.size"
+	fieldBufferEmptyTimeout  = "records.buffer.queue.empty.timeout"
+	fieldBufferFullTimeout   = "records.buffer.queue.full.timeout"
+	fieldTrustStorePath      = nativePrefix + "ssl.trust.store.path"
+	fieldTrustStorePassword  = nativePrefix + "ssl.trust.store.password"
+	fieldKeyStorePath        = nativePrefix + "ssl.key.store.path"
+	fieldKeyStorePassword    = nativePrefix + "ssl.key.store.password"
+	fieldKeyPassword         = nativePrefix + "ssl.key.password"
+	fieldConfluentLicense    = "confluent.license"
+	fieldConfluentBootstrap  = "confluent.topic.bootstrap.servers"
+	fieldConfluentReplFactor = "confluent.topic.replication.factor"
+)
+
+// Keys Connector.TaskConfigs adds to each task config.
+const (
+	fieldTaskIndex = "task.index"
+	fieldTaskCount = "task.count"
+)
+
+// Config groups, in the order /connector-plugins/{plugin}/config lists them.
+const (
+	groupConnection  = "MQTT connection"
+	groupRecords     = "Records"
+	groupDelivery    = "Delivery"
+	groupProcessing  = "Camel processing"
+	groupConfluent   = "Confluent compatibility"
+	groupNotHonoured = "Accepted without effect"
+)
+
+// StringAggregator is the only aggregation strategy connectd provides, the one camel-kafka-connector ships.
+const StringAggregator = "org.apache.camel.kafkaconnector.aggregator.StringAggregator"
+
+// noEffect starts the documentation of every key that is accepted but changes nothing.
+const noEffect = "Accepted for compatibility; has no effect in connectd. "
+
+// Spec returns the configuration definition of the MQTT source connector: the Camel mqtt-source keys,
+// connectd's own keys and the Confluent MQTT source keys.
+func Spec() *connector.Spec {
+	s := connector.NewSpec(fields()...)
+	s.Check = check
+	return s
+}
+
+func fields() []*connector.Field {
+	var fs []*connector.Field
+	add := func(group string, list ...*connector.Field) {
+		for _, f := range list {
+			f.Group = group
+			fs = append(fs, f)
+		}
+	}
+	add(groupConnection,
+		connector.String(fieldBrokerURL).Opt().Imp(connector.High).Display("Broker URL", connector.WidthLong).
+			Documentation("MQTT broker URL: tcp://host:port, ssl://host:port (TLS, also tls://, mqtts://), ws:// or "+
+				"wss:// (WebSocket). A comma-separated list is tried in order (failover). Required unless "+
+				fieldServerURI+" is set."),
+		connector.String(fieldTopic).Opt().Imp(connector.High).Display("Topic filters", connector.WidthLong).
+			Documentation("MQTT topic filters to subscribe to, comma-separated; + and # wildcards are allowed. "+
+				"Required unless "+fieldMQTTTopics+" is set."),
+		connector.String(fieldClientID).Opt().Imp(connector.Medium).Display("Client id", connector.WidthMedium).
+			Documentation("MQTT client identifier. Each task connects as \"<clientId>-<task index>\", which stays the "+
+				"same across restarts, so a persistent session (clean.session.enabled=false) is resumed. Defaults to "+
+				"the connector name."),
+		connector.String(fieldUsername).Opt().Imp(connector.Medium).Display("Username", connector.WidthMedium).
+			Documentation("Username for the broker; unset for anonymous access."),
+		connector.Password(fieldPassword).Opt().Imp(connector.Medium).Display("Password", connector.WidthMedium).
+			Documentation("Password for the broker. Requires a username (MQTT 3.1.1)."),
+		connector.Int(fieldQoS).WithDefault("1").Check(connector.Between(0, 2)).Imp(connector.Medium).
+			Display("QoS", connector.WidthShort).
+			Documentation("QoS of the subscriptions: 0 at most once, 1 at least once, 2 exactly once between broker "+
+				"and connector. With 1 and 2 a message is acknowledged only after Kafka stored its records, so "+
+				"delivery to Kafka is at least once. (The Camel connector ignores this key and subscribes with 2.)"),
+		connector.Bool(fieldCleanSession).WithDefault("true").Imp(connector.Medium).
+			Display("Clean session", connector.WidthShort).
+			Documentation("true: the broker forgets the session when a task disconnects, so messages published "+
+				"while a task restarts are lost. false: the broker keeps each task's subscriptions and queues its "+
+				"QoS 1 and 2 messages until the task is back. (Ignored by the Camel connector.)"),
+		connector.Int(fieldConnectTimeout).WithDefault("30").Check(connector.AtLeast(0)).Imp(connector.Low).
+			Display("Connect timeout (s)", connector.WidthShort).
+			Documentation("Seconds to wait for a connection to the broker to be established; 0 waits without "+
+				"limit. (Ignored by the Camel connector.)"),
+		connector.Int(fieldKeepAlive).WithDefault("60").Check(connector.AtLeast(0)).Imp(connector.Low).
+			Display("Keep-alive interval (s)", connector.WidthShort).
+			Documentation("MQTT keep-alive interval in seconds; 0 turns keep-alive off (Mosquitto 2 refuses 0 by "+
+				"default). (Ignored by the Camel connector.)"),
+		connector.Long(fieldMaxRetryTime).WithDefault("30000").Check(connector.AtLeast(-1)).Imp(connector.Medium).
+			Display("Max retry time (ms)", connector.WidthShort).
+			Documentation("How long a task keeps reconnecting, with exponential backoff, while it cannot connect "+
+				"to the broker or subscribe, before it fails with the last error; -1 retries forever. A restart "+
+				"of the task starts over. (Ignored by the Camel connector.)"),
+		connector.String(fieldSSLCACert).Opt().Imp(connector.Medium).Display("TLS CA certificates", connector.WidthLong).
+			Documentation("PEM file with the CA certificates that verify the broker's certificate on ssl:// and "+
+				"wss:// URLs; unset uses the system's CAs."),
+		connector.String(fieldSSLCert).Opt().Imp(connector.Medium).Display("TLS client certificate", connector.WidthLong).
+			Documentation("PEM file with the client certificate (chain) for TLS client authentication; needs "+
+				fieldSSLKey+"."),
+		connector.String(fieldSSLKey).Opt().Imp(connector.Medium).Display("TLS client key", connector.WidthLong).
+			Documentation("PEM file with the unencrypted private key of "+fieldSSLCert+"."),
+		connector.Bool(fieldSharedSubscriptions).WithDefault("true").Imp(connector.Medium).
+			Display("Shared subscriptions", connector.WidthShort).
+			Documentation("With tasks.max > 1: true makes every task subscribe to \"$share/<connector name>/<filter>\" "+
+				"so the broker splits messages among the tasks; false divides the filters among the tasks "+
+				"instead (at most one task per filter). With one task the filters are subscribed as written."),
+	)
+	add(groupRecords,
+		connector.String(fieldTopics).Opt().Imp(connector.High).Display("Kafka topics", connector.WidthLong).
+			Documentation("Kafka topics to write to, comma-separated: every message is written to each of them. "+
+				"When unset, "+fieldKafkaTopic+" is used."),
+		connector.String(fieldMessageHeaderKey).Opt().Imp(connector.Medium).Display("Key header", connector.WidthMedium).
+			Documentation("Name of the header whose value becomes the record key: CamelMqttTopic (STRING) or "+
+				"CamelMqttQoS (INT32); a header that does not exist, or that "+fieldRemoveHeaders+" removed, gives "+
+				"a null key, as in Camel. When unset the key is the MQTT topic (Camel: null)."),
+		connector.Bool(fieldMapHeaders).WithDefault("true").Imp(connector.Low).Display("Map headers", connector.WidthShort).
+			Documentation("Write the message headers as Kafka headers CamelHeader.CamelMqttTopic (STRING) and "+
+				"CamelHeader.CamelMqttQoS (INT32)."),
+		connector.Bool(fieldMapProperties).WithDefault("true").Ineffective().Imp(connector.Low).
+			Display("Map properties", connector.WidthShort).
+			Documentation(noEffect+"Camel maps exchange properties to CamelProperty.* headers; MQTT messages "+
+				"carry none."),
+		connector.String(fieldRemoveHeaders).WithDefault("").Imp(connector.Low).
+			Display("Remove headers pattern", connector.WidthMedium).
+			Documentation("Headers to leave out, by name without the CamelHeader. prefix, matched as Camel does: "+
+				"the exact name (any case), a prefix ending in *, or a regular expression matching the whole "+
+				"name (any case; Go RE2 syntax, an expression that does not compile matches nothing). Empty "+
+				"removes nothing."),
+		connector.String(fieldContentLogLevel).WithDefault("OFF").
+			Check(connector.OneOfIgnoreCase("OFF", "TRACE", "DEBUG", "INFO", "WARN", "ERROR")).Imp(connector.Low).
+			Display("Content log level", connector.WidthShort).
+			Documentation("Log every record (topic, key, value, headers) at this level; OFF logs nothing."),
+	)
+	add(groupDelivery,
+		connector.Long(fieldMaxBatchPollSize).WithDefault("1000").Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Max batch poll size", connector.WidthShort).
+			Documentation("Most messages (after aggregation) one poll hands to the worker; each gives one record "+
+				"per Kafka topic."),
+		connector.Long(fieldMaxPollDuration).WithDefault("1000").Check(connector.AtLeast(0)).Imp(connector.Low).
+			Display("Max poll duration (ms)", connector.WidthShort).
+			Documentation("How long a poll waits for the first message before it returns an empty batch (at least "+
+				"10 ms, so an idle task does not spin); it returns as soon as messages are ready."),
+		connector.Long(fieldQueueSize).WithDefault("1000").Check(connector.AtLeast(1)).Imp(connector.Medium).
+			Display("Buffer size", connector.WidthShort).
+			Documentation("Size of the buffer between the MQTT client and the poll loop. Messages beyond it are "+
+				"held unacknowledged: QoS 1 and 2 deliveries are bounded by the broker's in-flight window, and for "+
+				"QoS 0 reading from the broker pauses until there is room. No message is dropped."),
+		connector.Long(fieldBlockTimeout).WithDefault("0").Ineffective().Imp(connector.Low).
+			Display("Block timeout", connector.WidthShort).
+			Documentation(noEffect+"A full buffer always holds messages until there is room; giving up after a "+
+				"timeout would drop them."),
+		connector.Bool(fieldBlockWhenFull).WithDefault("true").Ineffective().Imp(connector.Low).
+			Display("Block when full", connector.WidthShort).
+			Documentation(noEffect+"A full buffer always holds messages (as with true); false would drop them."),
+		connector.Int(fieldMaxNotCommitted).WithDefault("1024").Check(connector.AtLeast(1)).
+			Imp(connector.Low).Display("Max uncommitted records", connector.WidthShort).
+			Documentation("Most records handed to the worker that Kafka has not acknowledged yet; polls wait "+
+				"while it is reached. Together with the buffer it bounds the messages held unacknowledged."),
+	)
+	add(groupProcessing,
+		connector.Int(fieldAggregationSize).WithDefault("10").Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Aggregation size", connector.WidthShort).
+			Documentation("With "+fieldBeansAggregate+" set: messages per aggregate. Otherwise no effect."),
+		connector.Long(fieldAggregationTimeout).WithDefault("500").Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Aggregation timeout (ms)", connector.WidthShort).
+			Documentation("With "+fieldBeansAggregate+" set: an aggregate with no new message for this long is "+
+				"complete. Otherwise no effect."),
+		connector.String(fieldBeansAggregate).Opt().Imp(connector.Low).Display("Aggregation strategy", connector.WidthLong).
+			Documentation("Aggregation strategy: \"#class:"+StringAggregator+"\" (the only one connectd provides) "+
+				"joins the payloads of up to "+fieldAggregationSize+" consecutive messages with newlines into one "+
+				"record, with the headers of the last message. Unset: no aggregation."),
+		connector.Bool(fieldIdempotencyEnabled).WithDefault("false").Imp(connector.Low).
+			Display("Idempotency", connector.WidthShort).
+			Documentation("Drop a message whose idempotency key was seen before (it is acknowledged, never "+
+				"written). The key is recorded once the first message's records are in Kafka."),
+		connector.String(fieldIdempotencyType).WithDefault("body").Check(connector.OneOf("body", "header")).
+			Imp(connector.Low).Display("Idempotency key", connector.WidthShort).
+			Documentation("body: the payload is the idempotency key; header: the value of "+fieldIdempotencyHeader+"."),
+		connector.String(fieldIdempotencyHeader).Opt().Imp(connector.Low).Display("Idempotency header", connector.WidthMedium).
+			Documentation("Header (CamelMqttTopic or CamelMqttQoS) whose value is the key when the key type is "+
+				"header."),
+		connector.String(fieldIdempotencyRepository).WithDefault("memory").Check(connector.OneOf("memory", "kafka")).
+			Imp(connector.Low).Display("Idempotency repository", connector.WidthShort).
+			Documentation("memory: the last "+fieldIdempotencyDimension+" keys, per task, forgotten on restart. "+
+				"kafka: keys are also written to "+fieldIdempotencyTopic+" and read back at start, so they "+
+				"survive restarts and are shared by the tasks."),
+		connector.Int(fieldIdempotencyDimension).WithDefault("100").Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Memory repository size", connector.WidthShort).
+			Documentation("Keys the memory repository remembers (least recently used are forgotten)."),
+		connector.String(fieldIdempotencyBootstrap).WithDefault("localhost:9092").Imp(connector.Low).
+			Display("Repository bootstrap servers", connector.WidthLong).
+			Documentation("Kafka bootstrap servers of the kafka repository (plaintext, no authentication, as in Camel)."),
+		connector.String(fieldIdempotencyTopic).WithDefault("kafka_idempotent_repository").Imp(connector.Low).
+			Display("Repository topic", connector.WidthMedium).
+			Documentation("Topic of the kafka repository."),
+		connector.Int(fieldIdempotencyMaxCache).WithDefault("1000").Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Repository cache size", connector.WidthShort).
+			Documentation("Keys the kafka repository keeps in memory (least recently used are forgotten)."),
+		connector.Int(fieldIdempotencyPollDuration).WithDefault("100").Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Repository poll duration (ms)", connector.WidthShort).
+			Documentation("How long the kafka repository waits for more keys while it reads the topic at start."),
+	)
+	add(groupConfluent,
+		connector.List(fieldServerURI).Opt().Imp(connector.High).Display("Server URIs", connector.WidthLong).
+			Documentation("Confluent's name for the broker URLs; used when "+fieldBrokerURL+" is unset."),
+		connector.List(fieldMQTTTopics).Opt().Imp(connector.High).Display("MQTT topics", connector.WidthLong).
+			Documentation("Confluent's name for the topic filters; used when "+fieldTopic+" is unset."),
+		connector.String(fieldKafkaTopic).WithDefault("mqtt").Imp(connector.High).Display("Kafka topic", connector.WidthMedium).
+			Documentation("Kafka topic to write to when "+fieldTopics+" is unset."),
+		connector.Int(fieldMQTTQoS).Opt().Check(connector.Between(0, 2)).Imp(connector.Medium).
+			Display("QoS", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldQoS+"; used when that is unset. (Confluent's default is 0; "+
+				"connectd's is 1.)"),
+		connector.Bool(fieldMQTTCleanSession).Opt().Imp(connector.Medium).Display("Clean session", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldCleanSession+"; used when that is unset."),
+		connector.Int(fieldMQTTConnectTimeout).Opt().Check(connector.AtLeast(0)).Imp(connector.Low).
+			Display("Connect timeout (s)", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldConnectTimeout+"; used when that is unset."),
+		connector.Int(fieldMQTTKeepAlive).Opt().Check(connector.AtLeast(0)).Imp(connector.Low).
+			Display("Keep-alive interval (s)", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldKeepAlive+"; used when that is unset."),
+		connector.String(fieldMQTTUsername).Opt().Imp(connector.Medium).Display("Username", connector.WidthMedium).
+			Documentation("Confluent's name for "+fieldUsername+"; used when that is unset."),
+		connector.Password(fieldMQTTPassword).Opt().Imp(connector.Medium).Display("Password", connector.WidthMedium).
+			Documentation("Confluent's name for "+fieldPassword+"; used when that is unset."),
+		connector.Long(fieldMQTTMaxRetryTime).Opt().Check(connector.AtLeast(-1)).Imp(connector.Medium).
+			Display("Max retry time (ms)", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldMaxRetryTime+"; used when that is unset."),
+		connector.Int(fieldBufferSize).Opt().Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Buffer size", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldQueueSize+"; used when that is unset."),
+		connector.Int(fieldBufferMaxBatch).Opt().Check(connector.AtLeast(1)).Imp(connector.Low).
+			Display("Max batch size", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldMaxBatchPollSize+"; used when that is unset."),
+		connector.Long(fieldBufferEmptyTimeout).Opt().Check(connector.AtLeast(0)).Imp(connector.Low).
+			Display("Empty buffer timeout (ms)", connector.WidthShort).
+			Documentation("Confluent's name for "+fieldMaxPollDuration+"; used when that is unset."),
+		connector.String(fieldTrustStorePath).Opt().Imp(connector.Medium).Display("Trust store", connector.WidthLong).
+			Documentation("PEM file with CA certificates, as "+fieldSSLCACert+" (used when that is unset). Java key "+
+				"stores (JKS, PKCS12) are not read."),
+		connector.String(fieldKeyStorePath).Opt().Imp(connector.Medium).Display("Key store", connector.WidthLong).
+			Documentation("PEM file with the client certificate and its unencrypted key, as "+fieldSSLCert+" and "+
+				fieldSSLKey+" together (used when those are unset). Java key stores are not read."),
+	)
+	add(groupNotHonoured,
+		connector.Long(fieldBufferFullTimeout).Opt().Ineffective().Imp(connector.Low).
+			Display("Full buffer timeout", connector.WidthShort).
+			Documentation(noEffect+"A full buffer holds messages unacknowledged for as long as it takes; it never "+
+				"gives up on them."),
+		connector.Password(fieldTrustStorePassword).Opt().Ineffective().Imp(connector.Low).
+			Display("Trust store password", connector.WidthMedium).
+			Documentation(noEffect+"PEM trust stores need no password."),
+		connector.Password(fieldKeyStorePassword).Opt().Ineffective().Imp(connector.Low).
+			Display("Key store password", connector.WidthMedium).
+			Documentation(noEffect+"PEM key stores need no password."),
+		connector.Password(fieldKeyPassword).Opt().Ineffective().Imp(connector.Low).
+			Display("Key password", connector.WidthMedium).
+			Documentation(noEffect+"Encrypted private keys are not supported."),
+		connector.String(fieldConfluentLicense).Opt().Ineffective().Imp(connector.Low).
+			Display("Confluent license", connector.WidthMedium).
+			Documentation(noEffect+"connectd needs no license."),
+		connector.String(fieldConfluentBootstrap).Opt().Ineffective().Imp(connector.Low).
+			Display("License topic bootstrap servers", connector.WidthLong).
+			Documentation(noEffect+"There is no license topic."),
+		connector.Int(fieldConfluentReplFactor).Opt().Ineffective().Imp(connector.Low).
+			Display("License topic replication factor", connector.WidthShort).
+			Documentation(noEffect+"There is no license topic."),
+		connector.String(fieldErrorHandler).WithDefault("default").Ineffective().Imp(connector.Low).
+			Display("Error handler", connector.WidthShort).
+			Documentation(noEffect+"Turning a message into records cannot fail, so there is nothing to redeliver; "+
+				"Kafka write failures follow the connector's errors.* settings. (The Camel mqtt-source connector "+
+				"ignores it too.)"),
+		connector.Int(fieldErrorMaxRedeliveries).WithDefault("0").Ineffective().Imp(connector.Low).
+			Display("Max redeliveries", connector.WidthShort).
+			Documentation(noEffect+"See "+fieldErrorHandler+"."),
+		connector.Long(fieldErrorRedeliveryDelay).WithDefault("1000").Ineffective().Imp(connector.Low).
+			Display("Redelivery delay", connector.WidthShort).
+			Documentation(noEffect+"See "+fieldErrorHandler+"."),
+		connector.String(fieldSourceComponent).Opt().Ineffective().Imp(connector.Low).
+			Display("Camel component", connector.WidthMedium).
+			Documentation(noEffect+"Only the generic Camel source connector reads it; the MQTT source is built in."),
+		connector.String(fieldSourceURL).Opt().Ineffective().Imp(connector.Low).
+			Display("Camel source URL", connector.WidthLong).
+			Documentation(noEffect+"Only the generic Camel source connector reads it; the MQTT source is built in."),
+		connector.String(fieldSourceMarshal).Opt().Ineffective().Imp(connector.Low).
+			Display("Marshal data format", connector.WidthMedium).
+			Documentation(noEffect+"Camel data formats are not applied; payloads are typed as JSON, text or bytes "+
+				"and serialized by the connector's converters."),
+		connector.String(fieldSourceUnmarshal).Opt().Ineffective().Imp(connector.Low).
+			Display("Unmarshal data format", connector.WidthMedium).
+			Documentation(noEffect+"Camel data formats are not applied; payloads are typed as JSON, text or bytes "+
+				"and serialized by the connector's converters."),
+	)
+	return fs
+}
