@@ -28,6 +28,9 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	kafkaPort := fs.Int("kafka-port", 9092, "port of the first in-process Kafka broker; the others take the next ports")
 	restPort := fs.Int("rest-port", 28083, "REST port of the first worker; the others take the next ports")
 	workers := fs.Int("workers", 3, "number of workers in group vehicle-connect-group (0: only Kafka)")
+	mqttPort := fs.Int("mqtt-port", 1883, "port of the in-process MQTT broker")
+	demo := fs.Bool("demo", false, "publish simulated vehicle telemetry as JSON to /mqtt/test/vehicle/<id>")
+	demoRate := fs.Int("demo-rate", 10, "messages per second published by --demo")
 	dataDir := fs.String("data-dir", "", "directory to persist the in-process Kafka's data across runs (default: in memory)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -39,7 +42,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		port int
 		flag string
 	}
-	ports := []port{{*kafkaPort, "--kafka-port"}, {*kafkaPort + 1, "--kafka-port"}, {*kafkaPort + 2, "--kafka-port"}}
+	ports := []port{{*kafkaPort, "--kafka-port"}, {*kafkaPort + 1, "--kafka-port"}, {*kafkaPort + 2, "--kafka-port"}, {*mqttPort, "--mqtt-port"}}
 	for i := range *workers {
 		ports = append(ports, port{*restPort + i, "--rest-port"})
 	}
@@ -64,6 +67,11 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		return fmt.Errorf("start in-process kafka: %w", err)
 	}
 	defer cluster.Close()
+	broker, err := startDevMQTT(*mqttPort, logger)
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
 
 	reg, err := newRegistry()
 	if err != nil {
@@ -71,6 +79,9 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	}
 	ready := make(chan string, *workers)
 	g, gctx := errgroup.WithContext(ctx)
+	if *demo {
+		g.Go(func() error { runDemo(gctx, broker, *demoRate, logger); return nil })
+	}
 	for i := range *workers {
 		cfg, _, err := worker.ParseConfig(devWorkerProps(cluster.ListenAddrs(), *restPort+i))
 		if err != nil {
@@ -89,7 +100,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 			}
 		}
 		slices.Sort(urls)
-		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), strings.Join(urls, " "), *restPort)
+		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), *mqttPort, strings.Join(urls, " "), *restPort)
 		return nil
 	})
 	err = g.Wait()
@@ -127,11 +138,13 @@ func devWorkerProps(brokers []string, restPort int) map[string]string {
 const devBanner = `
 connectd dev stack is up
   kafka (in-process, 3 brokers): %s
+  mqtt broker (in-process):      tcp://127.0.0.1:%d
   workers (vehicle-connect-group): %s
 
 try:
-  curl -s localhost:%[3]d/ ; echo
-  curl -s localhost:%[3]d/connectors?expand=status ; echo
+  curl -s -X POST -H "Content-Type: application/json" http://localhost:%[4]d/connectors --data @testdata/mqtt-connector.json
+  curl -s localhost:%[4]d/connectors?expand=status ; echo
+  go run ./cmd/connectd consume vehicle-data --from-beginning --print-key -n 5
 Ctrl-C stops everything.
 `
 
