@@ -287,3 +287,21 @@ func TestDistributedRollingRestart(t *testing.T) {
 	status, body := c.Do(live[0], http.MethodGet, "/connectors/r2/config", nil)
 	expect(t, "config kept", status, body, 200, `{"connector.class":"io.connectd.test.CountingSourceConnector","name":"r2","tasks.max":"2","topic":"t-r2"}`)
 }
+
+func TestDistributedLeaderKilled(t *testing.T) {
+	t.Parallel()
+	c := workertest.NewCluster(t, fastGroup(3, "1000")...)
+	createSource(t, c, 1, "lk", 3)
+	workertest.WaitFor(t, 60*time.Second, "1/1/1", func() bool { return balanced(spread(t, c, 1, "lk"), 3, 1) })
+	// Worker 0 joined the group first, so the coordinator made it the leader; kill it without a LeaveGroup.
+	c.KillWorker(0)
+	workertest.WaitFor(t, 60*time.Second, "tasks on the two survivors", func() bool {
+		s := spread(t, c, 1, "lk")
+		return s[workerID(c, 1)]+s[workerID(c, 2)] == 3 && s[""] == 0
+	})
+	for _, via := range []int{1, 2} {
+		name := fmt.Sprintf("after-kill-%d", via)
+		createSource(t, c, via, name, 1)
+		c.WaitRunning(via, name, 1)
+	}
+}
