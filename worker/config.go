@@ -301,11 +301,8 @@ func (p *configParser) boolean(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true":
-		return true
-	case "false":
-		return false
+	if b, ok := parseBool(v); ok {
+		return b
 	}
 	p.invalid(key, v, "Expected value to be either true or false")
 	return def
@@ -705,4 +702,15 @@ var localHostAddress = func(bound string) string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// parseBool parses a BOOLEAN setting as Kafka's ConfigDef does: "true" or "false", any case, trimmed.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
 }

@@ -108,14 +108,14 @@ func TestDistributedSpreadsTasks(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, fastGroup(3, "2000")...)
 	createSource(t, c, 1, "six", 6)
-	workertest.WaitFor(t, 60*time.Second, "tasks.max=6 spread 2/2/2", func() bool {
+	workertest.WaitFor(t, 150*time.Second, "tasks.max=6 spread 2/2/2", func() bool {
 		return balanced(spread(t, c, 0, "six"), 3, 2)
 	})
 	names := []string{"s1", "s2", "s3", "s4", "s5", "s6"}
 	for i, n := range names {
 		createSource(t, c, i%3, n, 1)
 	}
-	workertest.WaitFor(t, 60*time.Second, "six single-task connectors spread 2/2/2", func() bool {
+	workertest.WaitFor(t, 150*time.Second, "six single-task connectors spread 2/2/2", func() bool {
 		return balanced(spread(t, c, 2, names...), 3, 2)
 	})
 }
@@ -170,12 +170,12 @@ func TestDistributedFailover(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, fastGroup(3, "2000")...)
 	createSource(t, c, 0, "work", 6)
-	workertest.WaitFor(t, 60*time.Second, "2/2/2", func() bool { return balanced(spread(t, c, 0, "work"), 3, 2) })
+	workertest.WaitFor(t, 150*time.Second, "2/2/2", func() bool { return balanced(spread(t, c, 0, "work"), 3, 2) })
 
 	// Abrupt kill of worker 2: its tasks come back on the survivors after session timeout + delay.
 	dead := workerID(c, 2)
 	c.KillWorker(2)
-	workertest.WaitFor(t, 60*time.Second, "tasks of the killed worker running on survivors", func() bool {
+	workertest.WaitFor(t, 150*time.Second, "tasks of the killed worker running on survivors", func() bool {
 		s := spread(t, c, 0, "work")
 		return s[dead] == 0 && balanced(s, 2, 3)
 	})
@@ -189,7 +189,7 @@ func TestDistributedFailover(t *testing.T) {
 	}
 	i := c.StartWorker()
 	c.WaitReady(i)
-	workertest.WaitFor(t, 60*time.Second, "back to 2/2/2", func() bool { return balanced(spread(t, c, 0, "work"), 3, 2) })
+	workertest.WaitFor(t, 150*time.Second, "back to 2/2/2", func() bool { return balanced(spread(t, c, 0, "work"), 3, 2) })
 	after := place(t, c, 0, "work")
 	for task, w := range after.tasks {
 		if w == p.tasks[task] && connectortest.Starts.Get(fmt.Sprintf("work-%d", task)) != before[task] {
@@ -200,7 +200,7 @@ func TestDistributedFailover(t *testing.T) {
 	// Graceful stop of the leader (worker 0 is leader: it joined first): work moves at once, and a new leader
 	// accepts writes through any survivor.
 	c.StopWorker(0)
-	workertest.WaitFor(t, 60*time.Second, "work moved after graceful stop", func() bool { return balanced(spread(t, c, 1, "work"), 2, 3) })
+	workertest.WaitFor(t, 150*time.Second, "work moved after graceful stop", func() bool { return balanced(spread(t, c, 1, "work"), 2, 3) })
 	createSource(t, c, 1, "after-leader", 1)
 	c.WaitRunning(i, "after-leader", 1)
 }
@@ -234,7 +234,7 @@ func TestDistributedConcurrentWritesConverge(t *testing.T) {
 	sort.Strings(want)
 	wantJSON, _ := json.Marshal(want)
 	for i := range 3 {
-		workertest.WaitFor(t, 30*time.Second, fmt.Sprintf("worker %d sees every connector", i), func() bool {
+		workertest.WaitFor(t, 150*time.Second, fmt.Sprintf("worker %d sees every connector", i), func() bool {
 			_, body := c.Do(i, http.MethodGet, "/connectors", nil)
 			var got []string
 			if json.Unmarshal(body, &got) != nil {
@@ -266,7 +266,7 @@ func TestDistributedRollingRestart(t *testing.T) {
 		c.WaitReady(live[k])
 		other := live[(k+1)%3]
 		for _, n := range []string{"r1", "r2", "r3"} {
-			workertest.WaitFor(t, 60*time.Second, n+" running on live workers", func() bool {
+			workertest.WaitFor(t, 150*time.Second, n+" running on live workers", func() bool {
 				p := place(t, c, other, n)
 				if p.connector == "" || len(p.tasks) != 2 {
 					return false
@@ -292,10 +292,10 @@ func TestDistributedLeaderKilled(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, fastGroup(3, "1000")...)
 	createSource(t, c, 1, "lk", 3)
-	workertest.WaitFor(t, 60*time.Second, "1/1/1", func() bool { return balanced(spread(t, c, 1, "lk"), 3, 1) })
+	workertest.WaitFor(t, 150*time.Second, "1/1/1", func() bool { return balanced(spread(t, c, 1, "lk"), 3, 1) })
 	// Worker 0 joined the group first, so the coordinator made it the leader; kill it without a LeaveGroup.
 	c.KillWorker(0)
-	workertest.WaitFor(t, 60*time.Second, "tasks on the two survivors", func() bool {
+	workertest.WaitFor(t, 150*time.Second, "tasks on the two survivors", func() bool {
 		s := spread(t, c, 1, "lk")
 		return s[workerID(c, 1)]+s[workerID(c, 2)] == 3 && s[""] == 0
 	})

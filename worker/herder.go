@@ -77,15 +77,20 @@ func (w *Worker) herderLoop(ctx context.Context) error {
 			return nil
 		case <-timer.C:
 		case req := <-w.requests:
-			if req.ctx.Err() != nil {
-				req.done <- req.ctx.Err()
-				continue
-			}
-			req.done <- w.safeRequest(req)
+			w.serve(req)
 		case <-w.wake:
 			w.handleEvents(ctx)
 		}
 	}
+}
+
+// serve answers one request, unless its caller has given up already.
+func (w *Worker) serve(req *request) {
+	if err := req.ctx.Err(); err != nil {
+		req.done <- err
+		return
+	}
+	req.done <- w.safeRequest(req)
 }
 
 // safeRequest runs a request, turning a panic into a 500 so that one bad request cannot stop the herder.
@@ -104,11 +109,7 @@ func (w *Worker) serveQueued() {
 	for {
 		select {
 		case req := <-w.requests:
-			if req.ctx.Err() != nil {
-				req.done <- req.ctx.Err()
-				continue
-			}
-			req.done <- w.safeRequest(req)
+			w.serve(req)
 		default:
 			return
 		}

@@ -171,11 +171,8 @@ func (s *clientSettings) boolean(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true":
-		return true
-	case "false":
-		return false
+	if b, ok := parseBool(v); ok {
+		return b
 	}
 	s.invalid(key, "Expected value to be either true or false")
 	return def

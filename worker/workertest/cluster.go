@@ -326,7 +326,7 @@ func (c *Cluster) ConnectorState(i int, name string) (string, []string) {
 // WaitRunning waits until the connector and tasks tasks of it are RUNNING, as worker i reports.
 func (c *Cluster) WaitRunning(i int, name string, tasks int) {
 	c.t.Helper()
-	WaitFor(c.t, 60*time.Second, fmt.Sprintf("connector %s RUNNING with %d running tasks", name, tasks), func() bool {
+	WaitFor(c.t, 150*time.Second, fmt.Sprintf("connector %s RUNNING with %d running tasks", name, tasks), func() bool {
 		st, ts := c.ConnectorState(i, name)
 		if st != "RUNNING" || len(ts) != tasks {
 			return false
