@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -377,6 +378,20 @@ type parser struct {
 	start int64
 }
 
+// flattenedComment finds a "//" comment after a value, as in the user's annotated connector files (a "//"
+// inside a URL such as tcp://host is not preceded by a comma).
+var flattenedComment = regexp.MustCompile(`[,{\[]\s*//`)
+
+// flattenedCommentsHint explains the usual cause of a broken body that has "//" comments but no line breaks:
+// curl --data strips newlines from a file, so each comment swallows the rest of the document.
+func flattenedCommentsHint(body []byte) string {
+	if flattenedComment.Match(body) && !bytes.ContainsAny(body, "\r\n") {
+		return " (the body contains // comments but no line breaks, so a comment runs to the end of the body; " +
+			"send a file with comments with curl --data-binary @file, which keeps its line breaks)"
+	}
+	return ""
+}
+
 func newParser(body []byte) (*parser, error) {
 	src, err := stripComments(body)
 	if err != nil {
@@ -391,9 +406,9 @@ func newParser(body []byte) (*parser, error) {
 	if err := json.NewDecoder(bytes.NewReader(src)).Decode(&raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return nil, bodyErrorf("Malformed JSON: %s at %s", syn.Error(), p.location(syn.Offset-1))
+			return nil, bodyErrorf("Malformed JSON: %s at %s%s", syn.Error(), p.location(syn.Offset-1), flattenedCommentsHint(body))
 		}
-		return nil, bodyErrorf("Unexpected end-of-input at %s", p.location(int64(len(src))))
+		return nil, bodyErrorf("Unexpected end-of-input at %s%s", p.location(int64(len(src))), flattenedCommentsHint(body))
 	}
 	p.dec = json.NewDecoder(bytes.NewReader(src))
 	p.dec.UseNumber()
