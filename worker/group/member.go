@@ -164,7 +164,7 @@ type Member struct {
 	memberID      string
 	generation    int32
 	protocol      string
-	stable        bool // joined and synced, not told to rebalance since
+	stable        bool // joined and synced; stays true when told to rebalance, until Join begins
 	lastCompleted int32
 }
 
@@ -213,7 +213,7 @@ func (m *Member) publish() {
 func (m *Member) HeartbeatInterval() time.Duration { return m.cfg.HeartbeatInterval }
 
 // Generation returns the generation and member id as of the last completed call, and whether the member
-// is in a stable group (joined and not told to rebalance since). It does not wait for a call in progress.
+// holds a generation (joined and synced, and not yet rejoining). It does not wait for a call in progress.
 func (m *Member) Generation() (generation int32, memberID string, stable bool) {
 	v := m.view.Load()
 	return v.generation, v.memberID, v.stable
@@ -454,7 +454,9 @@ func (m *Member) Heartbeat(ctx context.Context) error {
 	case sarama.ErrNoError:
 		return nil
 	case sarama.ErrRebalanceInProgress:
-		m.stable = false
+		// The generation stays valid until this member sends JoinGroup, and the coordinator keeps its
+		// session alive on each of these heartbeats (as Kafka's does): keep heartbeating until the owner
+		// rejoins, or a slow rejoin (e.g. tasks still stopping) would get the member evicted.
 	case sarama.ErrIllegalGeneration:
 		m.stable, m.generation = false, -1
 	case sarama.ErrUnknownMemberId, sarama.ErrFencedInstancedId:
