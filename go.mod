@@ -2,6 +2,8 @@ module github.com/connectd/connectd
 
 go 1.26.8
 
+// kfake (tests and `connectd dev`) has no tagged versions: its pseudo-version is paired with franz-go v1.22.2
+// and must be bumped together with it, or kfake does not compile.
 require (
 	github.com/IBM/sarama v1.61.1
 	github.com/eclipse/paho.mqtt.golang v1.5.1
