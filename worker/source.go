@@ -52,6 +52,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
 		slots:       make(chan struct{}, maxInFlightRecords),
 		changed:     make(chan struct{}, 1),
+		retryCh:     make(chan struct{}, 1),
 		offsets:     make(map[string]pendingOffset),
 		topicsSeen:  make(map[string]bool),
 		topicsReady: make(map[string]bool),
@@ -64,6 +65,9 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	go func() { defer wg.Done(); s.handleAcks() }()
 	flushDone := make(chan struct{})
 	go func() { defer wg.Done(); s.flushLoop(ctx, flushDone) }()
+	resendDone := make(chan struct{})
+	resendStopped := make(chan struct{})
+	go func() { defer close(resendStopped); s.resendLoop(resendDone) }()
 
 	pollCtx, cancelPoll := context.WithCancel(ctx)
 	defer cancelPoll()
@@ -81,6 +85,10 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	// Give records already handed to the producer until the graceful deadline to be acknowledged, so their
 	// offsets can be committed and their sources acknowledged.
 	s.awaitAcked(time.Now().Add(t.w.cfg.TaskShutdownGracefulTimeout))
+	// No resend may reach the producer once it closes; records still waiting are not committed, so their
+	// sources deliver them again.
+	close(resendDone)
+	<-resendStopped
 	producer.AsyncClose()
 	close(flushDone)
 	wg.Wait()
@@ -118,6 +126,10 @@ type sourceSubmitter struct {
 	queue   []*inFlight // in submission order
 	offsets map[string]pendingOffset
 	fatal   error
+
+	retryMu sync.Mutex
+	retries []*sarama.ProducerMessage // records Kafka could not take yet, to send again
+	retryCh chan struct{}             // poked when retries grows
 
 	topicsSeen  map[string]bool // topics whose usage was recorded (ack goroutine only)
 	topicsReady map[string]bool // topics checked for creation (poll goroutine only)
@@ -276,6 +288,12 @@ func (s *sourceSubmitter) handleAcks() {
 				s.drain()
 				continue
 			}
+			if retriableProduceError(perr.Err) {
+				// Kafka Connect's producer retries such records for as long as it takes (delivery.timeout.ms is
+				// unlimited); sarama gives up after its own retries, so the record is sent again.
+				s.retry(perr.Msg)
+				continue
+			}
 			s.mu.Lock()
 			if s.fatal == nil {
 				s.fatal = fmt.Errorf("send record to topic %s: %w", perr.Msg.Topic, perr.Err)
@@ -283,6 +301,78 @@ func (s *sourceSubmitter) handleAcks() {
 			s.mu.Unlock()
 			s.poke()
 		}
+	}
+}
+
+// retriableProduceError reports whether a failed send may succeed later (brokers down, leaders moving),
+// as opposed to a record Kafka will never take.
+func retriableProduceError(err error) bool {
+	for _, fatal := range []error{
+		sarama.ErrMessageSizeTooLarge, sarama.ErrInvalidMessage, sarama.ErrInvalidMessageSize,
+		sarama.ErrTopicAuthorizationFailed, sarama.ErrInvalidTopic, sarama.ErrInvalidRecord,
+		sarama.ErrClusterAuthorizationFailed, sarama.ErrTransactionalIDAuthorizationFailed,
+		sarama.ErrUnsupportedVersion, sarama.ErrUnsupportedForMessageFormat,
+	} {
+		if errors.Is(err, fatal) {
+			return false
+		}
+	}
+	var encErr sarama.PacketEncodingError
+	return !errors.As(err, &encErr)
+}
+
+// retry queues a record for sending again.
+func (s *sourceSubmitter) retry(msg *sarama.ProducerMessage) {
+	s.retryMu.Lock()
+	s.retries = append(s.retries, msg)
+	s.retryMu.Unlock()
+	select {
+	case s.retryCh <- struct{}{}:
+	default:
+	}
+}
+
+// resendLoop sends failed records again, in the order they failed, after a back-off that grows while sends
+// keep failing, until done is closed. It runs apart from the acknowledgement goroutine, which must keep
+// draining the producer's results for the producer to make progress.
+func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
+	backoff := 250 * time.Millisecond
+	for {
+		select {
+		case <-done:
+			return
+		case <-s.retryCh:
+		}
+		select {
+		case <-done:
+			return
+		case <-time.After(backoff):
+		}
+		s.retryMu.Lock()
+		batch := s.retries
+		s.retries = nil
+		s.retryMu.Unlock()
+		s.t.log.Warn("sending records again after kafka refused them", "records", len(batch), "backoff", backoff)
+		for _, old := range batch {
+			// sarama does not allow a message to be produced twice: send a fresh copy.
+			e := old.Metadata.(*inFlight)
+			msg := &sarama.ProducerMessage{Topic: old.Topic, Key: old.Key, Value: old.Value, Headers: old.Headers,
+				Timestamp: old.Timestamp, Metadata: e, Partition: -1}
+			if e.rec.Partition != nil {
+				msg.Partition = *e.rec.Partition
+			}
+			select {
+			case s.producer.Input() <- msg:
+			case <-done:
+				return
+			}
+		}
+		backoff = min(2*backoff, 5*time.Second)
+		s.retryMu.Lock()
+		if len(s.retries) == 0 {
+			backoff = 250 * time.Millisecond
+		}
+		s.retryMu.Unlock()
 	}
 }
 
