@@ -90,9 +90,21 @@ type trafficCase struct {
 	rate    int // per second, 0: as fast as the window allows
 	window  int // unacknowledged messages in flight
 	faultAt int // acknowledged messages before the fault
-	// fault injects the failure and waits for what the scenario expects of the cluster; it returns notes for
-	// the table and a function that repairs the fault once the traffic is accounted for.
-	fault func(t *testing.T, e *env, conn, topic string) (notes string, repair func())
+	tasks   int // tasks.max, 0: the user's 1
+	// exactlyOnce also fails the scenario on duplicates: right for steady state, where no task restarts.
+	exactlyOnce bool
+	// fault injects the failure and waits for what the scenario expects of the cluster.
+	fault func(t *testing.T, e *env, conn, topic string) outcome
+	// check runs once the connector is RUNNING, before any traffic, and returns notes for the table.
+	check func(t *testing.T, e *env, conn string) string
+}
+
+// outcome is what a fault reports: notes for the table, a function that repairs the fault once the traffic is
+// accounted for, and the instant recovery is measured from (zero: the fault itself).
+type outcome struct {
+	notes  string
+	repair func()
+	since  time.Time
 }
 
 func TestScenarios(t *testing.T) {
@@ -102,11 +114,16 @@ func TestScenarios(t *testing.T) {
 		{name: "kill-task-worker", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: killTaskWorker},
 		{name: "mosquitto-restart", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: restartMosquitto},
 		{name: "kill-kafka-leader", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: killKafkaLeader},
+		{name: "spread-3-tasks", n: 30_000, window: 1000, tasks: 3, exactlyOnce: true, check: threeWorkers},
+		{name: "kafka-down-60s", n: 90_000, rate: 1000, window: 500, faultAt: 5000, fault: kafkaDown(60 * time.Second)},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runTraffic(t, e, c) })
+		t.Run(c.name, func(t *testing.T) {
+			runTraffic(t, e, c)
+		})
 	}
 	t.Run("restart-all-workers", func(t *testing.T) { restartAllWorkers(t, e) })
+	t.Run("leader-killed-during-creates", func(t *testing.T) { leaderKilledDuringCreates(t, e) })
 }
 
 // runTraffic runs one connector, publishes c.n messages, injects the fault, and accounts for every message.
@@ -120,8 +137,15 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 	if err := createTopic(topic); err != nil {
 		t.Fatal(err)
 	}
-	e.mustREST(t, http.MethodPut, "/connectors/"+conn+"/config", mqttConfig(t, e, c.name, topic), 200, 201)
-	e.waitStatus(t, conn, 90*time.Second, "RUNNING", running(1))
+	tasks := max(c.tasks, 1)
+	cfg := mqttConfig(t, e, c.name, topic)
+	cfg["tasks.max"] = fmt.Sprint(tasks)
+	e.mustREST(t, http.MethodPut, "/connectors/"+conn+"/config", cfg, 200, 201)
+	e.waitStatus(t, conn, 90*time.Second, "RUNNING", running(tasks))
+	var checkNotes string
+	if c.check != nil {
+		checkNotes = c.check(t, e, conn)
+	}
 
 	tr := newTracker(c.n)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -156,14 +180,18 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 		defer close(published)
 		pub.run(ctx, c.n, c.rate, c.window, tr)
 	}()
-	var repair func()
+	var out outcome
 	var fault time.Time
 	if c.fault != nil {
 		if err := poll(ctx, 5*time.Minute, func() (bool, error) { return tr.acked.Load() >= int64(c.faultAt), nil }); err != nil {
 			t.Fatalf("publishing stalled before the fault: %v", err)
 		}
 		fault = time.Now()
-		res.Notes, repair = c.fault(t, e, conn, topic)
+		out = c.fault(t, e, conn, topic)
+		res.Notes = out.notes
+		if !out.since.IsZero() {
+			fault = out.since
+		}
 	}
 	select {
 	case <-published:
@@ -189,7 +217,13 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 	})
 	res.Sent, res.Received, res.Lost, res.Duplicated = tr.account()
 	res.Republished = tr.republished.Load()
-	if !fault.IsZero() {
+	if !out.since.IsZero() {
+		if d, ok := tr.firstAfter(out.since); ok {
+			res.Recovery = d.Round(100 * time.Millisecond).String()
+		} else {
+			res.Recovery = "none"
+		}
+	} else if !fault.IsZero() {
 		if d, ok := tr.recovery(fault); ok {
 			res.Recovery = d.Round(100 * time.Millisecond).String()
 		} else {
@@ -198,20 +232,26 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 	} else {
 		res.Notes = fmt.Sprintf("%.0f msg/s published", float64(res.Sent)/pubDur.Seconds())
 	}
+	if checkNotes != "" {
+		res.Notes = checkNotes + "; " + res.Notes
+	}
+	if c.exactlyOnce && res.Duplicated != 0 {
+		t.Errorf("%d duplicates in steady state", res.Duplicated)
+	}
 	if res.Lost != 0 {
 		t.Errorf("%d of %d messages lost", res.Lost, res.Sent)
 	}
 	if res.Sent != c.n {
 		t.Errorf("%d of %d messages acknowledged by Mosquitto", res.Sent, c.n)
 	}
-	if repair != nil {
-		repair()
+	if out.repair != nil {
+		out.repair()
 	}
 	e.mustREST(t, http.MethodDelete, "/connectors/"+conn, nil, 204)
 }
 
 // killTaskWorker kills -9 the worker running task 0 and waits for the task to run elsewhere.
-func killTaskWorker(t *testing.T, e *env, conn, _ string) (string, func()) {
+func killTaskWorker(t *testing.T, e *env, conn, _ string) outcome {
 	st, err := e.status(conn)
 	if err != nil || len(st.Tasks) == 0 {
 		t.Fatalf("status before the kill: %+v %v", st, err)
@@ -227,26 +267,30 @@ func killTaskWorker(t *testing.T, e *env, conn, _ string) (string, func()) {
 	})
 	notes := fmt.Sprintf("task %s→%s, RUNNING after %s", victim.id(), moved.Tasks[0].WorkerID,
 		time.Since(killed).Round(100*time.Millisecond))
-	return notes, func() {
+	return outcome{notes: notes, repair: func() {
 		if err := victim.start(); err != nil {
 			t.Error(err)
 		}
 		if err := e.waitWorkers(2 * time.Minute); err != nil {
 			t.Errorf("restarted worker %s: %v", victim.name(), err)
 		}
-	}
+	}}
 }
 
-// restartMosquitto stops Mosquitto cleanly (it saves the queued messages) and starts it again.
-func restartMosquitto(t *testing.T, e *env, conn, _ string) (string, func()) {
-	if err := e.script("mosquitto.sh", "restart"); err != nil {
+// restartMosquitto stops Mosquitto cleanly (it saves the queued messages) and starts it again; recovery counts
+// from the moment it accepts connections again.
+func restartMosquitto(t *testing.T, e *env, conn, _ string) outcome {
+	if err := e.script("mosquitto.sh", "stop"); err != nil {
 		t.Fatal(err)
 	}
-	return "clean stop and start", nil
+	if err := e.script("mosquitto.sh", "start"); err != nil {
+		t.Fatal(err)
+	}
+	return outcome{notes: "clean stop and start; recovery from the start", since: time.Now()}
 }
 
 // killKafkaLeader kills -9 the broker leading the connector's topic; the connector must stay RUNNING.
-func killKafkaLeader(t *testing.T, e *env, conn, topic string) (string, func()) {
+func killKafkaLeader(t *testing.T, e *env, conn, topic string) outcome {
 	id, err := leaderOf(topic)
 	if err != nil {
 		t.Fatal(err)
@@ -265,11 +309,11 @@ func killKafkaLeader(t *testing.T, e *env, conn, topic string) (string, func()) 
 	if len(states) > 0 {
 		t.Errorf("connector left RUNNING after the broker kill: %v", states)
 	}
-	return fmt.Sprintf("broker %d killed", id), func() {
+	return outcome{notes: fmt.Sprintf("broker %d killed", id), repair: func() {
 		if err := e.script("kafka.sh", "start-node", fmt.Sprint(id)); err != nil {
 			t.Error(err)
 		}
-	}
+	}}
 }
 
 // snapshot is what must survive a restart of every worker.
@@ -381,6 +425,10 @@ func restartAllWorkers(t *testing.T, e *env) {
 		return strings.Contains(string(b), fmt.Sprintf(`"position":%d`, len(lines.String()))), nil
 	})
 	before := takeSnapshot(t, e)
+	statusEnd, err := endOffsets(statusTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, w := range e.workers {
 		w.stop(syscall.SIGTERM)
@@ -398,9 +446,14 @@ func restartAllWorkers(t *testing.T, e *env) {
 	if err := e.waitWorkers(2 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	// The status topic still holds RUNNING from before the stop: only a record written after the restart shows
+	// the restarted workers run the task again.
+	if err := waitStatusRecord(ctx, statusEnd, "status-task-mqtt-restart-0", "RUNNING", 2*time.Minute); err != nil {
+		t.Fatalf("no new RUNNING status for mqtt-restart task 0: %v", err)
+	}
+	res.Recovery = time.Since(restarted).Round(100 * time.Millisecond).String()
 	e.waitStatus(t, "mqtt-restart", 2*time.Minute, "RUNNING", running(1))
 	e.waitStatus(t, "it-file", 2*time.Minute, "RUNNING", running(1))
-	res.Recovery = time.Since(restarted).Round(100 * time.Millisecond).String()
 	after := takeSnapshot(t, e)
 	if !reflect.DeepEqual(before.Connectors, after.Connectors) {
 		t.Errorf("connectors: before %v after %v", before.Connectors, after.Connectors)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -101,25 +102,29 @@ func (tr *tracker) complete() bool {
 	return true
 }
 
-// recovery is the time from the fault until a message published after it reached Kafka within a second again:
-// the end of the stall the fault caused. ok is false when no message published after the fault did.
+// recovery is the longest stall in arrivals after the fault: the time from the fault, or from the last
+// arrival before a gap, to the next arrival. At a steady publishing rate gaps are milliseconds, so the longest
+// is the outage the fault caused; counting the PUBACK time instead misleads, because a message can reach Kafka
+// before its publisher sees the PUBACK. ok is false when nothing arrived after the fault.
 func (tr *tracker) recovery(fault time.Time) (time.Duration, bool) {
 	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	var first time.Time
-	for i := range tr.count {
-		p, a := tr.published[i], tr.arrived[i]
-		if p.IsZero() || a.IsZero() || p.Before(fault) || a.Sub(p) > time.Second {
-			continue
-		}
-		if first.IsZero() || a.Before(first) {
-			first = a
+	var after []time.Time
+	for _, a := range tr.arrived {
+		if !a.IsZero() && !a.Before(fault) {
+			after = append(after, a)
 		}
 	}
-	if first.IsZero() {
+	tr.mu.Unlock()
+	if len(after) == 0 {
 		return 0, false
 	}
-	return first.Sub(fault), true
+	slices.SortFunc(after, func(x, y time.Time) int { return x.Compare(y) })
+	longest, prev := time.Duration(0), fault
+	for _, a := range after {
+		longest = max(longest, a.Sub(prev))
+		prev = a
+	}
+	return longest, true
 }
 
 var seqRE = regexp.MustCompile(`"seq":(-?\d+)`)
