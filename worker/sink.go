@@ -168,13 +168,8 @@ func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Co
 			err = gerr
 		}
 		t.log.Warn("cannot create consumer, retrying", "err", err)
-		select {
-		case <-t.stopping:
-			return nil, nil, context.Canceled
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		case <-time.After(backoff):
-			backoff = min(2*backoff, 5*time.Second)
+		if err := t.backOff(ctx, &backoff); err != nil {
+			return nil, nil, err
 		}
 	}
 }

@@ -554,13 +554,8 @@ func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner) (sarama.Cli
 			return nil, nil, fmt.Errorf("create producer: %w", err)
 		}
 		t.log.Warn("cannot create producer, retrying", "err", err)
-		select {
-		case <-t.stopping:
-			return nil, nil, context.Canceled
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		case <-time.After(backoff):
-			backoff = min(2*backoff, 5*time.Second)
+		if err := t.backOff(ctx, &backoff); err != nil {
+			return nil, nil, err
 		}
 	}
 }

@@ -184,6 +184,20 @@ func (t *taskRunner) awaitStop(deadline time.Time) bool {
 	}
 }
 
+// backOff waits *d before the next attempt to create a task's Kafka client, doubling *d up to 5 s; it
+// returns early with an error when the task is asked to stop or ctx ends.
+func (t *taskRunner) backOff(ctx context.Context, d *time.Duration) error {
+	select {
+	case <-t.stopping:
+		return context.Canceled
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(*d):
+		*d = min(2**d, 5*time.Second)
+		return nil
+	}
+}
+
 // converters builds the key, value and header converters of a connector: its own when its config names one,
 // else the worker's, each configured with the matching prefixed settings (Kafka Connect's Plugins.newConverter).
 func (w *Worker) converters(connConfig map[string]string) (key, value connector.Converter, header connector.HeaderConverter, err error) {
