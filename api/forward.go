@@ -100,6 +100,12 @@ func (s *Server) completeOrForward(ctx context.Context, r *http.Request, fr forw
 	return s.forward(ctx, r, nl.TargetURL, fwd == nil, fr)
 }
 
+// isDialError reports whether err happened while connecting, before any byte of the request was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
 func forwardURL(target string, recursive bool, fr forwardRequest) string {
 	var q strings.Builder
 	q.WriteString("forward=")
@@ -145,6 +151,13 @@ func (s *Server) forward(ctx context.Context, r *http.Request, target string, re
 	s.log.Debug("forwarding request", "method", fr.method, "url", u)
 	resp, err := s.forwarder.Do(req)
 	if err != nil {
+		if isDialError(err) {
+			// The target never saw the request: it is leaving the group (or gone) and the group has not
+			// rebalanced yet. Kafka Connect answers 500 with the IO error; a 409 tells the client what it is,
+			// a request not applied that succeeds when retried after the rebalance.
+			s.log.Debug("forward target unreachable", "url", u, "err", err)
+			return nil, newAPIError(http.StatusConflict, msgConflictingOp)
+		}
 		return nil, newAPIError(http.StatusInternalServerError, msgForwardIOError+err.Error())
 	}
 	defer resp.Body.Close()

@@ -186,11 +186,26 @@ func TestForwardRefused(t *testing.T) {
 		checkResponse(t, do(t, c.handler, "PUT", "/connectors/src/stop", ""), 409,
 			`{"error_code":409,"message":"Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."}`)
 	})
-	t.Run("unreachable leader is an IO error", func(t *testing.T) {
+	t.Run("unreachable leader gives a conflict", func(t *testing.T) {
+		// A leader that stopped listening never saw the request: the client may retry after the rebalance.
 		c := newCluster(t, nil, nil)
 		dead := httptest.NewServer(http.NotFoundHandler())
 		dead.Close()
 		c.follower.notLeader.TargetURL = dead.URL + "/"
+		checkResponse(t, do(t, c.handler, "PUT", "/connectors/src/stop", ""), 409,
+			`{"error_code":409,"message":"Cannot complete request because of a conflicting operation (e.g. worker rebalance)"}`)
+	})
+	t.Run("leader dropping the connection is an IO error", func(t *testing.T) {
+		// Whether a request the leader received was applied is unknown: no retry hint, as in Kafka Connect.
+		leader := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}))
+		t.Cleanup(leader.Close)
+		c := newCluster(t, nil, nil)
+		c.follower.notLeader.TargetURL = leader.URL + "/"
 		rec := do(t, c.handler, "PUT", "/connectors/src/stop", "")
 		if rec.Code != 500 || !strings.HasPrefix(rec.Body.String(), `{"error_code":500,"message":"IO Error trying to forward REST request: `) {
 			t.Errorf("got %d %s", rec.Code, rec.Body)

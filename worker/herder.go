@@ -20,29 +20,64 @@ type request struct {
 	done chan error
 }
 
-// errShuttingDown answers requests that arrive while the herder stops (Kafka Connect's text).
-var errShuttingDown = &RequestError{Message: "Worker is shutting down"}
+// errShuttingDown answers requests that arrive while the herder stops, with Kafka Connect's text. Kafka Connect
+// answers it with a 500; it is a conflict here because the request was not applied and succeeds on another
+// worker once the group has rebalanced, which is what a client retrying 409s does.
+var errShuttingDown = &RequestError{Kind: ErrConflict, Message: "Worker is shutting down"}
 
 // do runs fn on the herder loop and waits for it. Requests wait for the worker to be ready first, as Kafka
 // Connect queues requests that arrive while it reads its topics.
 func (w *Worker) do(ctx context.Context, fn func(ctx context.Context) error) error {
-	select {
-	case <-w.ready:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := w.awaitReady(ctx); err != nil {
+		return err
 	}
 	req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case w.requests <- req:
+	case <-w.stopping:
+		return errShuttingDown
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	select {
 	case err := <-req.done:
 		return err
+	case <-w.stopping:
+		// The loop answers a request it took before it stops; the answer is there already.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return errShuttingDown
+		}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// awaitReady waits until the worker has read its internal topics. Reads wait too: before that the Store holds
+// part of the cluster's state, and a 404 for a connector that exists would be a lie (Kafka Connect queues them
+// behind its startup the same way).
+func (w *Worker) awaitReady(ctx context.Context) error {
+	select {
+	case <-w.ready:
+		// Reads keep being answered from the Store while the worker stops.
+		return nil
+	default:
+	}
+	select {
+	case <-w.ready:
+		return nil
+	case <-w.stopping:
+		return errShuttingDown
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stopTakingRequests makes every waiting and future request fail with errShuttingDown.
+func (w *Worker) stopTakingRequests() {
+	w.stoppingOnce.Do(func() { close(w.stopping) })
 }
 
 // herderLoop is the single goroutine that changes what this worker runs.
@@ -71,6 +106,8 @@ func (w *Worker) herderLoop(ctx context.Context) error {
 		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
+			// Requests are answered at once from here on, not after the runners have stopped.
+			w.stopTakingRequests()
 			w.stopAll()
 			w.failPending()
 			w.leaveGroup()
@@ -104,9 +141,12 @@ func (w *Worker) safeRequest(req *request) (err error) {
 	return req.fn(req.ctx)
 }
 
-// serveQueued answers requests already waiting, without blocking.
+// serveQueued answers requests already waiting, without blocking. It stops when the coordinator waits for
+// this member's JoinGroup: under a steady stream of requests (a burst of creates from parallel clients) the
+// queue never drains, and a leader still serving would hold the round up until the stream ends, with the other
+// members waiting in JoinGroup all that time.
 func (w *Worker) serveQueued() {
-	for {
+	for !w.joinAwaited.Load() {
 		select {
 		case req := <-w.requests:
 			w.serve(req)

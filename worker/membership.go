@@ -78,6 +78,7 @@ func (w *Worker) configSnapshot() group.Snapshot {
 // rejoin runs one rebalance round and applies its result: stop what was revoked, start what was assigned.
 func (w *Worker) rejoin(ctx context.Context) {
 	w.rejoinNeeded.Store(false)
+	w.joinAwaited.Store(false)
 	m := w.group
 	meta := group.Metadata{URL: w.url, ConfigOffset: w.store.ConfigOffset(), Allocation: m.owned}
 	res, err := m.member.Join(ctx, meta, func(in group.LeaderInput) (map[string]group.Assignment, error) {
@@ -223,6 +224,7 @@ func (w *Worker) heartbeatLoop(ctx context.Context) error {
 		switch {
 		case err == nil:
 		case errors.Is(err, group.ErrRebalanceNeeded):
+			w.joinAwaited.Store(true)
 			w.requestRejoin()
 		case ctx.Err() != nil:
 			return nil

@@ -25,7 +25,10 @@ const (
 
 // ConnectorOffsets is GET /connectors/{name}/offsets: a source connector's partitions from the offsets topic,
 // a sink connector's consumer group offsets.
-func (w *Worker) ConnectorOffsets(_ context.Context, name string) ([]entities.ConnectorOffset, error) {
+func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]entities.ConnectorOffset, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return nil, err
+	}
 	c, ok := w.store.Connector(name)
 	if !ok {
 		return nil, notFound(name)

@@ -23,7 +23,10 @@ func unknownConnector(name string) error {
 }
 
 // Connectors lists the connector names.
-func (w *Worker) Connectors(context.Context) ([]string, error) {
+func (w *Worker) Connectors(ctx context.Context) ([]string, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return nil, err
+	}
 	cs := w.store.Connectors()
 	names := make([]string, len(cs))
 	for i, c := range cs {
@@ -33,7 +36,10 @@ func (w *Worker) Connectors(context.Context) ([]string, error) {
 }
 
 // ConnectorInfo is GET /connectors/{name}.
-func (w *Worker) ConnectorInfo(_ context.Context, name string) (entities.ConnectorInfo, error) {
+func (w *Worker) ConnectorInfo(ctx context.Context, name string) (entities.ConnectorInfo, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return entities.ConnectorInfo{}, err
+	}
 	c, ok := w.store.Connector(name)
 	if !ok {
 		return entities.ConnectorInfo{}, notFound(name)
@@ -50,7 +56,10 @@ func (w *Worker) connectorInfo(c *storage.Connector) entities.ConnectorInfo {
 }
 
 // ConnectorConfig is GET /connectors/{name}/config.
-func (w *Worker) ConnectorConfig(_ context.Context, name string) (map[string]string, error) {
+func (w *Worker) ConnectorConfig(ctx context.Context, name string) (map[string]string, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return nil, err
+	}
 	c, ok := w.store.Connector(name)
 	if !ok {
 		return nil, notFound(name)
@@ -59,7 +68,10 @@ func (w *Worker) ConnectorConfig(_ context.Context, name string) (map[string]str
 }
 
 // ConnectorStatus is GET /connectors/{name}/status.
-func (w *Worker) ConnectorStatus(_ context.Context, name string) (entities.ConnectorStateInfo, error) {
+func (w *Worker) ConnectorStatus(ctx context.Context, name string) (entities.ConnectorStateInfo, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return entities.ConnectorStateInfo{}, err
+	}
 	st, ok := w.store.ConnectorStatus(name)
 	if !ok {
 		return entities.ConnectorStateInfo{}, requestError(ErrNotFound, "No status found for connector "+name)
@@ -85,7 +97,10 @@ func taskState(id int, st records.Status) entities.TaskState {
 }
 
 // TaskStatus is GET /connectors/{name}/tasks/{id}/status.
-func (w *Worker) TaskStatus(_ context.Context, id storage.TaskID) (entities.TaskState, error) {
+func (w *Worker) TaskStatus(ctx context.Context, id storage.TaskID) (entities.TaskState, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return entities.TaskState{}, err
+	}
 	st, ok := w.store.TaskStatus(id)
 	if !ok {
 		return entities.TaskState{}, requestError(ErrNotFound, fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
@@ -94,7 +109,10 @@ func (w *Worker) TaskStatus(_ context.Context, id storage.TaskID) (entities.Task
 }
 
 // TaskConfigs is GET /connectors/{name}/tasks.
-func (w *Worker) TaskConfigs(_ context.Context, name string) ([]storage.TaskConfig, error) {
+func (w *Worker) TaskConfigs(ctx context.Context, name string) ([]storage.TaskConfig, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return nil, err
+	}
 	if _, ok := w.store.Connector(name); !ok {
 		return nil, notFound(name)
 	}
@@ -104,7 +122,10 @@ func (w *Worker) TaskConfigs(_ context.Context, name string) ([]storage.TaskConf
 var errTopicTrackingDisabled = requestError(ErrForbidden, "Topic tracking is disabled.")
 
 // ConnectorTopics is GET /connectors/{name}/topics: no 404 for unknown connectors, as in Kafka Connect.
-func (w *Worker) ConnectorTopics(_ context.Context, name string) ([]string, error) {
+func (w *Worker) ConnectorTopics(ctx context.Context, name string) ([]string, error) {
+	if err := w.awaitReady(ctx); err != nil {
+		return nil, err
+	}
 	if !w.cfg.TopicTrackingEnable {
 		return nil, errTopicTrackingDisabled
 	}
@@ -116,7 +137,10 @@ func (w *Worker) ConnectorTopics(_ context.Context, name string) ([]string, erro
 }
 
 // ResetConnectorTopics is PUT /connectors/{name}/topics/reset: tombstones for every recorded topic.
-func (w *Worker) ResetConnectorTopics(_ context.Context, name string) error {
+func (w *Worker) ResetConnectorTopics(ctx context.Context, name string) error {
+	if err := w.awaitReady(ctx); err != nil {
+		return err
+	}
 	if !w.cfg.TopicTrackingEnable {
 		return errTopicTrackingDisabled
 	}

@@ -44,8 +44,12 @@ type Worker struct {
 	requests chan *request
 	wake     chan struct{}
 	ready    chan struct{}
-	started  atomic.Bool
-	gen      atomic.Int32
+	// stopping is closed once the herder stops taking requests (shutdown, or Run failing before it started),
+	// so that REST handlers get an answer instead of waiting for a loop that is gone.
+	stopping     chan struct{}
+	stoppingOnce sync.Once
+	started      atomic.Bool
+	gen          atomic.Int32
 
 	// Set up by Run before the herder loop starts; read-only afterwards.
 	client    sarama.Client
@@ -58,7 +62,10 @@ type Worker struct {
 	clusterID atomic.Value // string
 
 	rejoinNeeded atomic.Bool
-	skipLeave    atomic.Bool
+	// joinAwaited is set when the coordinator answers a heartbeat with a rebalance under way: the other
+	// members are waiting in JoinGroup for this one, so the herder must rejoin before serving more requests.
+	joinAwaited atomic.Bool
+	skipLeave   atomic.Bool
 
 	eventsMu sync.Mutex
 	events   []storage.ConfigEvent
@@ -98,6 +105,7 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		requests:   make(chan *request),
 		wake:       make(chan struct{}, 1),
 		ready:      make(chan struct{}),
+		stopping:   make(chan struct{}),
 		reconfig:   make(map[string]bool),
 		connectors: make(map[string]*connectorRunner),
 		tasks:      make(map[storage.TaskID]*taskRunner),
@@ -129,19 +137,24 @@ func (w *Worker) Plugins() *connector.Registry { return w.registry }
 // every connector and task has been stopped (without rewriting their statuses: the group hands them over) and
 // every client closed.
 func (w *Worker) Run(ctx context.Context) error {
+	defer w.stopTakingRequests()
 	if err := w.connect(ctx); err != nil {
 		return err
 	}
 	defer w.closeClients()
 
 	g, gctx := errgroup.WithContext(ctx)
-	// The logs consume until shutdown; the herder stops runners (which still write offsets through the logs'
-	// producers) before Run closes the clients.
+	// The logs consume until the herder loop has returned, not merely until shutdown begins: a request the loop
+	// is serving then still reads its config write back, and the herder stops runners (which still write
+	// offsets through the logs' producers) before Run closes the clients.
+	logsCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLogs()
 	for _, l := range []*kafkalog.Log{w.offsetLog, w.statusLog, w.configLog} {
-		g.Go(func() error { return l.Run(gctx) })
+		g.Go(func() error { return l.Run(logsCtx) })
 	}
 	g.Go(func() error { return w.statuses.Run(gctx) })
 	g.Go(func() error {
+		defer stopLogs()
 		// Kafka Connect's start order: offsets, statuses, then configs, each read to its end.
 		for _, l := range []*kafkalog.Log{w.offsetLog, w.statusLog, w.configLog} {
 			if err := l.ReadToEnd(gctx); err != nil {

@@ -124,6 +124,7 @@ func TestScenarios(t *testing.T) {
 	}
 	t.Run("restart-all-workers", func(t *testing.T) { restartAllWorkers(t, e) })
 	t.Run("leader-killed-during-creates", func(t *testing.T) { leaderKilledDuringCreates(t, e) })
+	t.Run("rest-during-rebalance", func(t *testing.T) { restDuringRebalance(t, e) })
 }
 
 // runTraffic runs one connector, publishes c.n messages, injects the fault, and accounts for every message.
