@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"runtime/debug"
-	"strconv"
-	"strings"
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
@@ -164,19 +162,27 @@ func (e *tooManyTasksError) Error() string {
 		"removed in a future release of Kafka Connect.", e.name, e.generated, e.max)
 }
 
+// tasksMaxSpec holds the framework definitions of tasks.max and tasks.max.enforce, so the worker reads them
+// with the parser, defaults and validators that connector validation used: a value that validated (" 3",
+// "3\x00": Java's trim strips every char <= U+0020) cannot fail here. Only these two keys are parsed, so
+// a problem in another framework key does not stop task generation.
+var tasksMaxSpec = func() *connector.Spec {
+	fw := connector.FrameworkSpec(connector.Unknown) // the common keys, which every type shares
+	return &connector.Spec{Fields: []*connector.Field{
+		fw.Field(connector.KeyTasksMax), fw.Field(connector.KeyTasksMaxEnforce),
+	}}
+}()
+
 // taskConfigs asks the instance for task configs and completes them as Kafka Connect's
 // Worker.connectorTaskConfigs does: task.class added, and the topics of a sink copied in.
 func (r *connectorRunner) taskConfigs() ([]map[string]string, error) {
-	maxTasks := 1
-	if v, ok := r.config["tasks.max"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("invalid tasks.max %q", v)
-		}
-		maxTasks = n
+	limits, err := tasksMaxSpec.Parse(r.config)
+	if err != nil {
+		return nil, fmt.Errorf("connector %s: %w", r.name, err)
 	}
+	maxTasks := limits.Int(connector.KeyTasksMax)
 	var configs []map[string]string
-	err := safely(func() error {
+	err = safely(func() error {
 		var err error
 		configs, err = r.conn.TaskConfigs(maxTasks)
 		return err
@@ -185,7 +191,7 @@ func (r *connectorRunner) taskConfigs() ([]map[string]string, error) {
 		return nil, err
 	}
 	if len(configs) > maxTasks {
-		if r.config["tasks.max.enforce"] != "false" {
+		if limits.Bool(connector.KeyTasksMaxEnforce) {
 			return nil, &tooManyTasksError{name: r.name, generated: len(configs), max: maxTasks}
 		}
 		r.log.Warn("connector generated more tasks than tasks.max", "tasks", len(configs), "tasks_max", maxTasks)

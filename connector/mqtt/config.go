@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -461,11 +463,77 @@ func loadTLS(p *connector.Parsed, probs problems) *tls.Config {
 	return cfg
 }
 
+// readFile reads the TLS file that key names, reporting a problem on key when it cannot.
 func readFile(key, name string, probs problems) ([]byte, bool) {
-	data, err := os.ReadFile(name)
+	data, err := readRegularFile(name, maxTLSFileSize)
 	if err != nil {
-		probs.invalid(key, name, "cannot read the file: "+err.Error())
+		probs.invalid(key, name, err.Error())
 		return nil, false
 	}
 	return data, true
+}
+
+// maxTLSFileSize bounds a TLS file: PEM bundles, even of every public CA, take a few hundred KiB.
+const maxTLSFileSize = 1 << 20
+
+// readRegularFile reads name, which must be a regular file of at most limit bytes. The name comes from
+// whoever may call the validate endpoint, and validation reads it: a FIFO would block it until a writer
+// appears and a device such as /dev/zero would never end, so anything but a regular file is refused
+// unread, and unopened where a Stat can tell.
+func readRegularFile(name string, limit int64) ([]byte, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the file: %w", err)
+	}
+	if err := regularWithin(fi, limit); err != nil {
+		return nil, err
+	}
+	// The path may have been replaced since the Stat; O_NONBLOCK keeps the open of a FIFO from waiting for a
+	// writer, and the checks are repeated on what was opened.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the file: %w", err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("cannot read the file: %w", err)
+	}
+	if err := regularWithin(fi, limit); err != nil {
+		return nil, err
+	}
+	// Read the size Stat reported and no more: pseudo-files (procfs, tracefs) report 0 and may stream without
+	// end or block; a real PEM file is never empty, and an empty read is reported as holding no PEM.
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("cannot read the file: %w", err)
+	}
+	return data, nil
+}
+
+// regularWithin reports why fi cannot be read as a TLS file of at most limit bytes, or nil.
+func regularWithin(fi os.FileInfo, limit int64) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+	}
+	if fi.Size() > limit {
+		return fmt.Errorf("the file has %d bytes, more than the limit of %d bytes", fi.Size(), limit)
+	}
+	return nil
+}
+
+// fileKind names the type of a file that is not regular, for error messages.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	}
+	return "mode " + m.String()
 }
