@@ -5,7 +5,7 @@ PKGS      ?= ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 
-.PHONY: help run build test test-short test-integration vet fmt tidy-check bench clean
+.PHONY: help run build test test-short test-integration fuzz vet fmt tidy-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -23,8 +23,11 @@ test: ## run every unit and in-process test with the race detector
 test-short: ## run the tests without the race detector
 	$(GO) test -timeout 10m $(PKGS)
 
-test-integration: ## run the fault suite on a real three-node Kafka 3.9 and Mosquitto (needs java 17, mvn, mosquitto)
+test-integration: ## fuzz every fuzz target, then run the fault suite on a real three-node Kafka 3.9 and Mosquitto (needs java 17, mvn, mosquitto)
 	bash test/integration/run.sh
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
+	bash test/fuzz.sh
 
 vet: ## go vet
 	$(GO) vet $(PKGS)

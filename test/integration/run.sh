@@ -20,6 +20,11 @@ if ((${#missing[@]} > 0)); then
 	exit 1
 fi
 
+# The fuzz targets need no Kafka: run them first, FUZZTIME each (test/fuzz.sh); FUZZTIME=0 skips them.
+if [[ "${FUZZTIME:-}" != "0" ]]; then
+	bash "$root/test/fuzz.sh"
+fi
+
 bash "$here/kafka.sh" fetch
 
 # Should the test binary die without cleaning up (a -timeout panic), stop what it started.
