@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 const contentTypeJSON = "application/json"
@@ -12,14 +13,25 @@ const contentTypeJSON = "application/json"
 // encodeJSON encodes v as Kafka Connect's Jackson mapper writes it: compact, without HTML escaping, with
 // U+2028, U+2029 and U+FFFD written raw and \u00XX escapes in upper-case hex.
 func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	return encodeJSONInto(new(bytes.Buffer), v)
+}
+
+// encodeJSONInto is encodeJSON writing into buf, which the result may share.
+func encodeJSONInto(buf *bytes.Buffer, v any) ([]byte, error) {
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return jacksonEscapes(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
 }
+
+// bodies holds the buffers response bodies are encoded into. Listing a thousand connectors with their status
+// and config is a body of about a megabyte: a new buffer per response would make that much garbage each time.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer returned to bodies, so that one exceptional body does not stay in memory.
+const maxPooledBody = 4 << 20
 
 // jacksonEscapes rewrites the \u escapes encoding/json produces where Jackson writes something else. The
 // input is encoding/json output, so every backslash outside a string is impossible and every one inside
@@ -62,7 +74,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		return
 	}
-	b, err := encodeJSON(v)
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	b, err := encodeJSONInto(buf, v)
 	if err != nil {
 		// Only values from our own entity types get here; a failure is a programming error.
 		status = http.StatusInternalServerError
@@ -72,5 +91,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", contentTypeJSON)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(b) // Write does not keep b, which may be buf's
 }

@@ -227,12 +227,15 @@ func (s *sourceSubmitter) convert(rec *connector.SourceRecord) (*sarama.Producer
 	if err != nil {
 		return nil, fmt.Errorf("convert value of record for topic %s: %w", rec.Topic, err)
 	}
-	msg := &sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp}
+	pm := &producerMessage{ProducerMessage: sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp}}
+	msg := &pm.ProducerMessage
 	if key != nil {
-		msg.Key = sarama.ByteEncoder(key)
+		pm.key = key
+		msg.Key = &pm.key
 	}
 	if value != nil {
-		msg.Value = sarama.ByteEncoder(value)
+		pm.value = value
+		msg.Value = &pm.value
 	}
 	if rec.Partition != nil {
 		msg.Partition = *rec.Partition
@@ -250,6 +253,14 @@ func (s *sourceSubmitter) convert(rec *connector.SourceRecord) (*sarama.Producer
 		}
 	}
 	return msg, nil
+}
+
+// producerMessage is a producer message allocated together with the encoders of its key and value, which
+// would otherwise cost an allocation each: sarama.ByteEncoder is a slice, and a slice does not fit in an
+// interface.
+type producerMessage struct {
+	sarama.ProducerMessage
+	key, value sarama.ByteEncoder
 }
 
 func (s *sourceSubmitter) enqueue(e *inFlight) {

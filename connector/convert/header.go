@@ -1,6 +1,8 @@
 package convert
 
 import (
+	"strconv"
+
 	"github.com/connectd/connectd/connector"
 )
 
@@ -43,6 +45,17 @@ func (c *SimpleHeaderConverter) Configure(map[string]string) error { return nil 
 // bytes as Base64, lists, maps and structs in a JSON-like syntax with quoted strings, dates as ISO-8601. A
 // nil value gives nil bytes.
 func (c *SimpleHeaderConverter) FromConnectHeader(_, _ string, schema *connector.Schema, value any) ([]byte, error) {
+	switch v := value.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		// The common header values, written without convertToString's intermediate string.
+		return []byte(v), nil
+	case int32:
+		return strconv.AppendInt(nil, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(nil, v, 10), nil
+	}
 	if isNil(value) {
 		return nil, nil
 	}

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -71,6 +72,13 @@ func TestSimpleHeaderToConnectHeader(t *testing.T) {
 		{"-300", &connector.Schema{Type: connector.TypeInt16}, int16(-300)},
 		{"70000", &connector.Schema{Type: connector.TypeInt32}, int32(70000)},
 		{"5000000000", &connector.Schema{Type: connector.TypeInt64}, int64(5000000000)},
+		{"+5", int8s, int8(5)},
+		{"007", int8s, int8(7)},
+		{"-129", &connector.Schema{Type: connector.TypeInt16}, int16(-129)},
+		{"-9223372036854775808", &connector.Schema{Type: connector.TypeInt64}, int64(math.MinInt64)},
+		{"9223372036854775808", DecimalSchema(0), ratOf("9223372036854775808")},
+		{"1e2", int8s, int8(100)},
+		{"2024-01-1", &connector.Schema{Type: connector.TypeString}, "2024-01-1"},
 		{"1.0", int8s, int8(1)},
 		{"1.5", &connector.Schema{Type: connector.TypeFloat32}, float32(1.5)},
 		{"1.5e300", &connector.Schema{Type: connector.TypeFloat64}, 1.5e300},

@@ -20,7 +20,16 @@ func (c *JSONConverter) schemaJSON(s *connector.Schema) (any, error) {
 	if s == nil {
 		return nil, nil
 	}
-	o := make(javajson.Object, 0, 8)
+	o, err := c.schemaObject(s, 0)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// schemaObject is schemaJSON for a non-nil schema, with room for spare more members.
+func (c *JSONConverter) schemaObject(s *connector.Schema, spare int) (javajson.Object, error) {
+	o := make(javajson.Object, 0, schemaMembers(s)+spare)
 	o = append(o, javajson.Member{Key: "type", Value: string(s.Type)})
 	switch s.Type {
 	case connector.TypeBoolean, connector.TypeInt8, connector.TypeInt16, connector.TypeInt32, connector.TypeInt64,
@@ -44,13 +53,15 @@ func (c *JSONConverter) schemaJSON(s *connector.Schema) (any, error) {
 	case connector.TypeStruct:
 		fields := make([]any, 0, len(s.Fields))
 		for _, f := range s.Fields {
-			fs, err := c.schemaJSON(f.Schema)
-			if err != nil {
-				return nil, err
-			}
-			obj, _ := fs.(javajson.Object)
 			// Each field is its own schema with "field" appended last.
-			fields = append(fields, append(slices.Clip(obj), javajson.Member{Key: "field", Value: f.Name}))
+			var obj javajson.Object
+			if f.Schema != nil {
+				var err error
+				if obj, err = c.schemaObject(f.Schema, 1); err != nil {
+					return nil, err
+				}
+			}
+			fields = append(fields, append(obj, javajson.Member{Key: "field", Value: f.Name}))
 		}
 		o = append(o, javajson.Member{Key: "fields", Value: fields})
 	default:
@@ -77,6 +88,23 @@ func (c *JSONConverter) schemaJSON(s *connector.Schema) (any, error) {
 		o = append(o, javajson.Member{Key: "default", Value: d})
 	}
 	return o, nil
+}
+
+// schemaMembers is the number of members schemaObject writes for s.
+func schemaMembers(s *connector.Schema) int {
+	n := 2 // type and optional
+	switch s.Type {
+	case connector.TypeArray, connector.TypeStruct:
+		n++
+	case connector.TypeMap:
+		n += 2
+	}
+	for _, set := range []bool{s.Name != "", s.Version != 0, s.Doc != "", s.Parameters != nil, !isNil(s.Default)} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // toJSON is JsonConverter.convertToJson: it turns a Connect value into a value javajson writes.

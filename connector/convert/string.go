@@ -129,6 +129,8 @@ func (c *StringConverter) FromConnectData(_ string, schema *connector.Schema, va
 		return nil, nil
 	}
 	switch v := value.(type) {
+	case string:
+		return c.cs.encode(v), nil // its text is itself: skip the copy text would make
 	case []byte:
 		return v, nil
 	case connector.RawJSON:

@@ -548,6 +548,10 @@ var bigDecimalSyntax = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)
 // INT16, INT32 and INT64; a number with a non-zero scale FLOAT32 if it fits a float, else FLOAT64; anything
 // else a Decimal of the number's scale.
 func parseAsNumber(token string) (*schemaAndValue, bool) {
+	if n, err := strconv.ParseInt(token, 10, 64); err == nil {
+		// What the general path below makes of an integer that fits a long, without a big.Int.
+		return smallestInt(n), true
+	}
 	if !bigDecimalSyntax.MatchString(token) {
 		return nil, false
 	}
@@ -569,16 +573,7 @@ func parseAsNumber(token string) (*schemaAndValue, bool) {
 	value := ratFromUnscaled(unscaled, scale)
 
 	if value.IsInt() && value.Num().IsInt64() {
-		n := value.Num().Int64()
-		switch {
-		case n == int64(int8(n)):
-			return &schemaAndValue{&connector.Schema{Type: connector.TypeInt8}, int8(n)}, true
-		case n == int64(int16(n)):
-			return &schemaAndValue{&connector.Schema{Type: connector.TypeInt16}, int16(n)}, true
-		case n == int64(int32(n)):
-			return &schemaAndValue{&connector.Schema{Type: connector.TypeInt32}, int32(n)}, true
-		}
-		return &schemaAndValue{&connector.Schema{Type: connector.TypeInt64}, n}, true
+		return smallestInt(value.Num().Int64()), true
 	}
 	plain := strings.TrimPrefix(token, "+")
 	if f, err := strconv.ParseFloat(plain, 32); scale != 0 && !math.IsInf(f, 0) && err == nil {
@@ -590,6 +585,19 @@ func parseAsNumber(token string) (*schemaAndValue, bool) {
 	return &schemaAndValue{DecimalSchema(scale), value}, true
 }
 
+// smallestInt types n as the narrowest of INT8, INT16, INT32 and INT64 that holds it.
+func smallestInt(n int64) *schemaAndValue {
+	switch {
+	case n == int64(int8(n)):
+		return &schemaAndValue{&connector.Schema{Type: connector.TypeInt8}, int8(n)}
+	case n == int64(int16(n)):
+		return &schemaAndValue{&connector.Schema{Type: connector.TypeInt16}, int16(n)}
+	case n == int64(int32(n)):
+		return &schemaAndValue{&connector.Schema{Type: connector.TypeInt32}, int32(n)}
+	}
+	return &schemaAndValue{&connector.Schema{Type: connector.TypeInt64}, n}
+}
+
 var (
 	isoDateSyntax      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	isoTimeSyntax      = regexp.MustCompile(`^\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
@@ -599,6 +607,11 @@ var (
 // parseAsTemporal recognizes Values' ISO-8601 literals, with escaped colons allowed.
 func parseAsTemporal(token string) *schemaAndValue {
 	token = strings.ReplaceAll(token, `\:`, ":")
+	switch len(token) {
+	case len(isoTime), len(isoTimestamp), len(isoDate):
+	default:
+		return nil // spares the regular expressions the numbers and words that get here
+	}
 	var schema *connector.Schema
 	var layout string
 	switch {

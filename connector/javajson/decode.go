@@ -411,7 +411,13 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // validNumber reports whether s is a JSON number literal (strict grammar, no leading zeros).
 func validNumber(s string) bool {
-	i := 0
+	end, ok := scanNumber(s, 0)
+	return ok && end == len(s)
+}
+
+// scanNumber scans a number of the strict JSON grammar (no leading zeros, digits on both sides of a point)
+// starting at s[i], and returns the index after it.
+func scanNumber[T string | []byte](s T, i int) (int, bool) {
 	if i < len(s) && s[i] == '-' {
 		i++
 	}
@@ -423,12 +429,12 @@ func validNumber(s string) bool {
 			i++
 		}
 	default:
-		return false
+		return i, false
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if i >= len(s) || !isDigit(s[i]) {
-			return false
+			return i, false
 		}
 		for i < len(s) && isDigit(s[i]) {
 			i++
@@ -440,11 +446,11 @@ func validNumber(s string) bool {
 			i++
 		}
 		if i >= len(s) || !isDigit(s[i]) {
-			return false
+			return i, false
 		}
 		for i < len(s) && isDigit(s[i]) {
 			i++
 		}
 	}
-	return i == len(s)
+	return i, true
 }

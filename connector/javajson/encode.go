@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -71,8 +72,29 @@ func (o Object) Get(key string) (any, bool) {
 // slices, arrays, maps with string keys, pointers and named types of the kinds above are handled through
 // reflection. A nil slice, map or pointer is written as null, as encoding/json does.
 func Marshal(v any) ([]byte, error) {
-	return AppendMarshal(nil, v)
+	bp := scratch.Get().(*[]byte)
+	b, err := appendValue((*bp)[:0], v, 0)
+	var out []byte
+	if err == nil {
+		out = bytes.Clone(b)
+	}
+	if cap(b) <= maxScratch {
+		*bp = b
+		scratch.Put(bp)
+	}
+	return out, err
 }
+
+// scratch holds the buffers Marshal writes into. Copying the result out of one costs a single allocation of
+// the right size, where growing a fresh slice as the document is written costs one per doubling.
+var scratch = sync.Pool{New: func() any {
+	b := make([]byte, 0, 512)
+	return &b
+}}
+
+// maxScratch is the largest buffer Marshal returns to scratch, so that an exceptionally large document does
+// not stay in memory.
+const maxScratch = 64 << 10
 
 // AppendMarshal appends the encoding of v to dst and returns the extended buffer; see [Marshal]. On error
 // the returned slice is dst's original content.
@@ -166,7 +188,8 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		if depth >= maxDepth {
 			return dst, ErrMaxDepth
 		}
-		keys := sortedKeys(x)
+		var buf [16]string // the keys of most maps fit, sparing an allocation
+		keys := appendSortedKeys(buf[:0], x)
 		dst = append(dst, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -184,7 +207,8 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		keys := sortedKeys(x)
+		var buf [16]string
+		keys := appendSortedKeys(buf[:0], x)
 		dst = append(dst, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -229,8 +253,8 @@ func appendObject(dst []byte, o Object, depth int) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+// appendSortedKeys appends the keys of m to keys, sorted.
+func appendSortedKeys[V any](keys []string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -253,6 +277,9 @@ func appendRaw(dst []byte, raw json.RawMessage) ([]byte, error) {
 	if raw == nil {
 		return append(dst, "null"...), nil
 	}
+	if out, ok := appendCompact(dst, raw); ok {
+		return out, nil
+	}
 	buf := bytes.NewBuffer(dst)
 	if err := json.Compact(buf, raw); err != nil {
 		return dst, fmt.Errorf("javajson: invalid raw JSON: %w", err)
@@ -268,17 +295,30 @@ func appendBase64(dst []byte, b []byte) []byte {
 
 const hexDigits = "0123456789ABCDEF"
 
+// plainASCII marks the bytes appendString copies as they are: printable ASCII other than '"' and '\\'.
+// Non-ASCII bytes are unmarked, as they need a UTF-8 check.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendString writes s quoted with Jackson's default escapes (see the package documentation).
 func appendString(dst []byte, s string) []byte {
+	// Most strings need no escapes: make room for them at once rather than growing dst as they are copied.
+	dst = slices.Grow(dst, len(s)+2)
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && plainASCII[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':

@@ -1,9 +1,11 @@
 package javajson
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -228,5 +230,60 @@ func TestObjectSetGet(t *testing.T) {
 	}
 	if string(got) != `{"a":3,"b":2}` {
 		t.Errorf("Marshal = %s", got)
+	}
+}
+
+// FuzzAppendCompact checks that appendCompact accepts what encoding/json's Compact accepts and writes the
+// same bytes, so that Marshal writes a json.RawMessage as before it had a compactor of its own.
+func FuzzAppendCompact(f *testing.F) {
+	for _, seed := range []string{
+		"{ \"a\" : [1, 2.50, \"x y\"] }\n", `[]`, `{}`, ` null `, `-0.5e+10`, `01`, `1.`, `"\u00e9\ud83d"`, "\"\xff\x7f\"",
+		`{"a":}`, `[1,]`, `"\x"`, "\"\x01\"", `truex`, `[[[[]]]]`, `{"a" "b"}`, `"a" "b"`, "\t\r\n1\t", ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		var want bytes.Buffer
+		wantErr := json.Compact(&want, src)
+		got, ok := appendCompact([]byte("prefix"), src)
+		switch {
+		case wantErr != nil && ok:
+			t.Fatalf("appendCompact(%q) accepted what Compact rejects: %v", src, wantErr)
+		case wantErr == nil && !ok:
+			t.Fatalf("appendCompact(%q) rejected what Compact accepts", src)
+		case ok && string(got) != "prefix"+want.String():
+			t.Fatalf("appendCompact(%q) = %q, Compact gives %q", src, got, want.String())
+		}
+		if v, want := Valid(src), json.Valid(src); v != want {
+			t.Fatalf("Valid(%q) = %v, json.Valid says %v", src, v, want)
+		}
+	})
+}
+
+func TestValidDepth(t *testing.T) {
+	t.Parallel()
+	// Beyond maxDepth Valid asks encoding/json, which allows 10,000 levels.
+	for _, n := range []int{maxDepth - 1, maxDepth + 1, 20_000} {
+		deep := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+		if got, want := Valid(deep), json.Valid(deep); got != want {
+			t.Errorf("Valid(%d levels) = %v, json.Valid says %v", n, got, want)
+		}
+		if Valid(deep[:len(deep)-1]) {
+			t.Errorf("Valid accepted %d levels with a bracket missing", n)
+		}
+	}
+}
+
+func TestAppendCompactDepth(t *testing.T) {
+	t.Parallel()
+	// Beyond maxDepth appendCompact gives up and Marshal leaves the document to encoding/json, which allows
+	// 10,000 levels.
+	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
+	if _, ok := appendCompact(nil, []byte(deep)); ok {
+		t.Error("appendCompact accepted a document deeper than maxDepth")
+	}
+	got, err := Marshal(json.RawMessage(" " + deep))
+	if err != nil || string(got) != deep {
+		t.Errorf("Marshal(deep raw message) = %.20s…, %v", got, err)
 	}
 }
