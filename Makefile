@@ -5,7 +5,7 @@ PKGS      ?= ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 
-.PHONY: help run build test test-short test-integration fuzz vet fmt tidy-check bench clean
+.PHONY: help run build test test-short test-integration fuzz vet fmt tidy-check bench bench-go bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -38,8 +38,16 @@ fmt: ## gofmt every file
 tidy-check: ## fail when go.mod/go.sum are not tidy
 	$(GO) mod tidy && git diff --exit-code go.mod go.sum
 
-bench: ## run the Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+bench: bench-go bench-load ## run the Go benchmarks, then the load harness (see bench/README.md)
+
+bench-go: BENCH ?= .
+bench-go: BENCHTIME ?= 500ms
+bench-go: BENCH_SKIP ?= BenchmarkFailover
+bench-go: ## run the Go benchmarks (BENCH=regexp, BENCHTIME); BENCH_SKIP= adds the minutes-long failover benchmark
+	$(GO) test -run '^$$' -bench '$(BENCH)' -skip '$(BENCH_SKIP)' -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+bench-load: build ## run the load harness matrix; writes bench/results/ (extra flags: BENCH_LOAD_FLAGS=...)
+	$(GO) run ./cmd/connectbench --connectd $(BIN) $(BENCH_LOAD_FLAGS)
 
 clean: ## remove build output
 	rm -rf bin

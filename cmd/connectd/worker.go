@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -19,10 +23,18 @@ import (
 	"github.com/connectd/connectd/worker/properties"
 )
 
-// runWorker is `connectd worker [FILE]`.
+// runWorker is `connectd worker [--pprof ADDR] [FILE]`.
 func runWorker(ctx context.Context, args, environ []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (off by default; "+
+		"it exposes the process's memory, so keep it on loopback)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	args = fs.Args()
 	if len(args) > 1 {
-		return usageError{errors.New("usage: connectd worker [connect-distributed.properties]")}
+		return usageError{errors.New("usage: connectd worker [--pprof ADDR] [connect-distributed.properties]")}
 	}
 	props := map[string]string{}
 	if len(args) == 1 {
@@ -55,7 +67,39 @@ func runWorker(ctx context.Context, args, environ []string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if *pprofAddr != "" {
+		stop, err := servePprof(*pprofAddr, logger)
+		if err != nil {
+			return usageError{err}
+		}
+		defer stop()
+	}
 	return serveWorker(ctx, cfg, reg, logger, levels, nil)
+}
+
+// servePprof serves the runtime profiles on addr, on a listener of its own so they never share the REST port;
+// stop closes it.
+func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("pprof server stopped", "err", err)
+		}
+	}()
+	logger.Info("pprof listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close(); <-done }, nil
 }
 
 // newLogging builds the process logger: text to stderr, with per-component levels that /admin/loggers changes.

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func testReport() *Report {
+	run := func(rate, p99 float64, rss ...float64) *Run {
+		r := &Run{Rate: rate, MBps: rate * 1024 / 1e6, Latency: Latency{P50: 1, P95: 2, P99: p99, Max: p99}, CPUPerMsg: 12.5}
+		for i, m := range rss {
+			r.Processes = append(r.Processes, ProcUsage{Name: "w" + string(rune('1'+i)), CPUPct: 50, PeakRSSMB: m})
+		}
+		return r
+	}
+	half0, half1 := run(4500, 12.5, 30), run(2000, 25, 30)
+	half0.Target, half1.Target = 4500, 2050
+	return &Report{
+		Machine:  Machine{CPU: "Test CPU", Cores: 2, MemoryMB: 4096, Kernel: "Linux 6", Go: "go1.26", Broker: "mochi", Kafka: "kfake"},
+		Settings: Settings{Publishers: 4, Window: 1000, Warmup: "2s", Steady: "5s", Converter: "json", WorkerConfig: map[string]string{"session.timeout.ms": "6000"}},
+		Cases: []Case{
+			{QoS: 0, Size: 1024, Workers: 1, Tasks: 1, MQTT: run(20000, 5), Kafka: run(10000, 5), Connectd: run(9000, 30, 40), Ratio: 0.9},
+			{QoS: 1, Size: 1024, Workers: 1, Tasks: 1, MQTT: run(8000, 5), Kafka: run(10000, 5), Connectd: run(4000, 30, 70), Ratio: 0.5},
+			{QoS: 0, Size: 1024, Workers: 3, Tasks: 3, MQTT: run(20000, 5), Kafka: run(10000, 5), Connectd: &Run{Err: "boom"}},
+		},
+		HalfRate:  []HalfRate{{QoS: 0, Size: 1024, Tasks: 1, Run: half0, MQTT: run(4500, 3), Kafka: run(4500, 4)}, {QoS: 1, Size: 1024, Tasks: 1, Run: half1}},
+		Idle:      []WorkerIdle{{Name: "w1", IdleRSSMB: 20, StartPeakMB: 21}},
+		RESTReady: &RESTReady{RESTMs: []float64{7, 9, 8}, HealthyMs: []float64{12, 14, 13}, MedianMs: 8, MedianHlthy: 13},
+		Failover:  &Failover{RunningS: []float64{7, 8, 9}, ResumeS: []float64{7.1, 8.1, 9.1}, MedianRunningS: 8, MedianResumeS: 8.1, Rate: 1000},
+		List:      &ListLatency{Connectors: 1000, Method: "POST", CreateS: 12, Balanced: true, Spread: []int{334, 333, 333}, Requests: 200, P50Ms: 5, P99Ms: 9, MaxMs: 11, BodyKB: 130},
+	}
+}
+
+func TestGoals(t *testing.T) {
+	r := testReport()
+	r.evaluateGoals()
+	want := map[string]string{
+		"QoS 0, 1 KB, 1 worker 1 task: connectd / smaller baseline":      "met",
+		"QoS 0, 1 KB, 3 workers 3 tasks: connectd / smaller baseline":    "not measured",
+		"QoS 1, 1 KB, 1 worker 1 task: rate / connectd's QoS 0 rate":     "missed", // 4000/9000
+		"QoS 1, 1 KB, 3 workers 3 tasks: rate / connectd's QoS 0 rate":   "not measured",
+		"p99 latency at half the max rate, QoS 0, 1 KB, 1 worker 1 task": "met",
+		"p99 latency at half the max rate, QoS 1, 1 KB, 1 worker 1 task": "missed",
+		"peak RSS idle, per worker":                                      "met",
+		"peak RSS at max rate, per worker":                               "missed", // 70 MB
+		"REST ready after process start":                                 "met",
+		"failover after kill -9 (task RUNNING elsewhere)":                "met",
+	}
+	got := map[string]string{}
+	for _, g := range r.Goals {
+		got[g.Name] = strings.Trim(verdict(g.Met), "*")
+	}
+	for name, v := range want {
+		if got[name] != v {
+			t.Errorf("goal %q: %q, want %q (all: %v)", name, got[name], v, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d goals, want %d: %v", len(got), len(want), got)
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	r := testReport()
+	r.evaluateGoals()
+	md := r.Markdown()
+	for _, s := range []string{
+		"Test CPU, 2 cores, 4.0 GiB",
+		"| 0 | 1 KB | 1 × 1 | 20,000 | 10,000 | 9,000 | 9.2 | 0.90 | 1.0 / 2.0 / 30.0 | 12.5 / 12.5 / 12.5 | 50 | 40.0 |",
+		"| 0 | 1 KB | 3 × 3 | 20,000 | 10,000 | error |",
+		"| 1 | 1 KB | 1 × 1 | 2,050 | 2,000 | 1.0 | 2.0 | 25.0 | 25.0 | – | – | 50 | 30.0 |",
+		"| 0 | 1 KB | 1 × 1 | 4,500 | 4,500 | 1.0 | 2.0 | 12.5 | 12.5 | 1.0 / 3.0 | 1.0 / 4.0 |",
+		"12.5 ms at 4,500 msg/s (baselines: MQTT 3.0 ms, Kafka 4.0 ms)",
+		"failover after kill -9 (task RUNNING elsewhere) | ≤ 10 s | 8.0 s median of 3",
+		"GET /connectors?expand=status with 1,000 connectors",
+	} {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md)
+		}
+	}
+	// Every table row has as many cells as its header.
+	var cols int
+	for line := range strings.Lines(md) {
+		if !strings.HasPrefix(line, "|") {
+			cols = 0
+			continue
+		}
+		n := strings.Count(line, "|")
+		if cols == 0 {
+			cols = n
+		} else if n != cols {
+			t.Errorf("row with %d separators in a table of %d: %s", n, cols, line)
+		}
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCount(t *testing.T) {
+	for f, want := range map[float64]string{0: "0", 999: "999", 1000: "1,000", 1234567.4: "1,234,567", -1500: "-1,500"} {
+		if got := count(f); got != want {
+			t.Errorf("count(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
