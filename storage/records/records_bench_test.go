@@ -37,54 +37,42 @@ func benchTaskConfig() map[string]string {
 	return c
 }
 
-func BenchmarkOffsetKey(b *testing.B) {
-	enc, err := EncodeOffsetKey("file-source-0042", benchPartition)
+// benchCodec runs the sub-benchmarks "encode"+name and "decode"+name of one kind of record; bytes/op is the
+// size of the encoded record.
+func benchCodec(b *testing.B, name string, encode func() ([]byte, error), decode func([]byte) error) {
+	enc, err := encode()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("encode", func(b *testing.B) {
-		b.SetBytes(int64(len(enc)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := EncodeOffsetKey("file-source-0042", benchPartition); err != nil {
-				b.Fatal(err)
+	for _, sub := range []struct {
+		name string
+		run  func() error
+	}{
+		{"encode" + name, func() error { _, err := encode(); return err }},
+		{"decode" + name, func() error { return decode(enc) }},
+	} {
+		b.Run(sub.name, func(b *testing.B) {
+			b.SetBytes(int64(len(enc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := sub.run(); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("decode", func(b *testing.B) {
-		b.SetBytes(int64(len(enc)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, _, err := DecodeOffsetKey(enc); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+		})
+	}
+}
+
+func BenchmarkOffsetKey(b *testing.B) {
+	benchCodec(b, "",
+		func() ([]byte, error) { return EncodeOffsetKey("file-source-0042", benchPartition) },
+		func(enc []byte) error { _, _, err := DecodeOffsetKey(enc); return err })
 }
 
 func BenchmarkOffsetValue(b *testing.B) {
-	enc, err := EncodeOffsetValue(benchOffset)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("encode", func(b *testing.B) {
-		b.SetBytes(int64(len(enc)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := EncodeOffsetValue(benchOffset); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("decode", func(b *testing.B) {
-		b.SetBytes(int64(len(enc)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := DecodeOffsetValue(enc); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	benchCodec(b, "",
+		func() ([]byte, error) { return EncodeOffsetValue(benchOffset) },
+		func(enc []byte) error { _, err := DecodeOffsetValue(enc); return err })
 }
 
 func BenchmarkStatus(b *testing.B) {
@@ -92,28 +80,9 @@ func BenchmarkStatus(b *testing.B) {
 		name string
 		st   Status
 	}{{"running", benchStatus}, {"failed", benchFailed}} {
-		enc, err := EncodeStatus(bc.st)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("encode/"+bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(enc)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := EncodeStatus(bc.st); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("decode/"+bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(enc)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := DecodeStatus(enc); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		benchCodec(b, "/"+bc.name,
+			func() ([]byte, error) { return EncodeStatus(bc.st) },
+			func(enc []byte) error { _, err := DecodeStatus(enc); return err })
 	}
 }
 
@@ -138,28 +107,9 @@ func BenchmarkStatusKey(b *testing.B) {
 
 func BenchmarkTopicStatus(b *testing.B) {
 	ts := TopicStatus{Topic: "vehicle-telemetry", Connector: "mqtt-source-0042", Task: 1, DiscoverTimestamp: 1700000000123}
-	enc, err := EncodeTopicStatus(ts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("encode", func(b *testing.B) {
-		b.SetBytes(int64(len(enc)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := EncodeTopicStatus(ts); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("decode", func(b *testing.B) {
-		b.SetBytes(int64(len(enc)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := DecodeTopicStatus(enc); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	benchCodec(b, "",
+		func() ([]byte, error) { return EncodeTopicStatus(ts) },
+		func(enc []byte) error { _, err := DecodeTopicStatus(enc); return err })
 }
 
 func BenchmarkConfigRecords(b *testing.B) {
@@ -172,61 +122,16 @@ func BenchmarkConfigRecords(b *testing.B) {
 		{"connector", benchConnectorConfig(), EncodeConnectorConfig, DecodeConnectorConfig},
 		{"task", benchTaskConfig(), EncodeTaskConfig, DecodeTaskConfig},
 	} {
-		enc, err := bc.encode(bc.cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("encode/"+bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(enc)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := bc.encode(bc.cfg); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("decode/"+bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(enc)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := bc.decode(enc); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		benchCodec(b, "/"+bc.name,
+			func() ([]byte, error) { return bc.encode(bc.cfg) },
+			func(enc []byte) error { _, err := bc.decode(enc); return err })
 	}
-	commit, err := EncodeCommit(3)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("encode/commit", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := EncodeCommit(3); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("decode/commit", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := DecodeCommit(commit); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	target, err := EncodeTargetState(TargetStopped)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("decode/target-state", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := DecodeTargetState(target); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	benchCodec(b, "/commit",
+		func() ([]byte, error) { return EncodeCommit(3) },
+		func(enc []byte) error { _, err := DecodeCommit(enc); return err })
+	benchCodec(b, "/target-state",
+		func() ([]byte, error) { return EncodeTargetState(TargetStopped) },
+		func(enc []byte) error { _, err := DecodeTargetState(enc); return err })
 }
 
 // BenchmarkConfigTopicStartup decodes the config topic of 1,000 connectors with three tasks each (a
