@@ -249,7 +249,7 @@ func TestDockerCompose(t *testing.T) {
 		}
 	}
 
-	// The connectd workers: the seed's CONNECT_* environment is a valid worker configuration.
+	// The connectd workers: the user guide's CONNECT_* environment is a valid worker configuration.
 	var workers, restHostPorts []string
 	for _, name := range slices.Sorted(maps.Keys(f.Services)) {
 		s := f.Services[name]

@@ -247,7 +247,7 @@ func TestRepoTopicsFileIsValid(t *testing.T) {
 	}
 	i := slices.IndexFunc(specs, func(s topicSpec) bool { return s.Name == "vehicle-data" })
 	if i < 0 || specs[i].Partitions != 3 || specs[i].ReplicationFactor != 3 {
-		t.Fatalf("topics.yaml must declare vehicle-data with 3 partitions and replication factor 3 as the seed does: %+v", specs)
+		t.Fatalf("topics.yaml must declare vehicle-data with 3 partitions and replication factor 3 as the user guide does: %+v", specs)
 	}
 }
 

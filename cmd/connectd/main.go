@@ -18,7 +18,8 @@ import (
 	metrics "github.com/rcrowley/go-metrics"
 )
 
-// exitUsage is the exit code for a bad command line or configuration, as the brief asks (2).
+// exitUsage is the exit code for a bad command line or configuration: 2, the usual code for a usage error, so
+// scripts can tell it from a runtime failure (1).
 const exitUsage = 2
 
 // usageError is a configuration or command-line problem: it exits with code 2.

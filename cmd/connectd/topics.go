@@ -27,8 +27,8 @@ const topicsUsage = `usage: connectd topics <list|describe|apply> [arguments]
 every subcommand takes --bootstrap-server host:port[,...] (default ` + defaultBootstrap + `) and --command-config FILE
 `
 
-// runTopics is `connectd topics list|describe|apply`: kafka-topics and the seed's topic-creator container without
-// a Kafka distribution.
+// runTopics is `connectd topics list|describe|apply`: kafka-topics and the user guide's topic-creator container
+// without a Kafka distribution.
 func runTopics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{errors.New(strings.TrimSpace(topicsUsage))}
