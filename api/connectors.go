@@ -12,7 +12,7 @@ import (
 
 	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/herder"
 )
 
 // pathParam returns a decoded path parameter. chi matches on the escaped path when the URL has one (a name
@@ -58,8 +58,8 @@ func queryBool(r *http.Request, key string) (v, ok bool) {
 }
 
 func isNotFound(err error) bool {
-	var re *worker.RequestError
-	return errors.As(err, &re) && errors.Is(re.Kind, worker.ErrNotFound)
+	var re *herder.RequestError
+	return errors.As(err, &re) && errors.Is(re.Kind, herder.ErrNotFound)
 }
 
 func normInfo(info entities.ConnectorInfo) entities.ConnectorInfo {

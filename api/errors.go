@@ -7,7 +7,7 @@ import (
 
 	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/herder"
 )
 
 // Kafka Connect's texts for answers the REST layer makes up itself.
@@ -49,17 +49,17 @@ func requestErrorStatus(kind error) int {
 	switch {
 	case kind == nil:
 		return http.StatusInternalServerError
-	case errors.Is(kind, worker.ErrNotFound):
+	case errors.Is(kind, herder.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(kind, worker.ErrAlreadyExists), errors.Is(kind, worker.ErrConflict):
+	case errors.Is(kind, herder.ErrAlreadyExists), errors.Is(kind, herder.ErrConflict):
 		return http.StatusConflict
-	case errors.Is(kind, worker.ErrBadRequest):
+	case errors.Is(kind, herder.ErrBadRequest):
 		return http.StatusBadRequest
-	case errors.Is(kind, worker.ErrForbidden):
+	case errors.Is(kind, herder.ErrForbidden):
 		return http.StatusForbidden
-	case errors.Is(kind, worker.ErrUnavailable):
+	case errors.Is(kind, herder.ErrUnavailable):
 		return http.StatusServiceUnavailable
-	default: // worker.ErrStaleConfig on plain reads, and anything unexpected
+	default: // herder.ErrStaleConfig on plain reads, and anything unexpected
 		return http.StatusInternalServerError
 	}
 }
@@ -70,8 +70,8 @@ func errorStatus(err error) (status, code int, msg string) {
 	var (
 		ae  *apiError
 		be  *BodyError
-		re  *worker.RequestError
-		nl  *worker.NotLeaderError
+		re  *herder.RequestError
+		nl  *herder.NotLeaderError
 		ve  *connector.ValidationError
 		upe *connector.UnknownPluginError
 		ape *connector.AmbiguousPluginError
@@ -118,8 +118,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 // conflictOnStale turns the worker's stale-config error into the 409 Kafka Connect answers on endpoints
 // that can forward (HerderRequestHandler.completeOrForwardRequest); plain reads keep the 500.
 func conflictOnStale(err error) error {
-	var re *worker.RequestError
-	if errors.As(err, &re) && errors.Is(re.Kind, worker.ErrStaleConfig) {
+	var re *herder.RequestError
+	if errors.As(err, &re) && errors.Is(re.Kind, herder.ErrStaleConfig) {
 		return newAPIError(http.StatusConflict, msgStaleConfig)
 	}
 	return err

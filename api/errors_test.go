@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/connectd/connectd/connector"
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/herder"
 )
 
 func TestErrorStatus(t *testing.T) {
@@ -20,16 +20,16 @@ func TestErrorStatus(t *testing.T) {
 	}{
 		{"api error", &apiError{status: 503, code: 4242, message: "relayed"}, 503, 4242, "relayed"},
 		{"body error", fmt.Errorf("decode: %w", &BodyError{Message: "bad"}), 400, 400, "bad"},
-		{"not found", &worker.RequestError{Kind: worker.ErrNotFound, Message: "m"}, 404, 404, "m"},
-		{"already exists", &worker.RequestError{Kind: worker.ErrAlreadyExists, Message: "m"}, 409, 409, "m"},
-		{"bad request", &worker.RequestError{Kind: worker.ErrBadRequest, Message: "m"}, 400, 400, "m"},
-		{"forbidden", &worker.RequestError{Kind: worker.ErrForbidden, Message: "m"}, 403, 403, "m"},
-		{"conflict", &worker.RequestError{Kind: worker.ErrConflict, Message: "m"}, 409, 409, "m"},
-		{"unavailable", &worker.RequestError{Kind: worker.ErrUnavailable, Message: "m"}, 503, 503, "m"},
-		{"stale config", &worker.RequestError{Kind: worker.ErrStaleConfig, Message: "m"}, 500, 500, "m"},
-		{"no kind", &worker.RequestError{Message: "m"}, 500, 500, "m"},
-		{"wrapped request error", fmt.Errorf("x: %w", &worker.RequestError{Kind: worker.ErrNotFound, Message: "m"}), 404, 404, "m"},
-		{"not leader", &worker.NotLeaderError{Message: "m"}, 409, 409, msgNoLeader},
+		{"not found", &herder.RequestError{Kind: herder.ErrNotFound, Message: "m"}, 404, 404, "m"},
+		{"already exists", &herder.RequestError{Kind: herder.ErrAlreadyExists, Message: "m"}, 409, 409, "m"},
+		{"bad request", &herder.RequestError{Kind: herder.ErrBadRequest, Message: "m"}, 400, 400, "m"},
+		{"forbidden", &herder.RequestError{Kind: herder.ErrForbidden, Message: "m"}, 403, 403, "m"},
+		{"conflict", &herder.RequestError{Kind: herder.ErrConflict, Message: "m"}, 409, 409, "m"},
+		{"unavailable", &herder.RequestError{Kind: herder.ErrUnavailable, Message: "m"}, 503, 503, "m"},
+		{"stale config", &herder.RequestError{Kind: herder.ErrStaleConfig, Message: "m"}, 500, 500, "m"},
+		{"no kind", &herder.RequestError{Message: "m"}, 500, 500, "m"},
+		{"wrapped request error", fmt.Errorf("x: %w", &herder.RequestError{Kind: herder.ErrNotFound, Message: "m"}), 404, 404, "m"},
+		{"not leader", &herder.NotLeaderError{Message: "m"}, 409, 409, msgNoLeader},
 		{"validation", connector.NewValidationError(connector.ConfigInfos{ErrorCount: 0}), 400, 400,
 			connector.NewValidationError(connector.ConfigInfos{ErrorCount: 0}).Error()},
 		{"unknown plugin", &connector.UnknownPluginError{Name: "X", Kind: connector.KindConnector}, 400, 400,
@@ -53,11 +53,11 @@ func TestErrorStatus(t *testing.T) {
 }
 
 func TestConflictOnStale(t *testing.T) {
-	err := conflictOnStale(&worker.RequestError{Kind: worker.ErrStaleConfig, Message: "m"})
+	err := conflictOnStale(&herder.RequestError{Kind: herder.ErrStaleConfig, Message: "m"})
 	if status, _, msg := errorStatus(err); status != 409 || msg != msgStaleConfig {
 		t.Errorf("got %d %q", status, msg)
 	}
-	other := &worker.RequestError{Kind: worker.ErrNotFound, Message: "m"}
+	other := &herder.RequestError{Kind: herder.ErrNotFound, Message: "m"}
 	if got := conflictOnStale(other); got != error(other) {
 		t.Errorf("conflictOnStale changed %v to %v", other, got)
 	}

@@ -9,20 +9,20 @@ import (
 
 	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
-	"github.com/connectd/connectd/worker"
 )
 
 // fakeHerder is an in-memory Herder. Connectors are created by the write methods; fail injects an error per
-// method name; notLeader makes every forwarding write answer *worker.NotLeaderError.
+// method name; notLeader makes every forwarding write answer *herder.NotLeaderError.
 type fakeHerder struct {
 	mu        sync.Mutex
 	ready     chan struct{}
 	reg       *connector.Registry
 	conns     map[string]*fakeConn
 	fail      map[string]error
-	notLeader *worker.NotLeaderError
+	notLeader *herder.NotLeaderError
 	calls     []string
 	// lastInitial, lastPatch, lastOffsets and lastTaskConfigs record arguments for assertions.
 	lastInitial     records.TargetState
@@ -49,7 +49,7 @@ func newFakeHerder() *fakeHerder {
 }
 
 func notFoundErr(msg string) error {
-	return &worker.RequestError{Kind: worker.ErrNotFound, Message: msg}
+	return &herder.RequestError{Kind: herder.ErrNotFound, Message: msg}
 }
 
 // begin records a call and returns its injected error, if any.
@@ -224,7 +224,7 @@ func (f *fakeHerder) CreateConnector(_ context.Context, name string, config map[
 		return entities.ConnectorInfo{}, err
 	}
 	if _, ok := f.conns[name]; ok {
-		return entities.ConnectorInfo{}, &worker.RequestError{Kind: worker.ErrAlreadyExists, Message: "Connector " + name + " already exists"}
+		return entities.ConnectorInfo{}, &herder.RequestError{Kind: herder.ErrAlreadyExists, Message: "Connector " + name + " already exists"}
 	}
 	f.lastInitial = initial
 	c := &fakeConn{config: maps.Clone(config), typ: typ, target: initial}

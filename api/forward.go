@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/api/entities"
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/herder"
 )
 
 // maxForwardedBody bounds what we read back from the leader.
@@ -86,7 +86,7 @@ func (s *Server) completeOrForward(ctx context.Context, r *http.Request, fr forw
 	if err == nil {
 		return nil, nil
 	}
-	var nl *worker.NotLeaderError
+	var nl *herder.NotLeaderError
 	if !errors.As(err, &nl) {
 		return nil, conflictOnStale(err)
 	}

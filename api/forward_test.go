@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/herder"
 )
 
 // seenRequest is what the leader received.
@@ -61,7 +61,7 @@ func newCluster(t *testing.T, leaderOpts, followerOpts []func(*Config)) *cluster
 	srv := httptest.NewServer(c.rec)
 	t.Cleanup(srv.Close)
 	c.url = srv.URL + "/"
-	c.follower.notLeader = &worker.NotLeaderError{TargetURL: c.url, Message: "Only the leader can set connector configs."}
+	c.follower.notLeader = &herder.NotLeaderError{TargetURL: c.url, Message: "Only the leader can set connector configs."}
 	c.handler = newTestServer(t, c.follower, followerOpts...).Handler()
 	return c
 }
@@ -240,7 +240,7 @@ func TestForwardRelaysLeaderAnswers(t *testing.T) {
 			}))
 			t.Cleanup(leader.Close)
 			h := seededHerder(t)
-			h.notLeader = &worker.NotLeaderError{TargetURL: leader.URL}
+			h.notLeader = &herder.NotLeaderError{TargetURL: leader.URL}
 			s := newTestServer(t, h)
 			checkResponse(t, do(t, s.Handler(), "PUT", "/connectors/src/config", `{"connector.class":"FileSource"}`), tt.wantStatus, tt.want)
 		})
@@ -254,7 +254,7 @@ func TestForwardSignsInternalRequests(t *testing.T) {
 	}
 	verify := func(r *http.Request, body []byte) error {
 		if r.Header.Get("X-Connect-Authorization") != "sig:"+string(body) {
-			return &worker.RequestError{Kind: worker.ErrForbidden, Message: "Internal request contained invalid signature."}
+			return &herder.RequestError{Kind: herder.ErrForbidden, Message: "Internal request contained invalid signature."}
 		}
 		return nil
 	}

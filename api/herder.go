@@ -11,7 +11,7 @@ import (
 
 // Herder is what the REST layer needs from the worker. Reads answer from the worker's view of the internal
 // topics; writes block until the change has been written and read back, or ctx ends. Errors are
-// *worker.RequestError or *worker.NotLeaderError values (or connector validation errors) that writeError maps
+// *herder.RequestError or *herder.NotLeaderError values (or connector validation errors) that writeError maps
 // to Kafka Connect's statuses and bodies.
 type Herder interface {
 	// Ready is closed once the worker has read its internal topics to the end and can serve writes.

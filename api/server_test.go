@@ -17,8 +17,8 @@ import (
 	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
-	"github.com/connectd/connectd/worker"
 )
 
 const (
@@ -479,7 +479,7 @@ func TestNotReady(t *testing.T) {
 }
 
 func TestErrorMapping(t *testing.T) {
-	stale := &worker.RequestError{Kind: worker.ErrStaleConfig, Message: "Request cannot be completed because a rebalance is expected"}
+	stale := &herder.RequestError{Kind: herder.ErrStaleConfig, Message: "Request cannot be completed because a rebalance is expected"}
 	tests := []struct {
 		name         string
 		method, path string
@@ -493,25 +493,25 @@ func TestErrorMapping(t *testing.T) {
 		{name: "stale config on a forwarding write is 409", method: "PUT", path: "/connectors/src/stop", fail: map[string]error{"StopConnector": stale},
 			status: 409, want: `{"error_code":409,"message":"Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"}`},
 		{name: "forbidden", method: "GET", path: "/connectors/src/topics",
-			fail:   map[string]error{"ConnectorTopics": &worker.RequestError{Kind: worker.ErrForbidden, Message: "Topic tracking is disabled."}},
+			fail:   map[string]error{"ConnectorTopics": &herder.RequestError{Kind: herder.ErrForbidden, Message: "Topic tracking is disabled."}},
 			status: 403, want: `{"error_code":403,"message":"Topic tracking is disabled."}`},
 		{name: "conflict", method: "DELETE", path: "/connectors/src",
-			fail:   map[string]error{"DeleteConnector": &worker.RequestError{Kind: worker.ErrConflict, Message: "busy"}},
+			fail:   map[string]error{"DeleteConnector": &herder.RequestError{Kind: herder.ErrConflict, Message: "busy"}},
 			status: 409, want: `{"error_code":409,"message":"busy"}`},
 		{name: "bad request", method: "PUT", path: "/connectors/src/resume",
-			fail:   map[string]error{"ResumeConnector": &worker.RequestError{Kind: worker.ErrBadRequest, Message: "no"}},
+			fail:   map[string]error{"ResumeConnector": &herder.RequestError{Kind: herder.ErrBadRequest, Message: "no"}},
 			status: 400, want: `{"error_code":400,"message":"no"}`},
 		{name: "unavailable", method: "GET", path: "/connectors",
-			fail:   map[string]error{"Connectors": &worker.RequestError{Kind: worker.ErrUnavailable, Message: "later"}},
+			fail:   map[string]error{"Connectors": &herder.RequestError{Kind: herder.ErrUnavailable, Message: "later"}},
 			status: 503, want: `{"error_code":503,"message":"later"}`},
 		{name: "request error without kind", method: "GET", path: "/connectors",
-			fail:   map[string]error{"Connectors": &worker.RequestError{Message: "Worker is shutting down"}},
+			fail:   map[string]error{"Connectors": &herder.RequestError{Message: "Worker is shutting down"}},
 			status: 500, want: `{"error_code":500,"message":"Worker is shutting down"}`},
 		{name: "wrapped deadline", method: "GET", path: "/connectors/src/config",
 			fail:   map[string]error{"ConnectorConfig": errors.Join(errors.New("read"), context.DeadlineExceeded)},
 			status: 500, want: `{"error_code":500,"message":"Request timed out"}`},
 		{name: "not leader on a read", method: "GET", path: "/connectors/src/offsets",
-			fail:   map[string]error{"ConnectorOffsets": &worker.NotLeaderError{TargetURL: "http://x/", Message: "nope"}},
+			fail:   map[string]error{"ConnectorOffsets": &herder.NotLeaderError{TargetURL: "http://x/", Message: "nope"}},
 			status: 409, want: `{"error_code":409,"message":"Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."}`},
 		{name: "other error", method: "GET", path: "/connectors",
 			fail:   map[string]error{"Connectors": errors.New("disk on fire")},
@@ -540,7 +540,7 @@ func TestInternalRequestVerification(t *testing.T) {
 		c.VerifyInternal = func(r *http.Request, body []byte) error {
 			gotBody = string(body)
 			if r.Header.Get("X-Connect-Authorization") != "good" {
-				return &worker.RequestError{Kind: worker.ErrForbidden, Message: "Internal request contained invalid signature."}
+				return &herder.RequestError{Kind: herder.ErrForbidden, Message: "Internal request contained invalid signature."}
 			}
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/kafkalog"
@@ -23,7 +24,7 @@ type request struct {
 // errShuttingDown answers requests that arrive while the herder stops, with Kafka Connect's text. Kafka Connect
 // answers it with a 500; it is a conflict here because the request was not applied and succeeds on another
 // worker once the group has rebalanced, which is what a client retrying 409s does.
-var errShuttingDown = &RequestError{Kind: ErrConflict, Message: "Worker is shutting down"}
+var errShuttingDown = &herder.RequestError{Kind: herder.ErrConflict, Message: "Worker is shutting down"}
 
 // do runs fn on the herder loop and waits for it. Requests wait for the worker to be ready first, as Kafka
 // Connect queues requests that arrive while it reads its topics.
@@ -410,10 +411,10 @@ func taskConfigsChanged(stored []storage.TaskConfig, configs []map[string]string
 func (w *Worker) writeTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
 	c, ok := w.store.Connector(name)
 	if !ok {
-		return requestError(ErrNotFound, "Connector "+name+" not found")
+		return requestError(herder.ErrNotFound, "Connector "+name+" not found")
 	}
 	if c.TargetState == records.TargetStopped && len(configs) > 0 {
-		return requestError(ErrBadRequest, "Cannot submit non-empty set of task configs for stopped connector "+name)
+		return requestError(herder.ErrBadRequest, "Cannot submit non-empty set of task configs for stopped connector "+name)
 	}
 	recs := make([]kafkalog.Record, 0, len(configs)+1)
 	for i, cfg := range configs {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/worker/group"
 )
@@ -266,7 +267,7 @@ func (w *Worker) leaderOnly(msg string) error {
 	if leader {
 		return nil
 	}
-	return &NotLeaderError{TargetURL: url, Message: msg}
+	return &herder.NotLeaderError{TargetURL: url, Message: msg}
 }
 
 // ownerOf returns the URL of the worker that owns a connector (task < 0) or task, as the leader knows it.

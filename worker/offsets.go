@@ -11,6 +11,7 @@ import (
 
 	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
@@ -61,7 +62,7 @@ func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]entities.
 // AlterConnectorOffsets is PATCH /connectors/{name}/offsets.
 func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offsets []entities.ConnectorOffset) (string, error) {
 	if len(offsets) == 0 {
-		return "", requestError(ErrBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
+		return "", requestError(herder.ErrBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 	}
 	return w.modifyOffsets(ctx, name, offsets, false)
 }
@@ -85,7 +86,7 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []entit
 			return notFound(name)
 		}
 		if c.TargetState != records.TargetStopped || c.TaskCount != 0 {
-			return requestError(ErrBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+			return requestError(herder.ErrBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/"+name+"/stop' endpoint")
 		}
 		plugin, _, err := w.registry.Resolve(c.Config)
@@ -111,7 +112,7 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []entit
 				managed, err = alt.AlterOffsets(maps.Clone(c.Config), parsed)
 				return err
 			}); err != nil {
-				return requestError(ErrBadRequest, fmt.Sprintf("Failed to modify offsets for connector %s: %v", name, err))
+				return requestError(herder.ErrBadRequest, fmt.Sprintf("Failed to modify offsets for connector %s: %v", name, err))
 			}
 		}
 		if plugin.Type == connector.Sink {
@@ -154,14 +155,14 @@ func parseSourceOffsets(offsets []entities.ConnectorOffset) ([]connector.Partiti
 	out := make([]connector.PartitionOffset, 0, len(offsets))
 	for _, o := range offsets {
 		if o.Partition == nil {
-			return nil, requestError(ErrBadRequest, "The partition for a source connector offset cannot be null or missing")
+			return nil, requestError(herder.ErrBadRequest, "The partition for a source connector offset cannot be null or missing")
 		}
 		if err := records.ValidateOffsetMap(o.Partition); err != nil {
-			return nil, requestError(ErrBadRequest, err.Error())
+			return nil, requestError(herder.ErrBadRequest, err.Error())
 		}
 		if o.Offset != nil {
 			if err := records.ValidateOffsetMap(o.Offset); err != nil {
-				return nil, requestError(ErrBadRequest, err.Error())
+				return nil, requestError(herder.ErrBadRequest, err.Error())
 			}
 		}
 		out = append(out, connector.PartitionOffset{Partition: o.Partition, Offset: o.Offset})
@@ -174,33 +175,33 @@ func parseSinkOffsets(offsets []entities.ConnectorOffset) ([]connector.Partition
 	out := make([]connector.PartitionOffset, 0, len(offsets))
 	for _, o := range offsets {
 		if o.Partition == nil {
-			return nil, requestError(ErrBadRequest, "The partition for a sink connector offset cannot be null or missing")
+			return nil, requestError(herder.ErrBadRequest, "The partition for a sink connector offset cannot be null or missing")
 		}
 		topic, hasTopic := o.Partition[sinkKeyTopic]
 		part, hasPart := o.Partition[sinkKeyPartition]
 		if !hasTopic || !hasPart {
-			return nil, requestError(ErrBadRequest, "The partition for a sink connector offset must contain the keys '"+
+			return nil, requestError(herder.ErrBadRequest, "The partition for a sink connector offset must contain the keys '"+
 				sinkKeyTopic+"' and '"+sinkKeyPartition+"'")
 		}
 		ts, ok := topic.(string)
 		if !ok || ts == "" {
-			return nil, requestError(ErrBadRequest, "Kafka topic names must be valid strings that are between 1 and 249 characters long "+
+			return nil, requestError(herder.ErrBadRequest, "Kafka topic names must be valid strings that are between 1 and 249 characters long "+
 				"and consist only of ASCII alphanumerics, '.', '_', or '-'")
 		}
 		p, ok := integral(part)
 		if !ok {
-			return nil, requestError(ErrBadRequest, fmt.Sprintf("Failed to parse the following Kafka partition value in the provided offsets: '%v'. "+
+			return nil, requestError(herder.ErrBadRequest, fmt.Sprintf("Failed to parse the following Kafka partition value in the provided offsets: '%v'. "+
 				"Partition values for sink connectors need to be integers.", part))
 		}
 		entry := connector.PartitionOffset{Partition: map[string]any{sinkKeyTopic: ts, sinkKeyPartition: p}}
 		if o.Offset != nil {
 			v, has := o.Offset[sinkKeyOffset]
 			if !has {
-				return nil, requestError(ErrBadRequest, "The offset for a sink connector should either be null or contain the key '"+sinkKeyOffset+"'")
+				return nil, requestError(herder.ErrBadRequest, "The offset for a sink connector should either be null or contain the key '"+sinkKeyOffset+"'")
 			}
 			off, ok := integral(v)
 			if !ok {
-				return nil, requestError(ErrBadRequest, fmt.Sprintf("Failed to parse the following Kafka offset value in the provided offsets: '%v'. "+
+				return nil, requestError(herder.ErrBadRequest, fmt.Sprintf("Failed to parse the following Kafka offset value in the provided offsets: '%v'. "+
 					"Offset values for sink connectors need to be integers.", v))
 			}
 			entry.Offset = map[string]any{sinkKeyOffset: off}
@@ -234,11 +235,11 @@ func (w *Worker) writeSourceOffsets(ctx context.Context, name string, offsets []
 	for _, o := range offsets {
 		k, err := records.EncodeOffsetKey(name, o.Partition)
 		if err != nil {
-			return requestError(ErrBadRequest, err.Error())
+			return requestError(herder.ErrBadRequest, err.Error())
 		}
 		v, err := records.EncodeOffsetValue(o.Offset)
 		if err != nil {
-			return requestError(ErrBadRequest, err.Error())
+			return requestError(herder.ErrBadRequest, err.Error())
 		}
 		recs = append(recs, kafkalog.Record{Key: k, Value: v})
 	}
@@ -261,7 +262,7 @@ func (w *Worker) writeSinkOffsets(group string, offsets []connector.PartitionOff
 		err := w.admin.DeleteConsumerGroup(group)
 		if err != nil && !errors.Is(err, sarama.ErrGroupIDNotFound) {
 			if errors.Is(err, sarama.ErrNonEmptyGroup) {
-				return requestError(ErrBadRequest, "Failed to reset offsets for connector: consumer group "+group+" is not empty")
+				return requestError(herder.ErrBadRequest, "Failed to reset offsets for connector: consumer group "+group+" is not empty")
 			}
 			return fmt.Errorf("delete consumer group %s: %w", group, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/kafkalog"
@@ -16,10 +17,12 @@ import (
 // This file holds the herder operations behind the REST API (api.Herder). Reads answer from the Store; writes
 // run on the herder loop and return once the config topic has been read back.
 
-func notFound(name string) error { return requestError(ErrNotFound, "Connector "+name+" not found") }
+func notFound(name string) error {
+	return requestError(herder.ErrNotFound, "Connector "+name+" not found")
+}
 
 func unknownConnector(name string) error {
-	return requestError(ErrNotFound, "Unknown connector: "+name)
+	return requestError(herder.ErrNotFound, "Unknown connector: "+name)
 }
 
 // Connectors lists the connector names.
@@ -74,7 +77,7 @@ func (w *Worker) ConnectorStatus(ctx context.Context, name string) (entities.Con
 	}
 	st, ok := w.store.ConnectorStatus(name)
 	if !ok {
-		return entities.ConnectorStateInfo{}, requestError(ErrNotFound, "No status found for connector "+name)
+		return entities.ConnectorStateInfo{}, requestError(herder.ErrNotFound, "No status found for connector "+name)
 	}
 	typ := connector.Unknown
 	if c, ok := w.store.Connector(name); ok {
@@ -103,7 +106,7 @@ func (w *Worker) TaskStatus(ctx context.Context, id storage.TaskID) (entities.Ta
 	}
 	st, ok := w.store.TaskStatus(id)
 	if !ok {
-		return entities.TaskState{}, requestError(ErrNotFound, fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
+		return entities.TaskState{}, requestError(herder.ErrNotFound, fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
 	}
 	return taskState(id.Task, st), nil
 }
@@ -119,7 +122,7 @@ func (w *Worker) TaskConfigs(ctx context.Context, name string) ([]storage.TaskCo
 	return w.store.TaskConfigs(name), nil
 }
 
-var errTopicTrackingDisabled = requestError(ErrForbidden, "Topic tracking is disabled.")
+var errTopicTrackingDisabled = requestError(herder.ErrForbidden, "Topic tracking is disabled.")
 
 // ConnectorTopics is GET /connectors/{name}/topics: no 404 for unknown connectors, as in Kafka Connect.
 func (w *Worker) ConnectorTopics(ctx context.Context, name string) ([]string, error) {
@@ -145,7 +148,7 @@ func (w *Worker) ResetConnectorTopics(ctx context.Context, name string) error {
 		return errTopicTrackingDisabled
 	}
 	if !w.cfg.TopicTrackingAllowReset {
-		return requestError(ErrForbidden, "Topic tracking reset is disabled.")
+		return requestError(herder.ErrForbidden, "Topic tracking reset is disabled.")
 	}
 	for _, ts := range w.store.TopicStatuses(name) {
 		w.statuses.tombstone(records.StatusTopicKey(ts.Topic, name))
@@ -193,7 +196,7 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 			return err
 		}
 		if _, exists := w.store.Connector(name); exists {
-			return requestError(ErrAlreadyExists, "Connector "+name+" already exists")
+			return requestError(herder.ErrAlreadyExists, "Connector "+name+" already exists")
 		}
 		var recs []kafkalog.Record
 		if initial != "" {
@@ -334,7 +337,7 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 		}
 		st, ok := w.store.ConnectorStatus(name)
 		if !ok {
-			return requestError(ErrNotFound, "Status for connector "+name+" not found")
+			return requestError(herder.ErrNotFound, "Status for connector "+name+" not found")
 		}
 		v, err := records.EncodeRestart(records.RestartRequest{Connector: name, IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
 		if err != nil {
@@ -374,7 +377,7 @@ func (w *Worker) RestartTask(ctx context.Context, id storage.TaskID) error {
 		}
 		idx := slices.IndexFunc(w.store.TaskConfigs(id.Connector), func(tc storage.TaskConfig) bool { return tc.ID == id })
 		if idx < 0 {
-			return requestError(ErrNotFound, fmt.Sprintf("Unknown task: %s-%d", id.Connector, id.Task))
+			return requestError(herder.ErrNotFound, fmt.Sprintf("Unknown task: %s-%d", id.Connector, id.Task))
 		}
 		config := w.store.TaskConfigs(id.Connector)[idx].Config
 		if !w.assignedTask(id) {
@@ -392,7 +395,7 @@ func (w *Worker) RestartTask(ctx context.Context, id storage.TaskID) error {
 // setTargetState writes a target-state record from this worker (pause and resume need no leader).
 func (w *Worker) setTargetState(ctx context.Context, name string, s records.TargetState) error {
 	if _, ok := w.store.Connector(name); !ok {
-		return requestError(ErrNotFound, "Unknown connector "+name)
+		return requestError(herder.ErrNotFound, "Unknown connector "+name)
 	}
 	r, err := targetStateRecord(name, s)
 	if err != nil {
@@ -421,7 +424,7 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 			return err
 		}
 		if _, ok := w.store.Connector(name); !ok {
-			return requestError(ErrNotFound, "Unknown connector "+name)
+			return requestError(herder.ErrNotFound, "Unknown connector "+name)
 		}
 		commit, err := records.EncodeCommit(0)
 		if err != nil {
@@ -450,7 +453,11 @@ func (w *Worker) PutTaskConfigs(ctx context.Context, name string, configs []map[
 func (w *Worker) notOwner(id storage.TaskID, msg string) error {
 	url, leader, _ := w.group.leaderInfo()
 	if leader {
-		return &NotLeaderError{TargetURL: w.ownerOf(id), Message: msg}
+		return &herder.NotLeaderError{TargetURL: w.ownerOf(id), Message: msg}
 	}
-	return &NotLeaderError{TargetURL: url, Message: msg}
+	return &herder.NotLeaderError{TargetURL: url, Message: msg}
+}
+
+func requestError(kind error, msg string) *herder.RequestError {
+	return &herder.RequestError{Kind: kind, Message: msg}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
@@ -67,26 +68,26 @@ func (w *Worker) VerifyInternal(r *http.Request, body []byte) error {
 	}
 	sig, alg := r.Header.Get(headerSignature), r.Header.Get(headerAlgorithm)
 	if sig == "" || alg == "" {
-		return requestError(ErrBadRequest, "Internal request missing required signature")
+		return requestError(herder.ErrBadRequest, "Internal request missing required signature")
 	}
 	supported := false
 	for _, a := range w.cfg.InterWorkerVerificationAlgorithms {
 		supported = supported || a == alg
 	}
 	if !supported || alg != hmacSHA256 {
-		return requestError(ErrBadRequest, fmt.Sprintf("This worker does not support the '%s' key signing algorithm used by other workers. "+
+		return requestError(herder.ErrBadRequest, fmt.Sprintf("This worker does not support the '%s' key signing algorithm used by other workers. "+
 			"This worker is currently configured to use: %v. Check that all workers' configuration files permit the same set of signature algorithms, "+
 			"and correct any misconfigured worker and restart it.", alg, w.cfg.InterWorkerVerificationAlgorithms))
 	}
 	k, ok := w.store.SessionKey()
 	if !ok {
-		return requestError(ErrUnavailable, "This worker is still starting up and has not been able to read a session key from the config topic yet")
+		return requestError(herder.ErrUnavailable, "This worker is still starting up and has not been able to read a session key from the config topic yet")
 	}
 	got, err := base64.StdEncoding.DecodeString(sig)
 	mac := hmac.New(sha256.New, k.Key)
 	mac.Write(body)
 	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
-		return requestError(ErrForbidden, "Internal request contained invalid signature.")
+		return requestError(herder.ErrForbidden, "Internal request contained invalid signature.")
 	}
 	return nil
 }

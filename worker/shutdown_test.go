@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
-	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/workertest"
 )
 
@@ -42,10 +42,10 @@ func TestRequestsDuringShutdownAreAnswered(t *testing.T) {
 	}
 	check := func(err error) {
 		t.Helper()
-		var re *worker.RequestError
+		var re *herder.RequestError
 		switch {
 		case err == nil:
-		case errors.As(err, &re) && errors.Is(err, worker.ErrConflict) && re.Message == "Worker is shutting down":
+		case errors.As(err, &re) && errors.Is(err, herder.ErrConflict) && re.Message == "Worker is shutting down":
 		default:
 			t.Errorf("request during shutdown: %v", err)
 		}
@@ -72,8 +72,8 @@ func TestRequestsDuringShutdownAreAnswered(t *testing.T) {
 	wg.Wait()
 
 	err := call()
-	var re *worker.RequestError
-	if !errors.As(err, &re) || !errors.Is(err, worker.ErrConflict) || re.Message != "Worker is shutting down" {
+	var re *herder.RequestError
+	if !errors.As(err, &re) || !errors.Is(err, herder.ErrConflict) || re.Message != "Worker is shutting down" {
 		t.Fatalf("request after stop: %v, want the 409 \"Worker is shutting down\"", err)
 	}
 }

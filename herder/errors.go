@@ -1,4 +1,4 @@
-package worker
+package herder
 
 import "errors"
 
@@ -34,10 +34,6 @@ type RequestError struct {
 
 func (e *RequestError) Error() string { return e.Message }
 func (e *RequestError) Unwrap() error { return e.Kind }
-
-func requestError(kind error, msg string) *RequestError {
-	return &RequestError{Kind: kind, Message: msg}
-}
 
 // NotLeaderError is returned by operations only the leader (or the owner of a connector or task) may
 // perform. TargetURL is where the request must go, "" when unknown. The REST layer forwards the request.
