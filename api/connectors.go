@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
 )
@@ -62,19 +61,19 @@ func isNotFound(err error) bool {
 	return errors.As(err, &re) && errors.Is(re.Kind, herder.ErrNotFound)
 }
 
-func normInfo(info entities.ConnectorInfo) entities.ConnectorInfo {
+func normInfo(info herder.ConnectorInfo) herder.ConnectorInfo {
 	if info.Config == nil {
 		info.Config = map[string]string{}
 	}
 	if info.Tasks == nil {
-		info.Tasks = []entities.TaskIDInfo{}
+		info.Tasks = []herder.TaskIDInfo{}
 	}
 	return info
 }
 
-func normState(st entities.ConnectorStateInfo) entities.ConnectorStateInfo {
+func normState(st herder.ConnectorStateInfo) herder.ConnectorStateInfo {
 	if st.Tasks == nil {
-		st.Tasks = []entities.TaskState{}
+		st.Tasks = []herder.TaskState{}
 	}
 	return st
 }
@@ -97,7 +96,7 @@ func (s *Server) listConnectors(r *http.Request) (reply, error) {
 	if !ok {
 		return reply{status: http.StatusOK, body: nonNil(names)}, nil
 	}
-	out := make(map[string]entities.ConnectorExpansion, len(names))
+	out := make(map[string]herder.ConnectorExpansion, len(names))
 	for _, name := range names {
 		exp, found, err := s.expand(ctx, name, expands)
 		if err != nil {
@@ -111,8 +110,8 @@ func (s *Server) listConnectors(r *http.Request) (reply, error) {
 	return reply{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) expand(ctx context.Context, name string, expands []string) (entities.ConnectorExpansion, bool, error) {
-	var exp entities.ConnectorExpansion
+func (s *Server) expand(ctx context.Context, name string, expands []string) (herder.ConnectorExpansion, bool, error) {
+	var exp herder.ConnectorExpansion
 	for _, e := range expands {
 		switch e {
 		case "status":
@@ -156,11 +155,11 @@ func (s *Server) createConnector(r *http.Request) (reply, error) {
 	if err := s.waitReady(ctx); err != nil {
 		return reply{}, err
 	}
-	var info entities.ConnectorInfo
+	var info herder.ConnectorInfo
 	fr := forwardRequest{
 		method: http.MethodPost,
 		path:   "/connectors",
-		body: entities.CreateConnectorRequest{
+		body: herder.CreateConnectorRequest{
 			Name:         req.Name,
 			Config:       req.Config,
 			InitialState: initialStateName(req.InitialState),
@@ -222,7 +221,7 @@ func (s *Server) putConnectorConfig(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	var (
-		info    entities.ConnectorInfo
+		info    herder.ConnectorInfo
 		created bool
 	)
 	fr := forwardRequest{method: http.MethodPut, path: connectorPath(name, "config"), body: cfg}
@@ -262,7 +261,7 @@ func (s *Server) patchConnectorConfig(r *http.Request) (reply, error) {
 	if err := s.waitReady(ctx); err != nil {
 		return reply{}, err
 	}
-	var info entities.ConnectorInfo
+	var info herder.ConnectorInfo
 	fr := forwardRequest{method: http.MethodPatch, path: connectorPath(name, "config"), body: patch}
 	fwd, err := s.completeOrForward(ctx, r, fr, func(ctx context.Context) error {
 		var err error
@@ -341,7 +340,7 @@ func (s *Server) restartConnector(r *http.Request) (reply, error) {
 	if err := s.waitReady(ctx); err != nil {
 		return reply{}, err
 	}
-	var plan *entities.ConnectorStateInfo
+	var plan *herder.ConnectorStateInfo
 	fwd, err := s.completeOrForward(ctx, r, fr, func(ctx context.Context) error {
 		var err error
 		plan, err = s.herder.RestartConnector(ctx, name, includeTasks, onlyFailed)
@@ -351,7 +350,7 @@ func (s *Server) restartConnector(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	if fwd != nil {
-		var p entities.ConnectorStateInfo
+		var p herder.ConnectorStateInfo
 		if err := fwd.decode(&p); err != nil {
 			return reply{}, err
 		}
@@ -387,7 +386,7 @@ func (s *Server) getTopics(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{status: http.StatusOK, body: map[string]entities.ActiveTopicsInfo{name: {Topics: nonNil(topics)}}}, nil
+	return reply{status: http.StatusOK, body: map[string]herder.ActiveTopicsInfo{name: {Topics: nonNil(topics)}}}, nil
 }
 
 func (s *Server) resetTopics(r *http.Request) (reply, error) {
@@ -402,7 +401,7 @@ func (s *Server) getOffsets(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{status: http.StatusOK, body: entities.ConnectorOffsets{Offsets: nonNil(offsets)}}, nil
+	return reply{status: http.StatusOK, body: herder.ConnectorOffsets{Offsets: nonNil(offsets)}}, nil
 }
 
 func (s *Server) alterOffsets(r *http.Request) (reply, error) {
@@ -415,7 +414,7 @@ func (s *Server) alterOffsets(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	fr := forwardRequest{method: http.MethodPatch, path: connectorPath(name, "offsets"), body: entities.ConnectorOffsets{Offsets: offsets}}
+	fr := forwardRequest{method: http.MethodPatch, path: connectorPath(name, "offsets"), body: herder.ConnectorOffsets{Offsets: offsets}}
 	return s.offsetsMessage(r, fr, func(ctx context.Context) (string, error) {
 		return s.herder.AlterConnectorOffsets(ctx, name, offsets)
 	})
@@ -435,7 +434,7 @@ func (s *Server) offsetsMessage(r *http.Request, fr forwardRequest, op func(ctx 
 	if err := s.waitReady(ctx); err != nil {
 		return reply{}, err
 	}
-	var msg entities.Message
+	var msg herder.Message
 	fwd, err := s.completeOrForward(ctx, r, fr, func(ctx context.Context) error {
 		var err error
 		msg.Message, err = op(ctx)
@@ -451,4 +450,4 @@ func (s *Server) offsetsMessage(r *http.Request, fr forwardRequest, op func(ctx 
 }
 
 // isSource is the fence endpoint's check: only source connectors have producers to fence.
-func isSource(info entities.ConnectorInfo) bool { return info.Type == connector.Source }
+func isSource(info herder.ConnectorInfo) bool { return info.Type == connector.Source }

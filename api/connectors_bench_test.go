@@ -6,8 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 )
 
@@ -25,15 +25,15 @@ func benchHerder(n int) *fakeHerder {
 				"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
 			},
 			typ: connector.Source,
-			status: &entities.ConnectorStateInfo{
+			status: &herder.ConnectorStateInfo{
 				Name:      name,
-				Connector: entities.ConnectorState{State: "RUNNING", WorkerID: "connect-1.example.internal:8083"},
+				Connector: herder.ConnectorState{State: "RUNNING", WorkerID: "connect-1.example.internal:8083"},
 				Type:      connector.Source,
 			},
 		}
 		for t := range 3 {
 			c.tasks = append(c.tasks, storage.TaskConfig{ID: storage.TaskID{Connector: name, Task: t}})
-			c.status.Tasks = append(c.status.Tasks, entities.TaskState{ID: t, State: "RUNNING",
+			c.status.Tasks = append(c.status.Tasks, herder.TaskState{ID: t, State: "RUNNING",
 				WorkerID: fmt.Sprintf("connect-%d.example.internal:8083", t)})
 		}
 		h.conns[name] = c

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -26,10 +26,10 @@ const (
 	javaObjectMap     = "`java.util.LinkedHashMap<java.lang.String,java.lang.Object>`"
 	javaTaskConfigs   = "`java.util.ArrayList<java.util.Map<java.lang.String,java.lang.String>>`"
 	javaMapRef        = "java.util.LinkedHashMap"
-	classCreate       = "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest"
-	classOffsets      = "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets"
-	classOffset       = "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset"
-	classInitialState = "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState"
+	classCreate       = "org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest"
+	classOffsets      = "org.apache.kafka.connect.runtime.rest.herder.ConnectorOffsets"
+	classOffset       = "org.apache.kafka.connect.runtime.rest.herder.ConnectorOffset"
+	classInitialState = "org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest$InitialState"
 )
 
 // BodyError is a request body the server cannot accept: malformed JSON, a value of the wrong type, an unknown
@@ -223,7 +223,7 @@ func dropNulls(m map[string]*string) map[string]string {
 
 // DecodeOffsets decodes a PATCH /connectors/{name}/offsets body: {"offsets":[{"partition":{…},"offset":{…}|null}]}.
 // Integral numbers become int64, other numbers float64. An absent, null or empty offsets list is an error.
-func DecodeOffsets(body []byte) ([]entities.ConnectorOffset, error) {
+func DecodeOffsets(body []byte) ([]herder.ConnectorOffset, error) {
 	p, err := newParser(body)
 	if err != nil {
 		return nil, err
@@ -235,7 +235,7 @@ func DecodeOffsets(body []byte) ([]entities.ConnectorOffset, error) {
 	if err := p.expectObject(tok, "`"+classOffsets+"`"); err != nil {
 		return nil, err
 	}
-	var offsets []entities.ConnectorOffset
+	var offsets []herder.ConnectorOffset
 	for {
 		key, done, err := p.objectKey()
 		if err != nil {
@@ -261,7 +261,7 @@ func DecodeOffsets(body []byte) ([]entities.ConnectorOffset, error) {
 	return offsets, nil
 }
 
-func (p *parser) offsetList(ref string) ([]entities.ConnectorOffset, error) {
+func (p *parser) offsetList(ref string) ([]herder.ConnectorOffset, error) {
 	tok, err := p.token()
 	if err != nil {
 		return nil, err
@@ -272,7 +272,7 @@ func (p *parser) offsetList(ref string) ([]entities.ConnectorOffset, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, p.typeError("`java.util.ArrayList<"+classOffset+">`", tok, ref)
 	}
-	out := []entities.ConnectorOffset{}
+	out := []herder.ConnectorOffset{}
 	for i := 0; ; i++ {
 		tok, err := p.token()
 		if err != nil {
@@ -288,7 +288,7 @@ func (p *parser) offsetList(ref string) ([]entities.ConnectorOffset, error) {
 		if err := p.expectObjectAt(tok, "`"+classOffset+"`", elemRef); err != nil {
 			return nil, err
 		}
-		var off entities.ConnectorOffset
+		var off herder.ConnectorOffset
 		for {
 			key, done, err := p.objectKey()
 			if err != nil {

@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -140,7 +140,7 @@ func TestDecodeCreateRequestErrors(t *testing.T) {
 		{"empty", "", "No content to map due to end-of-input"},
 		{"only a comment", "// nothing\n", "No content to map due to end-of-input"},
 		{"null body", "null", "Request body must be a JSON object, not null"},
-		{"array body", "[]", "Cannot deserialize value of type `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest` from Array value (token `JsonToken.START_ARRAY`) at [line: 1, column: 1]"},
+		{"array body", "[]", "Cannot deserialize value of type `org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest` from Array value (token `JsonToken.START_ARRAY`) at [line: 1, column: 1]"},
 		{"bad character", `{"name":x}`, "Malformed JSON: invalid character 'x' looking for beginning of value at [line: 1, column: 9]"},
 		{"single quotes", `{'name':'a'}`, "Malformed JSON: invalid character '\\'' looking for beginning of object key string at [line: 1, column: 2]"},
 		{"trailing comma", "{\"name\":\"a\",\n}", "Malformed JSON: invalid character '}' looking for beginning of object key string at [line: 2, column: 1]"},
@@ -148,11 +148,11 @@ func TestDecodeCreateRequestErrors(t *testing.T) {
 		{"unterminated block comment", "{\"name\":\"a\" /* oops", "Unexpected end-of-input in a comment starting at [line: 1, column: 13]"},
 		{"missing config", `{"name":"a"}`, "Missing required creator property 'config': the request body must contain a \"config\" object"},
 		{"null config", `{"name":"a","config":null}`, "Missing required creator property 'config': the request body must contain a \"config\" object"},
-		{"string config", `{"name":"a","config":"x"}`, "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from String value (token `JsonToken.VALUE_STRING`) at [line: 1, column: 22] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest[\"config\"])"},
-		{"object name", `{"name":{},"config":{}}`, "Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`) at [line: 1, column: 9] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest[\"name\"])"},
-		{"array config value", `{"name":"a","config":{"topics":["t"]}}`, "Cannot deserialize value of type `java.lang.String` from Array value (token `JsonToken.START_ARRAY`) at [line: 1, column: 32] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest[\"config\"]->java.util.LinkedHashMap[\"topics\"])"},
-		{"unknown field", `{"name":"a","config":{},"tasks":[]}`, "Unrecognized field \"tasks\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable (3 known properties: \"name\", \"config\", \"initial_state\"])"},
-		{"numeric initial state", `{"name":"a","config":{},"initial_state":1}`, "Cannot deserialize value of type `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState` from String \"1\": not one of the values accepted for Enum class: [RUNNING, PAUSED, STOPPED] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest[\"initial_state\"])"},
+		{"string config", `{"name":"a","config":"x"}`, "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from String value (token `JsonToken.VALUE_STRING`) at [line: 1, column: 22] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest[\"config\"])"},
+		{"object name", `{"name":{},"config":{}}`, "Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`) at [line: 1, column: 9] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest[\"name\"])"},
+		{"array config value", `{"name":"a","config":{"topics":["t"]}}`, "Cannot deserialize value of type `java.lang.String` from Array value (token `JsonToken.START_ARRAY`) at [line: 1, column: 32] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest[\"config\"]->java.util.LinkedHashMap[\"topics\"])"},
+		{"unknown field", `{"name":"a","config":{},"tasks":[]}`, "Unrecognized field \"tasks\" (class org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest), not marked as ignorable (3 known properties: \"name\", \"config\", \"initial_state\"])"},
+		{"numeric initial state", `{"name":"a","config":{},"initial_state":1}`, "Cannot deserialize value of type `org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest$InitialState` from String \"1\": not one of the values accepted for Enum class: [RUNNING, PAUSED, STOPPED] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest[\"initial_state\"])"},
 		{"name mismatch after trim", `{"name":" a ","config":{"name":" a "}}`, "Connector name configuration ( a ) doesn't match connector name in the URL (a)"},
 		{"trailing garbage", `{"name":"a","config":{}}x`, "Unexpected content after the end of the JSON document at [line: 1, column: 25]"},
 		{"second document", "{\"name\":\"a\",\"config\":{}}\n{}", "Unexpected content after the end of the JSON document at [line: 2, column: 1]"},
@@ -206,7 +206,7 @@ func TestDecodeOffsets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []entities.ConnectorOffset{
+	want := []herder.ConnectorOffset{
 		{Partition: map[string]any{"kafka_topic": "t", "kafka_partition": int64(0)},
 			Offset: map[string]any{"kafka_offset": "5", "nested": map[string]any{"l": []any{int64(1), 2.5, nil, true}}}},
 		{},
@@ -217,9 +217,9 @@ func TestDecodeOffsets(t *testing.T) {
 	}
 	for body, msg := range map[string]string{
 		`{"offsets":null}`:                     "Partitions / offsets need to be provided for an alter offsets request",
-		`{"offsets":[null]}`:                   "Connector offset entries cannot be null (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets[\"offsets\"]->java.util.ArrayList[0])",
+		`{"offsets":[null]}`:                   "Connector offset entries cannot be null (through reference chain: org.apache.kafka.connect.runtime.rest.herder.ConnectorOffsets[\"offsets\"]->java.util.ArrayList[0])",
 		`{"offsets":[{"offset":{"x":1e999}}]}`: "Numeric value (1e999) out of range at [line: 1, column: 28]",
-		`{"offsets":[{"offset":[]}]}`:          "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.Object>` from Array value (token `JsonToken.START_ARRAY`) at [line: 1, column: 23] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets[\"offsets\"]->java.util.ArrayList[0]->org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset[\"offset\"])",
+		`{"offsets":[{"offset":[]}]}`:          "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.Object>` from Array value (token `JsonToken.START_ARRAY`) at [line: 1, column: 23] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.ConnectorOffsets[\"offsets\"]->java.util.ArrayList[0]->org.apache.kafka.connect.runtime.rest.herder.ConnectorOffset[\"offset\"])",
 	} {
 		_, err := DecodeOffsets([]byte(body))
 		var be *BodyError
@@ -274,7 +274,7 @@ func TestEncodeJSONLikeJackson(t *testing.T) {
 
 // checkCreateRoundTrip re-encodes a decoded request as the forwarding client does and decodes it again.
 func checkCreateRoundTrip(t *testing.T, req CreateRequest) {
-	b, err := encodeJSON(entities.CreateConnectorRequest{Name: req.Name, Config: req.Config, InitialState: initialStateName(req.InitialState)})
+	b, err := encodeJSON(herder.CreateConnectorRequest{Name: req.Name, Config: req.Config, InitialState: initialStateName(req.InitialState)})
 	if err != nil {
 		t.Fatal(err)
 	}

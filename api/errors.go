@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
 )
@@ -40,8 +39,8 @@ func newAPIError(status int, msg string) *apiError {
 	return &apiError{status: status, code: status, message: msg}
 }
 
-func errorBody(code int, msg string) entities.ErrorMessage {
-	return entities.ErrorMessage{ErrorCode: code, Message: msg}
+func errorBody(code int, msg string) herder.ErrorMessage {
+	return herder.ErrorMessage{ErrorCode: code, Message: msg}
 }
 
 // requestErrorStatus maps the worker's error kinds to HTTP statuses.

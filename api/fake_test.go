@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
@@ -27,7 +26,7 @@ type fakeHerder struct {
 	// lastInitial, lastPatch, lastOffsets and lastTaskConfigs record arguments for assertions.
 	lastInitial     records.TargetState
 	lastPatch       map[string]*string
-	lastOffsets     []entities.ConnectorOffset
+	lastOffsets     []herder.ConnectorOffset
 	lastTaskConfigs []map[string]string
 	validated       map[string]string
 }
@@ -36,9 +35,9 @@ type fakeConn struct {
 	config  map[string]string
 	typ     connector.Type
 	tasks   []storage.TaskConfig
-	status  *entities.ConnectorStateInfo
+	status  *herder.ConnectorStateInfo
 	topics  []string
-	offsets []entities.ConnectorOffset
+	offsets []herder.ConnectorOffset
 	target  records.TargetState
 }
 
@@ -73,12 +72,12 @@ func (f *fakeHerder) conn(name, notFoundMsg string) (*fakeConn, error) {
 	return c, nil
 }
 
-func (f *fakeHerder) info(name string, c *fakeConn) entities.ConnectorInfo {
-	tasks := []entities.TaskIDInfo{}
+func (f *fakeHerder) info(name string, c *fakeConn) herder.ConnectorInfo {
+	tasks := []herder.TaskIDInfo{}
 	for _, t := range c.tasks {
-		tasks = append(tasks, entities.TaskIDInfo{Connector: name, Task: t.ID.Task})
+		tasks = append(tasks, herder.TaskIDInfo{Connector: name, Task: t.ID.Task})
 	}
-	return entities.ConnectorInfo{Name: name, Config: maps.Clone(c.config), Tasks: tasks, Type: c.typ}
+	return herder.ConnectorInfo{Name: name, Config: maps.Clone(c.config), Tasks: tasks, Type: c.typ}
 }
 
 func (f *fakeHerder) Ready() <-chan struct{} { return f.ready }
@@ -93,15 +92,15 @@ func (f *fakeHerder) Connectors(context.Context) ([]string, error) {
 	return slices.Sorted(maps.Keys(f.conns)), nil
 }
 
-func (f *fakeHerder) ConnectorInfo(_ context.Context, name string) (entities.ConnectorInfo, error) {
+func (f *fakeHerder) ConnectorInfo(_ context.Context, name string) (herder.ConnectorInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("ConnectorInfo"); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	c, err := f.conn(name, "Connector "+name+" not found")
 	if err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	return f.info(name, c), nil
 }
@@ -119,24 +118,24 @@ func (f *fakeHerder) ConnectorConfig(_ context.Context, name string) (map[string
 	return maps.Clone(c.config), nil
 }
 
-func (f *fakeHerder) ConnectorStatus(_ context.Context, name string) (entities.ConnectorStateInfo, error) {
+func (f *fakeHerder) ConnectorStatus(_ context.Context, name string) (herder.ConnectorStateInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("ConnectorStatus"); err != nil {
-		return entities.ConnectorStateInfo{}, err
+		return herder.ConnectorStateInfo{}, err
 	}
 	c, ok := f.conns[name]
 	if !ok || c.status == nil {
-		return entities.ConnectorStateInfo{}, notFoundErr("No status found for connector " + name)
+		return herder.ConnectorStateInfo{}, notFoundErr("No status found for connector " + name)
 	}
 	return *c.status, nil
 }
 
-func (f *fakeHerder) TaskStatus(_ context.Context, id storage.TaskID) (entities.TaskState, error) {
+func (f *fakeHerder) TaskStatus(_ context.Context, id storage.TaskID) (herder.TaskState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("TaskStatus"); err != nil {
-		return entities.TaskState{}, err
+		return herder.TaskState{}, err
 	}
 	if c, ok := f.conns[id.Connector]; ok && c.status != nil {
 		for _, t := range c.status.Tasks {
@@ -145,7 +144,7 @@ func (f *fakeHerder) TaskStatus(_ context.Context, id storage.TaskID) (entities.
 			}
 		}
 	}
-	return entities.TaskState{}, notFoundErr("No status found for task " + id.Connector + "-" + itoa(id.Task))
+	return herder.TaskState{}, notFoundErr("No status found for task " + id.Connector + "-" + itoa(id.Task))
 }
 
 func (f *fakeHerder) TaskConfigs(_ context.Context, name string) ([]storage.TaskConfig, error) {
@@ -210,21 +209,21 @@ func (f *fakeHerder) validate(config map[string]string) (connector.Type, error) 
 	return p.Type, nil
 }
 
-func (f *fakeHerder) CreateConnector(_ context.Context, name string, config map[string]string, initial records.TargetState) (entities.ConnectorInfo, error) {
+func (f *fakeHerder) CreateConnector(_ context.Context, name string, config map[string]string, initial records.TargetState) (herder.ConnectorInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("CreateConnector"); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	typ, err := f.validate(config)
 	if err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	if err := f.leaderOnly(); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	if _, ok := f.conns[name]; ok {
-		return entities.ConnectorInfo{}, &herder.RequestError{Kind: herder.ErrAlreadyExists, Message: "Connector " + name + " already exists"}
+		return herder.ConnectorInfo{}, &herder.RequestError{Kind: herder.ErrAlreadyExists, Message: "Connector " + name + " already exists"}
 	}
 	f.lastInitial = initial
 	c := &fakeConn{config: maps.Clone(config), typ: typ, target: initial}
@@ -232,18 +231,18 @@ func (f *fakeHerder) CreateConnector(_ context.Context, name string, config map[
 	return f.info(name, c), nil
 }
 
-func (f *fakeHerder) PutConnectorConfig(_ context.Context, name string, config map[string]string) (entities.ConnectorInfo, bool, error) {
+func (f *fakeHerder) PutConnectorConfig(_ context.Context, name string, config map[string]string) (herder.ConnectorInfo, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("PutConnectorConfig"); err != nil {
-		return entities.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	typ, err := f.validate(config)
 	if err != nil {
-		return entities.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	if err := f.leaderOnly(); err != nil {
-		return entities.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	c, exists := f.conns[name]
 	if !exists {
@@ -254,18 +253,18 @@ func (f *fakeHerder) PutConnectorConfig(_ context.Context, name string, config m
 	return f.info(name, c), !exists, nil
 }
 
-func (f *fakeHerder) PatchConnectorConfig(_ context.Context, name string, patch map[string]*string) (entities.ConnectorInfo, error) {
+func (f *fakeHerder) PatchConnectorConfig(_ context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("PatchConnectorConfig"); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	if err := f.leaderOnly(); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	c, err := f.conn(name, "Connector "+name+" not found")
 	if err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	f.lastPatch = patch
 	for k, v := range patch {
@@ -294,7 +293,7 @@ func (f *fakeHerder) DeleteConnector(_ context.Context, name string) error {
 	return nil
 }
 
-func (f *fakeHerder) RestartConnector(_ context.Context, name string, includeTasks, onlyFailed bool) (*entities.ConnectorStateInfo, error) {
+func (f *fakeHerder) RestartConnector(_ context.Context, name string, includeTasks, onlyFailed bool) (*herder.ConnectorStateInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("RestartConnector"); err != nil {
@@ -377,7 +376,7 @@ func (f *fakeHerder) StopConnector(_ context.Context, name string) error {
 	return f.setTarget(name, "StopConnector", records.TargetStopped)
 }
 
-func (f *fakeHerder) ConnectorOffsets(_ context.Context, name string) ([]entities.ConnectorOffset, error) {
+func (f *fakeHerder) ConnectorOffsets(_ context.Context, name string) ([]herder.ConnectorOffset, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("ConnectorOffsets"); err != nil {
@@ -390,7 +389,7 @@ func (f *fakeHerder) ConnectorOffsets(_ context.Context, name string) ([]entitie
 	return c.offsets, nil
 }
 
-func (f *fakeHerder) AlterConnectorOffsets(_ context.Context, name string, offsets []entities.ConnectorOffset) (string, error) {
+func (f *fakeHerder) AlterConnectorOffsets(_ context.Context, name string, offsets []herder.ConnectorOffset) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("AlterConnectorOffsets"); err != nil {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/herder"
 )
 
@@ -170,7 +169,7 @@ func (s *Server) forward(ctx context.Context, r *http.Request, target string, re
 		return &forwarded{status: resp.StatusCode}, nil
 	case resp.StatusCode >= 400:
 		// The leader's error reaches the user unchanged: its status, error_code and message.
-		var em entities.ErrorMessage
+		var em herder.ErrorMessage
 		if err := json.Unmarshal(b, &em); err != nil {
 			return nil, newAPIError(http.StatusInternalServerError, msgForwardIOError+err.Error())
 		}

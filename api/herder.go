@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 )
@@ -20,32 +20,32 @@ type Herder interface {
 	KafkaClusterID() string
 
 	Connectors(ctx context.Context) ([]string, error)
-	ConnectorInfo(ctx context.Context, name string) (entities.ConnectorInfo, error)
+	ConnectorInfo(ctx context.Context, name string) (herder.ConnectorInfo, error)
 	ConnectorConfig(ctx context.Context, name string) (map[string]string, error)
-	ConnectorStatus(ctx context.Context, name string) (entities.ConnectorStateInfo, error)
-	TaskStatus(ctx context.Context, id storage.TaskID) (entities.TaskState, error)
+	ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error)
+	TaskStatus(ctx context.Context, id storage.TaskID) (herder.TaskState, error)
 	TaskConfigs(ctx context.Context, name string) ([]storage.TaskConfig, error)
 	ConnectorTopics(ctx context.Context, name string) ([]string, error)
 	ResetConnectorTopics(ctx context.Context, name string) error
 
 	// CreateConnector creates a connector; initial is "" when the request gave no initial_state.
-	CreateConnector(ctx context.Context, name string, config map[string]string, initial records.TargetState) (entities.ConnectorInfo, error)
+	CreateConnector(ctx context.Context, name string, config map[string]string, initial records.TargetState) (herder.ConnectorInfo, error)
 	// PutConnectorConfig creates or replaces a connector's config; created reports which.
-	PutConnectorConfig(ctx context.Context, name string, config map[string]string) (info entities.ConnectorInfo, created bool, err error)
+	PutConnectorConfig(ctx context.Context, name string, config map[string]string) (info herder.ConnectorInfo, created bool, err error)
 	// PatchConnectorConfig merges patch into the config; a nil value removes the key.
-	PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (entities.ConnectorInfo, error)
+	PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error)
 	DeleteConnector(ctx context.Context, name string) error
 	// RestartConnector restarts a connector. With includeTasks and onlyFailed both false it restarts the
 	// connector instance and returns nil (204); otherwise it returns the restart plan (202).
-	RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*entities.ConnectorStateInfo, error)
+	RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*herder.ConnectorStateInfo, error)
 	RestartTask(ctx context.Context, id storage.TaskID) error
 	PauseConnector(ctx context.Context, name string) error
 	ResumeConnector(ctx context.Context, name string) error
 	StopConnector(ctx context.Context, name string) error
 
-	ConnectorOffsets(ctx context.Context, name string) ([]entities.ConnectorOffset, error)
+	ConnectorOffsets(ctx context.Context, name string) ([]herder.ConnectorOffset, error)
 	// AlterConnectorOffsets and ResetConnectorOffsets return the success message of the answer.
-	AlterConnectorOffsets(ctx context.Context, name string, offsets []entities.ConnectorOffset) (string, error)
+	AlterConnectorOffsets(ctx context.Context, name string, offsets []herder.ConnectorOffset) (string, error)
 	ResetConnectorOffsets(ctx context.Context, name string) (string, error)
 
 	// PutTaskConfigs is the internal endpoint a follower uses to hand the leader new task configs.

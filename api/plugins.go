@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/herder"
 )
 
 func (s *Server) listPlugins(r *http.Request) (reply, error) {
@@ -14,10 +14,10 @@ func (s *Server) listPlugins(r *http.Request) (reply, error) {
 	if v, ok := queryBool(r, "connectorsOnly"); ok && r.URL.Query().Get("connectorsOnly") != "" {
 		connectorsOnly = v
 	}
-	out := []entities.PluginInfo{}
+	out := []herder.PluginInfo{}
 	if reg := s.herder.Plugins(); reg != nil {
 		for _, p := range reg.Plugins(connectorsOnly) {
-			out = append(out, entities.PluginInfo{Class: p.Class, Type: p.Type, Version: p.Version})
+			out = append(out, herder.PluginInfo{Class: p.Class, Type: p.Type, Version: p.Version})
 		}
 	}
 	return reply{status: http.StatusOK, body: out}, nil

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 )
 
 // WorkerStatus messages of GET /health.
@@ -14,7 +14,7 @@ const (
 )
 
 func (s *Server) serverInfo(r *http.Request) (reply, error) {
-	return reply{status: http.StatusOK, body: entities.ServerInfo{
+	return reply{status: http.StatusOK, body: herder.ServerInfo{
 		Version:        s.cfg.Version,
 		Commit:         s.cfg.Commit,
 		KafkaClusterID: s.herder.KafkaClusterID(),
@@ -27,9 +27,9 @@ func (s *Server) health(r *http.Request) (reply, error) {
 	defer t.Stop()
 	select {
 	case <-s.herder.Ready():
-		return reply{status: http.StatusOK, body: entities.WorkerStatus{Status: "healthy", Message: msgHealthy}}, nil
+		return reply{status: http.StatusOK, body: herder.WorkerStatus{Status: "healthy", Message: msgHealthy}}, nil
 	case <-t.C:
-		return reply{status: http.StatusServiceUnavailable, body: entities.WorkerStatus{Status: "starting", Message: msgStarting}}, nil
+		return reply{status: http.StatusServiceUnavailable, body: herder.WorkerStatus{Status: "starting", Message: msgStarting}}, nil
 	case <-r.Context().Done():
 		return reply{}, r.Context().Err()
 	}

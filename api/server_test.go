@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
@@ -62,17 +61,17 @@ func seededHerder(t *testing.T) *fakeHerder {
 			{ID: storage.TaskID{Connector: "src", Task: 0}, Config: map[string]string{"task.class": "T", "k": "v0"}},
 			{ID: storage.TaskID{Connector: "src", Task: 1}, Config: map[string]string{"task.class": "T", "k": "v1"}},
 		},
-		status: &entities.ConnectorStateInfo{
+		status: &herder.ConnectorStateInfo{
 			Name:      "src",
-			Connector: entities.ConnectorState{State: "RUNNING", WorkerID: "w1:8083"},
-			Tasks: []entities.TaskState{
+			Connector: herder.ConnectorState{State: "RUNNING", WorkerID: "w1:8083"},
+			Tasks: []herder.TaskState{
 				{ID: 0, State: "RUNNING", WorkerID: "w1:8083"},
 				{ID: 1, State: "FAILED", WorkerID: "w2:8083", Trace: "boom\n\tat x"},
 			},
 			Type: connector.Source,
 		},
 		topics:  []string{"t1", "t2"},
-		offsets: []entities.ConnectorOffset{{Partition: map[string]any{"file": "a.txt"}, Offset: map[string]any{"position": int64(42)}}},
+		offsets: []herder.ConnectorOffset{{Partition: map[string]any{"file": "a.txt"}, Offset: map[string]any{"position": int64(42)}}},
 	}
 	h.conns["sink"] = &fakeConn{
 		config: map[string]string{"connector.class": testSinkClass, "name": "sink", "topics": "t"},
@@ -219,13 +218,13 @@ func TestEndpoints(t *testing.T) {
 		{name: "alter offsets without list", method: "PATCH", path: "/connectors/src/offsets", body: `{}`, status: 400,
 			want: `{"error_code":400,"message":"Partitions / offsets need to be provided for an alter offsets request"}`},
 		{name: "alter offsets with unknown field", method: "PATCH", path: "/connectors/src/offsets", body: `{"offset":[]}`, status: 400,
-			want: `{"error_code":400,"message":"Unrecognized field \"offset\" (class org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets), not marked as ignorable (one known property: \"offsets\"])"}`},
+			want: `{"error_code":400,"message":"Unrecognized field \"offset\" (class org.apache.kafka.connect.runtime.rest.herder.ConnectorOffsets), not marked as ignorable (one known property: \"offsets\"])"}`},
 		{name: "alter offsets with wrong shape", method: "PATCH", path: "/connectors/src/offsets", body: `{"offsets":{"partition":{}}}`, status: 400,
-			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`java.util.ArrayList<org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset>`" + ` from Object value (token ` + "`JsonToken.START_OBJECT`" + `) at [line: 1, column: 12] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets[\"offsets\"])"}`},
+			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`java.util.ArrayList<org.apache.kafka.connect.runtime.rest.herder.ConnectorOffset>`" + ` from Object value (token ` + "`JsonToken.START_OBJECT`" + `) at [line: 1, column: 12] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.ConnectorOffsets[\"offsets\"])"}`},
 		{name: "alter offsets with string partition", method: "PATCH", path: "/connectors/src/offsets", body: `{"offsets":[{"partition":"p"}]}`, status: 400,
-			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`java.util.LinkedHashMap<java.lang.String,java.lang.Object>`" + ` from String value (token ` + "`JsonToken.VALUE_STRING`" + `) at [line: 1, column: 26] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets[\"offsets\"]->java.util.ArrayList[0]->org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset[\"partition\"])"}`},
+			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`java.util.LinkedHashMap<java.lang.String,java.lang.Object>`" + ` from String value (token ` + "`JsonToken.VALUE_STRING`" + `) at [line: 1, column: 26] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.ConnectorOffsets[\"offsets\"]->java.util.ArrayList[0]->org.apache.kafka.connect.runtime.rest.herder.ConnectorOffset[\"partition\"])"}`},
 		{name: "alter offsets with unknown entry field", method: "PATCH", path: "/connectors/src/offsets", body: `{"offsets":[{"partitions":{}}]}`, status: 400,
-			want: `{"error_code":400,"message":"Unrecognized field \"partitions\" (class org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset), not marked as ignorable (2 known properties: \"offset\", \"partition\"])"}`},
+			want: `{"error_code":400,"message":"Unrecognized field \"partitions\" (class org.apache.kafka.connect.runtime.rest.herder.ConnectorOffset), not marked as ignorable (2 known properties: \"offset\", \"partition\"])"}`},
 		{name: "alter offsets of unknown connector", method: "PATCH", path: "/connectors/nope/offsets", body: `{"offsets":[{"partition":{"a":1},"offset":null}]}`, status: 404,
 			want: `{"error_code":404,"message":"Connector nope not found"}`},
 		{name: "reset offsets", method: "DELETE", path: "/connectors/src/offsets", status: 200,
@@ -294,14 +293,14 @@ func TestEndpoints(t *testing.T) {
 			want: `{"error_code":400,"message":"Unexpected end-of-input at [line: 1, column: 23]"}`},
 		{name: "create with object config value", method: "POST", path: "/connectors",
 			body: "{\"name\":\"x\",\n \"config\":{\"tasks.max\":{\"n\":1}}}", status: 400,
-			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`java.lang.String`" + ` from Object value (token ` + "`JsonToken.START_OBJECT`" + `) at [line: 2, column: 24] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest[\"config\"]->java.util.LinkedHashMap[\"tasks.max\"])"}`},
+			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`java.lang.String`" + ` from Object value (token ` + "`JsonToken.START_OBJECT`" + `) at [line: 2, column: 24] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest[\"config\"]->java.util.LinkedHashMap[\"tasks.max\"])"}`},
 		{name: "create with bad initial state", method: "POST", path: "/connectors",
 			body: `{"name":"x","config":{"connector.class":"FileSource"},"initial_state":"RUN"}`, status: 400,
-			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState`" + ` from String \"RUN\": not one of the values accepted for Enum class: [RUNNING, PAUSED, STOPPED] (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest[\"initial_state\"])"}`},
+			want: `{"error_code":400,"message":"Cannot deserialize value of type ` + "`org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest$InitialState`" + ` from String \"RUN\": not one of the values accepted for Enum class: [RUNNING, PAUSED, STOPPED] (through reference chain: org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest[\"initial_state\"])"}`},
 		{name: "create without config", method: "POST", path: "/connectors", body: `{"name":"x"}`, status: 400,
 			want: `{"error_code":400,"message":"Missing required creator property 'config': the request body must contain a \"config\" object"}`},
 		{name: "create with unknown field", method: "POST", path: "/connectors", body: `{"name":"x","config":{},"state":"PAUSED"}`, status: 400,
-			want: `{"error_code":400,"message":"Unrecognized field \"state\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable (3 known properties: \"name\", \"config\", \"initial_state\"])"}`},
+			want: `{"error_code":400,"message":"Unrecognized field \"state\" (class org.apache.kafka.connect.runtime.rest.herder.CreateConnectorRequest), not marked as ignorable (3 known properties: \"name\", \"config\", \"initial_state\"])"}`},
 		{name: "create with empty body", method: "POST", path: "/connectors", body: ` `, status: 400,
 			want: `{"error_code":400,"message":"No content to map due to end-of-input"}`},
 		{name: "create with xml", method: "POST", path: "/connectors", body: `<x/>`, headers: []string{"Content-Type", "text/xml"}, status: 415,
@@ -445,9 +444,9 @@ func TestBodyTooLarge(t *testing.T) {
 // blockingHerder never answers reads of connector info before the request's deadline.
 type blockingHerder struct{ *fakeHerder }
 
-func (b blockingHerder) ConnectorInfo(ctx context.Context, _ string) (entities.ConnectorInfo, error) {
+func (b blockingHerder) ConnectorInfo(ctx context.Context, _ string) (herder.ConnectorInfo, error) {
 	<-ctx.Done()
-	return entities.ConnectorInfo{}, ctx.Err()
+	return herder.ConnectorInfo{}, ctx.Err()
 }
 
 func TestRequestTimesOut(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 )
 
@@ -26,14 +26,14 @@ func (s *Server) getTasks(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	out := make([]entities.TaskInfo, 0, len(tasks))
+	out := make([]herder.TaskInfo, 0, len(tasks))
 	for _, t := range tasks {
 		cfg := t.Config
 		if cfg == nil {
 			cfg = map[string]string{}
 		}
-		out = append(out, entities.TaskInfo{
-			ID:     entities.TaskIDInfo{Connector: t.ID.Connector, Task: t.ID.Task},
+		out = append(out, herder.TaskInfo{
+			ID:     herder.TaskIDInfo{Connector: t.ID.Connector, Task: t.ID.Task},
 			Config: cfg,
 		})
 	}

@@ -2,6 +2,8 @@
 // (entities in Kafka Connect's REST shapes) and how they fail (error kinds the REST layer maps to status
 // codes, in exactly one function in api).
 //
-// It holds types only, with no behaviour beyond Error and Unwrap. Package worker implements the operations;
-// package api serves them.
+// The entities are Kafka Connect's JSON entities, field for field and in Kafka Connect's field order, shared
+// by the REST server, its forwarding client and the worker that fills them. The package holds types only,
+// with no behaviour beyond Error and Unwrap: package worker implements the operations, package api serves
+// them.
 package herder

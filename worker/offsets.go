@@ -9,7 +9,6 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
@@ -26,7 +25,7 @@ const (
 
 // ConnectorOffsets is GET /connectors/{name}/offsets: a source connector's partitions from the offsets topic,
 // a sink connector's consumer group offsets.
-func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]entities.ConnectorOffset, error) {
+func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]herder.ConnectorOffset, error) {
 	if err := w.awaitReady(ctx); err != nil {
 		return nil, err
 	}
@@ -34,7 +33,7 @@ func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]entities.
 	if !ok {
 		return nil, notFound(name)
 	}
-	out := []entities.ConnectorOffset{}
+	out := []herder.ConnectorOffset{}
 	if w.connectorType(c.Config) == connector.Sink {
 		offsets, err := w.admin.ListConsumerGroupOffsets(sinkGroupID(name, c.Config), nil)
 		if err != nil {
@@ -45,7 +44,7 @@ func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]entities.
 				if b.Offset < 0 {
 					continue
 				}
-				out = append(out, entities.ConnectorOffset{
+				out = append(out, herder.ConnectorOffset{
 					Partition: map[string]any{sinkKeyTopic: topic, sinkKeyPartition: int64(p)},
 					Offset:    map[string]any{sinkKeyOffset: b.Offset},
 				})
@@ -54,13 +53,13 @@ func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]entities.
 		return out, nil
 	}
 	for _, o := range w.store.Offsets(name) {
-		out = append(out, entities.ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
+		out = append(out, herder.ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
 	}
 	return out, nil
 }
 
 // AlterConnectorOffsets is PATCH /connectors/{name}/offsets.
-func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offsets []entities.ConnectorOffset) (string, error) {
+func (w *Worker) AlterConnectorOffsets(ctx context.Context, name string, offsets []herder.ConnectorOffset) (string, error) {
 	if len(offsets) == 0 {
 		return "", requestError(herder.ErrBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 	}
@@ -72,7 +71,7 @@ func (w *Worker) ResetConnectorOffsets(ctx context.Context, name string) (string
 	return w.modifyOffsets(ctx, name, nil, true)
 }
 
-func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []entities.ConnectorOffset, reset bool) (string, error) {
+func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []herder.ConnectorOffset, reset bool) (string, error) {
 	var msg string
 	err := w.do(ctx, func(ctx context.Context) error {
 		if err := w.leaderOnly("Only the leader can process external offsets modification requests"); err != nil {
@@ -140,18 +139,18 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []entit
 }
 
 // resetEntries lists every known partition of a connector with a nil offset.
-func (w *Worker) resetEntries(name string, typ connector.Type) []entities.ConnectorOffset {
+func (w *Worker) resetEntries(name string, typ connector.Type) []herder.ConnectorOffset {
 	if typ == connector.Sink {
 		return nil // a sink reset deletes the whole consumer group
 	}
-	var out []entities.ConnectorOffset
+	var out []herder.ConnectorOffset
 	for _, o := range w.store.Offsets(name) {
-		out = append(out, entities.ConnectorOffset{Partition: o.Partition})
+		out = append(out, herder.ConnectorOffset{Partition: o.Partition})
 	}
 	return out
 }
 
-func parseSourceOffsets(offsets []entities.ConnectorOffset) ([]connector.PartitionOffset, error) {
+func parseSourceOffsets(offsets []herder.ConnectorOffset) ([]connector.PartitionOffset, error) {
 	out := make([]connector.PartitionOffset, 0, len(offsets))
 	for _, o := range offsets {
 		if o.Partition == nil {
@@ -171,7 +170,7 @@ func parseSourceOffsets(offsets []entities.ConnectorOffset) ([]connector.Partiti
 }
 
 // parseSinkOffsets checks sink offsets with Kafka Connect's SinkUtils.parseSinkConnectorOffsets messages.
-func parseSinkOffsets(offsets []entities.ConnectorOffset) ([]connector.PartitionOffset, error) {
+func parseSinkOffsets(offsets []herder.ConnectorOffset) ([]connector.PartitionOffset, error) {
 	out := make([]connector.PartitionOffset, 0, len(offsets))
 	for _, o := range offsets {
 		if o.Partition == nil {

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/connectd/connectd/api/entities"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
@@ -39,23 +38,23 @@ func (w *Worker) Connectors(ctx context.Context) ([]string, error) {
 }
 
 // ConnectorInfo is GET /connectors/{name}.
-func (w *Worker) ConnectorInfo(ctx context.Context, name string) (entities.ConnectorInfo, error) {
+func (w *Worker) ConnectorInfo(ctx context.Context, name string) (herder.ConnectorInfo, error) {
 	if err := w.awaitReady(ctx); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
 	c, ok := w.store.Connector(name)
 	if !ok {
-		return entities.ConnectorInfo{}, notFound(name)
+		return herder.ConnectorInfo{}, notFound(name)
 	}
 	return w.connectorInfo(c), nil
 }
 
-func (w *Worker) connectorInfo(c *storage.Connector) entities.ConnectorInfo {
-	tasks := make([]entities.TaskIDInfo, 0, c.TaskCount)
+func (w *Worker) connectorInfo(c *storage.Connector) herder.ConnectorInfo {
+	tasks := make([]herder.TaskIDInfo, 0, c.TaskCount)
 	for i := range c.TaskCount {
-		tasks = append(tasks, entities.TaskIDInfo{Connector: c.Name, Task: i})
+		tasks = append(tasks, herder.TaskIDInfo{Connector: c.Name, Task: i})
 	}
-	return entities.ConnectorInfo{Name: c.Name, Config: maps.Clone(c.Config), Tasks: tasks, Type: w.connectorType(c.Config)}
+	return herder.ConnectorInfo{Name: c.Name, Config: maps.Clone(c.Config), Tasks: tasks, Type: w.connectorType(c.Config)}
 }
 
 // ConnectorConfig is GET /connectors/{name}/config.
@@ -71,22 +70,22 @@ func (w *Worker) ConnectorConfig(ctx context.Context, name string) (map[string]s
 }
 
 // ConnectorStatus is GET /connectors/{name}/status.
-func (w *Worker) ConnectorStatus(ctx context.Context, name string) (entities.ConnectorStateInfo, error) {
+func (w *Worker) ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error) {
 	if err := w.awaitReady(ctx); err != nil {
-		return entities.ConnectorStateInfo{}, err
+		return herder.ConnectorStateInfo{}, err
 	}
 	st, ok := w.store.ConnectorStatus(name)
 	if !ok {
-		return entities.ConnectorStateInfo{}, requestError(herder.ErrNotFound, "No status found for connector "+name)
+		return herder.ConnectorStateInfo{}, requestError(herder.ErrNotFound, "No status found for connector "+name)
 	}
 	typ := connector.Unknown
 	if c, ok := w.store.Connector(name); ok {
 		typ = w.connectorType(c.Config)
 	}
-	info := entities.ConnectorStateInfo{
+	info := herder.ConnectorStateInfo{
 		Name:      name,
-		Connector: entities.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
-		Tasks:     []entities.TaskState{},
+		Connector: herder.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
+		Tasks:     []herder.TaskState{},
 		Type:      typ,
 	}
 	for _, ts := range w.store.TaskStatuses(name) {
@@ -95,18 +94,18 @@ func (w *Worker) ConnectorStatus(ctx context.Context, name string) (entities.Con
 	return info, nil
 }
 
-func taskState(id int, st records.Status) entities.TaskState {
-	return entities.TaskState{ID: id, State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
+func taskState(id int, st records.Status) herder.TaskState {
+	return herder.TaskState{ID: id, State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
 }
 
 // TaskStatus is GET /connectors/{name}/tasks/{id}/status.
-func (w *Worker) TaskStatus(ctx context.Context, id storage.TaskID) (entities.TaskState, error) {
+func (w *Worker) TaskStatus(ctx context.Context, id storage.TaskID) (herder.TaskState, error) {
 	if err := w.awaitReady(ctx); err != nil {
-		return entities.TaskState{}, err
+		return herder.TaskState{}, err
 	}
 	st, ok := w.store.TaskStatus(id)
 	if !ok {
-		return entities.TaskState{}, requestError(herder.ErrNotFound, fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
+		return herder.TaskState{}, requestError(herder.ErrNotFound, fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
 	}
 	return taskState(id.Task, st), nil
 }
@@ -186,11 +185,11 @@ func targetStateRecord(name string, s records.TargetState) (kafkalog.Record, err
 }
 
 // CreateConnector is POST /connectors.
-func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string, initial records.TargetState) (entities.ConnectorInfo, error) {
+func (w *Worker) CreateConnector(ctx context.Context, name string, config map[string]string, initial records.TargetState) (herder.ConnectorInfo, error) {
 	if err := w.validate(config); err != nil {
-		return entities.ConnectorInfo{}, err
+		return herder.ConnectorInfo{}, err
 	}
-	var info entities.ConnectorInfo
+	var info herder.ConnectorInfo
 	err := w.do(ctx, func(ctx context.Context) error {
 		if err := w.leaderOnly("Only the leader can set connector configs."); err != nil {
 			return err
@@ -214,19 +213,19 @@ func (w *Worker) CreateConnector(ctx context.Context, name string, config map[st
 			return err
 		}
 		w.log.Info("connector created", "connector", name)
-		info = entities.ConnectorInfo{Name: name, Config: maps.Clone(config), Tasks: []entities.TaskIDInfo{}, Type: w.connectorType(config)}
+		info = herder.ConnectorInfo{Name: name, Config: maps.Clone(config), Tasks: []herder.TaskIDInfo{}, Type: w.connectorType(config)}
 		return nil
 	})
 	return info, err
 }
 
 // PutConnectorConfig is PUT /connectors/{name}/config.
-func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map[string]string) (entities.ConnectorInfo, bool, error) {
+func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map[string]string) (herder.ConnectorInfo, bool, error) {
 	if err := w.validate(config); err != nil {
-		return entities.ConnectorInfo{}, false, err
+		return herder.ConnectorInfo{}, false, err
 	}
 	var (
-		info    entities.ConnectorInfo
+		info    herder.ConnectorInfo
 		created bool
 	)
 	err := w.do(ctx, func(ctx context.Context) error {
@@ -242,10 +241,10 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 			return err
 		}
 		created = !existed
-		info = entities.ConnectorInfo{Name: name, Config: maps.Clone(config), Tasks: []entities.TaskIDInfo{}, Type: w.connectorType(config)}
+		info = herder.ConnectorInfo{Name: name, Config: maps.Clone(config), Tasks: []herder.TaskIDInfo{}, Type: w.connectorType(config)}
 		if existed {
 			for i := range old.TaskCount {
-				info.Tasks = append(info.Tasks, entities.TaskIDInfo{Connector: name, Task: i})
+				info.Tasks = append(info.Tasks, herder.TaskIDInfo{Connector: name, Task: i})
 			}
 		}
 		return nil
@@ -254,8 +253,8 @@ func (w *Worker) PutConnectorConfig(ctx context.Context, name string, config map
 }
 
 // PatchConnectorConfig is PATCH /connectors/{name}/config (KIP-477).
-func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (entities.ConnectorInfo, error) {
-	var info entities.ConnectorInfo
+func (w *Worker) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (herder.ConnectorInfo, error) {
+	var info herder.ConnectorInfo
 	err := w.do(ctx, func(ctx context.Context) error {
 		if err := w.leaderOnly("Only the leader can set connector configs."); err != nil {
 			return err
@@ -308,7 +307,7 @@ func (w *Worker) DeleteConnector(ctx context.Context, name string) error {
 }
 
 // RestartConnector is POST /connectors/{name}/restart.
-func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*entities.ConnectorStateInfo, error) {
+func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*herder.ConnectorStateInfo, error) {
 	if !includeTasks && !onlyFailed {
 		return nil, w.do(ctx, func(ctx context.Context) error {
 			c, ok := w.store.Connector(name)
@@ -326,7 +325,7 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 			return nil
 		})
 	}
-	var plan *entities.ConnectorStateInfo
+	var plan *herder.ConnectorStateInfo
 	err := w.do(ctx, func(ctx context.Context) error {
 		if err := w.leaderOnly("Only the leader can process restart requests."); err != nil {
 			return err
@@ -346,10 +345,10 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 		if err := w.configLog.SendAll(ctx, []kafkalog.Record{{Key: []byte(records.RestartKey(name)), Value: v}}); err != nil {
 			return fmt.Errorf("write restart request: %w", err)
 		}
-		p := entities.ConnectorStateInfo{
+		p := herder.ConnectorStateInfo{
 			Name:      name,
-			Connector: entities.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
-			Tasks:     []entities.TaskState{},
+			Connector: herder.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
+			Tasks:     []herder.TaskState{},
 			Type:      w.connectorType(c.Config),
 		}
 		if !onlyFailed || st.State == records.StateFailed {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
 
@@ -247,10 +247,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestStatusSpread(t *testing.T) {
-	st := func(worker string) entities.ConnectorExpansion {
-		return entities.ConnectorExpansion{Status: &entities.ConnectorStateInfo{Connector: entities.ConnectorState{State: "STOPPED", WorkerID: worker}}}
+	st := func(worker string) herder.ConnectorExpansion {
+		return herder.ConnectorExpansion{Status: &herder.ConnectorStateInfo{Connector: herder.ConnectorState{State: "STOPPED", WorkerID: worker}}}
 	}
-	all := map[string]entities.ConnectorExpansion{
+	all := map[string]herder.ConnectorExpansion{
 		"l-0": st("a"), "l-1": st("a"), "l-2": st("b"), "l-3": st("c"), "l-4": {}, "other": st("c"),
 	}
 	spread := statusSpread(all, "l-")

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 )
 
 // measureRESTReady starts a worker of a group of its own against the running Kafka, several times, and
@@ -260,7 +260,7 @@ func (b *bench) measureList(ctx context.Context) error {
 	defer cancel()
 	var spread []int
 	for {
-		var all map[string]entities.ConnectorExpansion
+		var all map[string]herder.ConnectorExpansion
 		_, err := b.rc.do(wctx, http.MethodGet, listURL, nil, &all)
 		if err == nil {
 			spread = statusSpread(all, prefix)
@@ -315,7 +315,7 @@ func (b *bench) measureList(ctx context.Context) error {
 }
 
 // statusSpread counts the connectors named with prefix that have a status, per worker, largest first.
-func statusSpread(all map[string]entities.ConnectorExpansion, prefix string) []int {
+func statusSpread(all map[string]herder.ConnectorExpansion, prefix string) []int {
 	per := map[string]int{}
 	for name, e := range all {
 		if strings.HasPrefix(name, prefix) && e.Status != nil && e.Status.Connector.State != "" {

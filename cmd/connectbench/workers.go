@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/connectd/connectd/api/entities"
+	"github.com/connectd/connectd/herder"
 )
 
 // workerProps is a worker's configuration: the user's converters and the README's fast-failover settings
@@ -227,14 +227,14 @@ func (c *restClient) do(ctx context.Context, method, url string, body, out any) 
 }
 
 // connectorStatus is GET /connectors/{name}/status.
-func (c *restClient) connectorStatus(ctx context.Context, base, name string) (entities.ConnectorStateInfo, error) {
-	var st entities.ConnectorStateInfo
+func (c *restClient) connectorStatus(ctx context.Context, base, name string) (herder.ConnectorStateInfo, error) {
+	var st herder.ConnectorStateInfo
 	_, err := c.do(ctx, http.MethodGet, base+"/connectors/"+name+"/status", nil, &st)
 	return st, err
 }
 
 // tasksRunning reports whether the connector and want tasks are RUNNING.
-func tasksRunning(st entities.ConnectorStateInfo, want int) bool {
+func tasksRunning(st herder.ConnectorStateInfo, want int) bool {
 	if st.Connector.State != "RUNNING" || len(st.Tasks) != want {
 		return false
 	}
@@ -247,7 +247,7 @@ func tasksRunning(st entities.ConnectorStateInfo, want int) bool {
 }
 
 // waitRunning polls the connector's status until it and want tasks are RUNNING; a FAILED task ends the wait.
-func (c *restClient) waitRunning(ctx context.Context, base, name string, want int) (entities.ConnectorStateInfo, error) {
+func (c *restClient) waitRunning(ctx context.Context, base, name string, want int) (herder.ConnectorStateInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {

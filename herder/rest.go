@@ -1,4 +1,4 @@
-package entities
+package herder
 
 import "github.com/connectd/connectd/connector"
 

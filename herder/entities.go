@@ -1,6 +1,4 @@
-// Package entities holds the JSON entities of Kafka Connect's REST API, field for field and in Kafka Connect's
-// field order, shared by the REST server, its forwarding client and the worker that fills them.
-package entities
+package herder
 
 import "github.com/connectd/connectd/connector"
 
