@@ -9,7 +9,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector/connectortest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // TestBadInputChangesNothing sends every class of bad request: each gets a 4xx in Kafka Connect's error body

@@ -13,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/connectd/connectd/connector/connectortest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // fastGroup makes failure detection quick enough for tests: a 2 s session and a 2 s hold on lost work.

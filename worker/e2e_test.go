@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // decode unmarshals a JSON body or fails the test.

@@ -8,7 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/connectd/connectd/connector/connectortest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // BenchmarkFailover measures the time from an abrupt kill of a worker until all of its tasks run on the

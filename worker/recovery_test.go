@@ -13,7 +13,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector/connectortest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // TestRestartRecoversState stops the only worker and starts a new one on the same topics: every connector,

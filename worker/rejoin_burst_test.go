@@ -10,7 +10,7 @@ import (
 
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/storage/records"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // A steady stream of creates on the leader must not hold up the rebalances the creates cause. Each create makes

@@ -10,7 +10,7 @@ import (
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // TestRequestsDuringShutdownAreAnswered sends herder requests while a worker stops and after it has stopped:

@@ -21,7 +21,7 @@ import (
 
 	"github.com/connectd/connectd/connector/mqtt"
 	"github.com/connectd/connectd/connector/mqtt/mqtttest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // collector consumes a Kafka topic from the start in the background.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/test/openapicheck"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // fixture is the connector the check must leave alone.
