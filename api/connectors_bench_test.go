@@ -32,7 +32,7 @@ func benchHerder(n int) *fakeHerder {
 			},
 		}
 		for t := range 3 {
-			c.tasks = append(c.tasks, storage.TaskConfig{ID: storage.TaskID{Connector: name, Task: t}})
+			c.tasks = append(c.tasks, storage.TaskConfig{ID: connector.TaskID{Connector: name, Task: t}})
 			c.status.Tasks = append(c.status.Tasks, herder.TaskState{ID: t, State: "RUNNING",
 				WorkerID: fmt.Sprintf("connect-%d.example.internal:8083", t)})
 		}

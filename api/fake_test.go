@@ -131,7 +131,7 @@ func (f *fakeHerder) ConnectorStatus(_ context.Context, name string) (herder.Con
 	return *c.status, nil
 }
 
-func (f *fakeHerder) TaskStatus(_ context.Context, id storage.TaskID) (herder.TaskState, error) {
+func (f *fakeHerder) TaskStatus(_ context.Context, id connector.TaskID) (herder.TaskState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("TaskStatus"); err != nil {
@@ -325,7 +325,7 @@ func (f *fakeHerder) RestartConnector(_ context.Context, name string, includeTas
 	return &plan, nil
 }
 
-func (f *fakeHerder) RestartTask(_ context.Context, id storage.TaskID) error {
+func (f *fakeHerder) RestartTask(_ context.Context, id connector.TaskID) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("RestartTask"); err != nil {

@@ -23,7 +23,7 @@ type Herder interface {
 	ConnectorInfo(ctx context.Context, name string) (herder.ConnectorInfo, error)
 	ConnectorConfig(ctx context.Context, name string) (map[string]string, error)
 	ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error)
-	TaskStatus(ctx context.Context, id storage.TaskID) (herder.TaskState, error)
+	TaskStatus(ctx context.Context, id connector.TaskID) (herder.TaskState, error)
 	TaskConfigs(ctx context.Context, name string) ([]storage.TaskConfig, error)
 	ConnectorTopics(ctx context.Context, name string) ([]string, error)
 	ResetConnectorTopics(ctx context.Context, name string) error
@@ -38,7 +38,7 @@ type Herder interface {
 	// RestartConnector restarts a connector. With includeTasks and onlyFailed both false it restarts the
 	// connector instance and returns nil (204); otherwise it returns the restart plan (202).
 	RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*herder.ConnectorStateInfo, error)
-	RestartTask(ctx context.Context, id storage.TaskID) error
+	RestartTask(ctx context.Context, id connector.TaskID) error
 	PauseConnector(ctx context.Context, name string) error
 	ResumeConnector(ctx context.Context, name string) error
 	StopConnector(ctx context.Context, name string) error

@@ -58,8 +58,8 @@ func seededHerder(t *testing.T) *fakeHerder {
 		config: map[string]string{"connector.class": testSourceClass, "name": "src", "tasks.max": "2"},
 		typ:    connector.Source,
 		tasks: []storage.TaskConfig{
-			{ID: storage.TaskID{Connector: "src", Task: 0}, Config: map[string]string{"task.class": "T", "k": "v0"}},
-			{ID: storage.TaskID{Connector: "src", Task: 1}, Config: map[string]string{"task.class": "T", "k": "v1"}},
+			{ID: connector.TaskID{Connector: "src", Task: 0}, Config: map[string]string{"task.class": "T", "k": "v0"}},
+			{ID: connector.TaskID{Connector: "src", Task: 1}, Config: map[string]string{"task.class": "T", "k": "v1"}},
 		},
 		status: &herder.ConnectorStateInfo{
 			Name:      "src",

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
-	"github.com/connectd/connectd/storage"
 )
 
 // taskParam parses the {task} path parameter as a Java Integer; anything else is JAX-RS's plain 404.
@@ -68,7 +68,7 @@ func (s *Server) getTaskStatus(r *http.Request) (reply, error) {
 	}
 	ctx, cancel := s.reqCtx(r)
 	defer cancel()
-	st, err := s.herder.TaskStatus(ctx, storage.TaskID{Connector: pathParam(r, "connector"), Task: task})
+	st, err := s.herder.TaskStatus(ctx, connector.TaskID{Connector: pathParam(r, "connector"), Task: task})
 	if err != nil {
 		return reply{}, err
 	}
@@ -80,7 +80,7 @@ func (s *Server) restartTask(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	id := storage.TaskID{Connector: pathParam(r, "connector"), Task: task}
+	id := connector.TaskID{Connector: pathParam(r, "connector"), Task: task}
 	fr := forwardRequest{method: http.MethodPost, path: connectorPath(id.Connector, "tasks", strconv.Itoa(task), "restart")}
 	return s.forwardableVoid(r, http.StatusNoContent, fr, func(ctx context.Context) error { return s.herder.RestartTask(ctx, id) })
 }

@@ -7,6 +7,7 @@ import (
 
 	memdb "github.com/hashicorp/go-memdb"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -263,7 +264,7 @@ func (a *configApply) commit(name string) error {
 	next.TaskCount, next.Inconsistent = n, !complete
 	if complete {
 		for i := range n {
-			row := &taskRow{TaskConfig{ID: TaskID{Connector: name, Task: i}, Config: buffered[i]}}
+			row := &taskRow{TaskConfig{ID: connector.TaskID{Connector: name, Task: i}, Config: buffered[i]}}
 			if err := a.txn.Insert(tableTasks, row); err != nil {
 				return fmt.Errorf("storage: insert task config: %w", err)
 			}

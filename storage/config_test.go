@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -275,7 +276,7 @@ func checkConnectors(t *testing.T, s *Store, want []wantConnector) {
 			continue
 		}
 		for j, tc := range tasks {
-			if tc.ID != (TaskID{Connector: w.name, Task: j}) || !maps.Equal(tc.Config, taskCfg(w.name, j)) {
+			if tc.ID != (connector.TaskID{Connector: w.name, Task: j}) || !maps.Equal(tc.Config, taskCfg(w.name, j)) {
 				t.Errorf("task config %d of %s = %+v", j, w.name, tc)
 			}
 		}

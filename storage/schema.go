@@ -7,6 +7,7 @@ import (
 
 	memdb "github.com/hashicorp/go-memdb"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -88,7 +89,7 @@ func sortableInt(n int) string {
 	return string(b[:])
 }
 
-func taskKey(id TaskID) string { return keyPart(id.Connector) + sortableInt(id.Task) }
+func taskKey(id connector.TaskID) string { return keyPart(id.Connector) + sortableInt(id.Task) }
 
 // metaRow holds the store-wide values. It is rewritten by every write transaction (Revision), which makes a
 // watch on it a "something changed" signal.

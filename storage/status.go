@@ -5,6 +5,7 @@ import (
 
 	memdb "github.com/hashicorp/go-memdb"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -20,18 +21,18 @@ import (
 // A record Kafka discards (unknown or malformed key, undecodable value) changes nothing and yields an error
 // wrapping records.ErrMalformed.
 func (s *Store) ApplyStatusRecord(key string, value []byte) error {
-	kind, connector, task, topic, ok := records.ParseStatusKey(key)
+	kind, name, task, topic, ok := records.ParseStatusKey(key)
 	if !ok {
 		return fmt.Errorf("status record %q: %w: unknown or invalid key", key, records.ErrMalformed)
 	}
 	var err error
 	switch kind {
 	case records.StatusKeyConnector:
-		err = s.applyConnectorStatus(connector, value)
+		err = s.applyConnectorStatus(name, value)
 	case records.StatusKeyTask:
-		err = s.applyTaskStatus(TaskID{Connector: connector, Task: task}, value)
+		err = s.applyTaskStatus(connector.TaskID{Connector: name, Task: task}, value)
 	case records.StatusKeyTopic:
-		err = s.applyTopicStatus(connector, topic, value)
+		err = s.applyTopicStatus(name, topic, value)
 	}
 	if err != nil {
 		return fmt.Errorf("status record %q: %w", key, err)
@@ -65,7 +66,7 @@ func (s *Store) applyConnectorStatus(name string, value []byte) error {
 	})
 }
 
-func (s *Store) applyTaskStatus(id TaskID, value []byte) error {
+func (s *Store) applyTaskStatus(id connector.TaskID, value []byte) error {
 	if value == nil {
 		return s.write(func(txn *memdb.Txn) (bool, error) {
 			cur := first[taskStatusRow](txn, tableTaskStatus, taskKey(id))
@@ -132,7 +133,7 @@ func (s *Store) ConnectorStatus(name string) (records.Status, bool) {
 }
 
 // TaskStatus returns a task's latest status.
-func (s *Store) TaskStatus(id TaskID) (records.Status, bool) {
+func (s *Store) TaskStatus(id connector.TaskID) (records.Status, bool) {
 	r := first[taskStatusRow](s.db.Txn(false), tableTaskStatus, taskKey(id))
 	if r == nil {
 		return records.Status{}, false

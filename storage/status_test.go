@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -36,7 +37,7 @@ func TestConnectorAndTaskStatus(t *testing.T) {
 	if _, ok := s.ConnectorStatus("a-b"); ok {
 		t.Error("ConnectorStatus(a-b) exists")
 	}
-	got, ok := s.TaskStatus(TaskID{Connector: "a", Task: 0})
+	got, ok := s.TaskStatus(connector.TaskID{Connector: "a", Task: 0})
 	if !ok || got != failed {
 		t.Errorf("TaskStatus(a/0) = %+v, %v", got, ok)
 	}
@@ -53,7 +54,7 @@ func TestConnectorAndTaskStatus(t *testing.T) {
 
 	// A task tombstone removes one task.
 	applyStatus(t, s, records.StatusTaskKey("a", 2), nil)
-	if _, ok := s.TaskStatus(TaskID{Connector: "a", Task: 2}); ok {
+	if _, ok := s.TaskStatus(connector.TaskID{Connector: "a", Task: 2}); ok {
 		t.Error("task a/2 survived its tombstone")
 	}
 	// A connector tombstone removes the connector and all its tasks, as Kafka's reader does, but not a-b's.
@@ -93,7 +94,7 @@ func TestUnassignedQuirk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)
-			id := TaskID{Connector: "a", Task: 0}
+			id := connector.TaskID{Connector: "a", Task: 0}
 			key := records.StatusTaskKey(id.Connector, id.Task)
 			if tt.cached != "" {
 				applyStatus(t, s, key, statusValue(tt.cached, tt.cachedGn))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
 )
 
@@ -134,8 +135,8 @@ func TestKeyEncoding(t *testing.T) {
 			}
 		}
 		statuses := s.TaskStatuses(name)
-		if len(statuses) != 2 || statuses[0].ID != (TaskID{Connector: name, Task: 7}) ||
-			statuses[1].ID != (TaskID{Connector: name, Task: 300}) {
+		if len(statuses) != 2 || statuses[0].ID != (connector.TaskID{Connector: name, Task: 7}) ||
+			statuses[1].ID != (connector.TaskID{Connector: name, Task: 300}) {
 			t.Errorf("TaskStatuses(%q) = %+v", name, statuses)
 		}
 	}

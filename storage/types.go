@@ -23,13 +23,13 @@ type Connector struct {
 
 // TaskConfig is one committed task configuration.
 type TaskConfig struct {
-	ID     TaskID
+	ID     connector.TaskID
 	Config map[string]string
 }
 
 // TaskStatus is the status of one task.
 type TaskStatus struct {
-	ID TaskID
+	ID connector.TaskID
 	records.Status
 }
 

@@ -280,7 +280,7 @@ func (w *Worker) reconcileTasks(ctx context.Context) {
 		config map[string]string
 		conn   *storage.Connector
 	}
-	desired := make(map[storage.TaskID]want)
+	desired := make(map[connector.TaskID]want)
 	for _, c := range w.store.Connectors() {
 		if c.TargetState == records.TargetStopped {
 			continue

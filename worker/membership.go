@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
-	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/worker/group"
 )
 
@@ -249,7 +249,7 @@ func (w *Worker) assigned(name string) bool {
 }
 
 // assignedTask reports whether this worker owns the task.
-func (w *Worker) assignedTask(id storage.TaskID) bool {
+func (w *Worker) assignedTask(id connector.TaskID) bool {
 	if w.group.owned == nil {
 		return false
 	}
@@ -271,7 +271,7 @@ func (w *Worker) leaderOnly(msg string) error {
 }
 
 // ownerOf returns the URL of the worker that owns a connector (task < 0) or task, as the leader knows it.
-func (w *Worker) ownerOf(id storage.TaskID) string {
+func (w *Worker) ownerOf(id connector.TaskID) string {
 	w.group.mu.Lock()
 	defer w.group.mu.Unlock()
 	if id.Task < 0 {

@@ -99,7 +99,7 @@ func taskState(id int, st records.Status) herder.TaskState {
 }
 
 // TaskStatus is GET /connectors/{name}/tasks/{id}/status.
-func (w *Worker) TaskStatus(ctx context.Context, id storage.TaskID) (herder.TaskState, error) {
+func (w *Worker) TaskStatus(ctx context.Context, id connector.TaskID) (herder.TaskState, error) {
 	if err := w.awaitReady(ctx); err != nil {
 		return herder.TaskState{}, err
 	}
@@ -315,7 +315,7 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 				return unknownConnector(name)
 			}
 			if !w.assigned(name) {
-				return w.notOwner(storage.TaskID{Connector: name, Task: -1}, "Cannot restart connector since it is not assigned to this member")
+				return w.notOwner(connector.TaskID{Connector: name, Task: -1}, "Cannot restart connector since it is not assigned to this member")
 			}
 			if r := w.connectors[name]; r != nil {
 				w.stopConnector(r)
@@ -368,7 +368,7 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 }
 
 // RestartTask is POST /connectors/{name}/tasks/{id}/restart.
-func (w *Worker) RestartTask(ctx context.Context, id storage.TaskID) error {
+func (w *Worker) RestartTask(ctx context.Context, id connector.TaskID) error {
 	return w.do(ctx, func(ctx context.Context) error {
 		c, ok := w.store.Connector(id.Connector)
 		if !ok {
@@ -449,7 +449,7 @@ func (w *Worker) PutTaskConfigs(ctx context.Context, name string, configs []map[
 
 // notOwner is the error for a restart that must run where the connector or task runs: the leader points at
 // the owner (Kafka Connect's NotAssignedException), a follower at the leader, which knows the owner.
-func (w *Worker) notOwner(id storage.TaskID, msg string) error {
+func (w *Worker) notOwner(id connector.TaskID, msg string) error {
 	url, leader, _ := w.group.leaderInfo()
 	if leader {
 		return &herder.NotLeaderError{TargetURL: w.ownerOf(id), Message: msg}

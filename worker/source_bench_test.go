@@ -10,7 +10,6 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
-	"github.com/connectd/connectd/storage"
 )
 
 // The benchmarks below measure a source task's per-record work outside Kafka: conversion of a
@@ -31,7 +30,7 @@ func benchSubmitter(b *testing.B) *sourceSubmitter {
 		b.Fatal(err)
 	}
 	return &sourceSubmitter{
-		t:       &taskRunner{id: storage.TaskID{Connector: "bench-source", Task: 0}, log: slog.New(slog.DiscardHandler)},
+		t:       &taskRunner{id: connector.TaskID{Connector: "bench-source", Task: 0}, log: slog.New(slog.DiscardHandler)},
 		keyConv: key, valueConv: value, headerConv: convert.NewSimpleHeader(),
 		changed: make(chan struct{}, 1),
 		offsets: make(map[string]pendingOffset),

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 )
@@ -60,7 +61,7 @@ func (s *statusWriter) putConnector(name string, st records.Status, safe bool) {
 	s.put(records.StatusConnectorKey(name), st, safe, func() (records.Status, bool) { return s.store.ConnectorStatus(name) })
 }
 
-func (s *statusWriter) putTask(id storage.TaskID, st records.Status, safe bool) {
+func (s *statusWriter) putTask(id connector.TaskID, st records.Status, safe bool) {
 	s.put(records.StatusTaskKey(id.Connector, id.Task), st, safe, func() (records.Status, bool) { return s.store.TaskStatus(id) })
 }
 

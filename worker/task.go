@@ -30,7 +30,7 @@ const (
 // its target state and stops it; the runner writes RUNNING, PAUSED and FAILED itself.
 type taskRunner struct {
 	w          *Worker
-	id         storage.TaskID
+	id         connector.TaskID
 	config     map[string]string
 	connConfig map[string]string
 	plugin     *connector.Plugin
@@ -49,7 +49,7 @@ type taskRunner struct {
 }
 
 // startTask creates and starts a runner for a committed task config.
-func (w *Worker) startTask(ctx context.Context, id storage.TaskID, config map[string]string, c *storage.Connector) {
+func (w *Worker) startTask(ctx context.Context, id connector.TaskID, config map[string]string, c *storage.Connector) {
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t := &taskRunner{
 		w: w, id: id, config: maps.Clone(config), connConfig: maps.Clone(c.Config),

@@ -73,7 +73,7 @@ type Worker struct {
 
 	// Owned by the herder loop.
 	connectors map[string]*connectorRunner
-	tasks      map[storage.TaskID]*taskRunner
+	tasks      map[connector.TaskID]*taskRunner
 	runners    sync.WaitGroup
 }
 
@@ -108,7 +108,7 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		stopping:   make(chan struct{}),
 		reconfig:   make(map[string]bool),
 		connectors: make(map[string]*connectorRunner),
-		tasks:      make(map[storage.TaskID]*taskRunner),
+		tasks:      make(map[connector.TaskID]*taskRunner),
 	}
 	w.clusterID.Store("")
 	w.gen.Store(-1)
