@@ -5,9 +5,6 @@ import (
 	"github.com/connectd/connectd/storage/records"
 )
 
-// TaskID names one task of a connector. It is connector.TaskID, which worker/group uses without importing storage.
-type TaskID = connector.TaskID
-
 // Connector is a connector as the config topic describes it. Objects read from the Store are shared: never
 // modify them.
 type Connector struct {
