@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/connectd/connectd/worker/kafkaclient"
 )
 
 // Config is a validated distributed-worker configuration with Apache Kafka Connect's property names and
@@ -713,4 +716,14 @@ func parseBool(v string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// SaramaConfig builds the sarama configuration of one kind of Kafka client ("", "producer", "consumer" or
+// "admin") from this configuration; kafkaclient.Config documents the kinds and the settings applied.
+func (c Config) SaramaConfig(kind string) (*sarama.Config, error) {
+	return kafkaclient.Config(kafkaclient.Settings{
+		Properties:        c.Raw,
+		ProducerOverrides: c.ProducerOverrides, ConsumerOverrides: c.ConsumerOverrides, AdminOverrides: c.AdminOverrides,
+		SessionTimeout: c.SessionTimeout, HeartbeatInterval: c.HeartbeatInterval, RebalanceTimeout: c.RebalanceTimeout,
+	}, kind)
 }

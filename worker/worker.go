@@ -8,13 +8,13 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/IBM/sarama"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
 
@@ -185,7 +185,7 @@ func (w *Worker) connect(ctx context.Context) error {
 		return err
 	}
 	scfg.ClientID = w.clientIDBase() + "shared"
-	client, err := newClientWithRetry(ctx, w.cfg.BootstrapServers, scfg, w.log)
+	client, err := kafkaclient.New(ctx, w.cfg.BootstrapServers, scfg, w.log)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (w *Worker) connect(ctx context.Context) error {
 		return fmt.Errorf("create kafka admin client: %w", err)
 	}
 	w.admin = admin
-	if id, err := clusterID(client); err == nil {
+	if id, err := kafkaclient.ClusterID(client); err == nil {
 		w.clusterID.Store(id)
 	} else {
 		w.log.Warn("kafka cluster id unknown", "err", err)
@@ -317,39 +317,4 @@ func (w *Worker) takeEvents() ([]storage.ConfigEvent, map[string]bool) {
 	ev, rc := w.events, w.reconfig
 	w.events, w.reconfig = nil, make(map[string]bool)
 	return ev, rc
-}
-
-// newClientWithRetry connects to the bootstrap servers, retrying while Kafka is unreachable: a worker started
-// before its brokers waits for them, as Kafka Connect does.
-func newClientWithRetry(ctx context.Context, addrs []string, cfg *sarama.Config, log *slog.Logger) (sarama.Client, error) {
-	backoff := 200 * time.Millisecond
-	for {
-		client, err := sarama.NewClient(addrs, cfg)
-		if err == nil {
-			return client, nil
-		}
-		log.Warn("cannot reach kafka, retrying", "bootstrap_servers", addrs, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("connect to kafka %v: %w", addrs, err)
-		case <-time.After(backoff):
-			backoff = min(2*backoff, 5*time.Second)
-		}
-	}
-}
-
-// clusterID asks the controller for the cluster id (Metadata v2+).
-func clusterID(client sarama.Client) (string, error) {
-	b, err := client.Controller()
-	if err != nil {
-		return "", err
-	}
-	resp, err := b.GetMetadata(&sarama.MetadataRequest{Version: 2})
-	if err != nil {
-		return "", err
-	}
-	if resp.ClusterID == nil {
-		return "", errors.New("broker did not report a cluster id")
-	}
-	return *resp.ClusterID, nil
 }

@@ -1,4 +1,4 @@
-package worker
+package kafkaclient_test
 
 import (
 	"crypto/ecdsa"
@@ -20,12 +20,36 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
 
-func saramaTestConfig(t *testing.T, kv ...string) Config {
+func minimalWorkerProps() map[string]string {
+	return map[string]string{
+		"group.id":             "connect-cluster",
+		"config.storage.topic": "connect-configs",
+		"offset.storage.topic": "connect-offsets",
+		"status.storage.topic": "connect-status",
+		"key.converter":        "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter":      "org.apache.kafka.connect.json.JsonConverter",
+	}
+}
+
+func withWorkerProps(props map[string]string, kv ...string) map[string]string {
+	out := maps.Clone(props)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func saramaTestConfig(t *testing.T, kv ...string) worker.Config {
 	t.Helper()
-	c, _ := mustParseWorkerConfig(t, withWorkerProps(minimalWorkerProps(), kv...))
+	c, _, err := worker.ParseConfig(withWorkerProps(minimalWorkerProps(), kv...))
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
 	return c
 }
 
@@ -137,7 +161,7 @@ func TestSaramaConfigIdempotentProducer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.Producer.Idempotent || p.Net.MaxOpenRequests != 1 || p.Producer.Retry.Max != maxProducerRetries {
+	if !p.Producer.Idempotent || p.Net.MaxOpenRequests != 1 || p.Producer.Retry.Max != kafkaclient.MaxProducerRetries {
 		t.Fatalf("idempotent %v, in flight %d, retries %d", p.Producer.Idempotent, p.Net.MaxOpenRequests, p.Producer.Retry.Max)
 	}
 }
@@ -206,7 +230,7 @@ func TestSaramaConfigSecurityErrors(t *testing.T) {
 		{"tls protocols", []string{"security.protocol", "SSL", "ssl.enabled.protocols", "SSLv3"}, "ssl.enabled.protocols"},
 	}
 	for _, tt := range tests {
-		_, _, err := ParseConfig(withWorkerProps(minimalWorkerProps(), tt.kv...))
+		_, _, err := worker.ParseConfig(withWorkerProps(minimalWorkerProps(), tt.kv...))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
@@ -216,40 +240,8 @@ func TestSaramaConfigSecurityErrors(t *testing.T) {
 	}
 }
 
-func TestParseJAASConfig(t *testing.T) {
-	tests := []struct {
-		in     string
-		module string
-		opts   map[string]string
-		bad    bool
-	}{
-		{`org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="alice-secret";`,
-			"org.apache.kafka.common.security.plain.PlainLoginModule", map[string]string{"username": "alice", "password": "alice-secret"}, false},
-		{"org.apache.kafka.common.security.scram.ScramLoginModule REQUIRED\n  username=bob\n  password=\"p;a=s\\\"s\" // comment\n /* c */ ;",
-			"org.apache.kafka.common.security.scram.ScramLoginModule", map[string]string{"username": "bob", "password": `p;a=s"s`}, false},
-		{`m optional;`, "m", map[string]string{}, false},
-		{`m required username="x" password="y"; n required a=b;`, "m", map[string]string{"username": "x", "password": "y"}, false},
-		{`m mandatory username="x";`, "", nil, true},
-		{`m required username;`, "", nil, true},
-		{`m required password="unterminated;`, "", nil, true},
-		{`m`, "", nil, true},
-	}
-	for _, tt := range tests {
-		module, opts, err := parseJAASConfig(tt.in)
-		if tt.bad {
-			if err == nil {
-				t.Errorf("parseJAASConfig(%q) succeeded", tt.in)
-			}
-			continue
-		}
-		if err != nil || module != tt.module || !maps.Equal(opts, tt.opts) {
-			t.Errorf("parseJAASConfig(%q) = %q, %q, %v; want %q, %q", tt.in, module, opts, err, tt.module, tt.opts)
-		}
-	}
-}
-
 // connectWith opens a sarama client to c with the worker's client configuration and lists topics.
-func connectWith(cluster *kfake.Cluster, c Config) error {
+func connectWith(cluster *kfake.Cluster, c worker.Config) error {
 	cfg, err := c.SaramaConfig("")
 	if err != nil {
 		return err

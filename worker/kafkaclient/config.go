@@ -1,4 +1,7 @@
-package worker
+// Package kafkaclient builds the worker's Kafka clients with sarama: it translates Kafka Connect's client
+// properties (client settings, SASL/SCRAM with JAAS configs, TLS with PEM stores) into a sarama.Config for
+// each kind of client the worker runs, and connects to the cluster.
+package kafkaclient
 
 import (
 	"crypto/tls"
@@ -21,7 +24,19 @@ import (
 // 2.x through 4.x (each connection still lowers versions to what its broker advertises) and by kfake.
 var saramaVersion = sarama.V3_6_0_0
 
-// SaramaConfig builds the configuration of one kind of Kafka client from the worker properties:
+// Settings are the worker settings the Kafka clients are built from.
+type Settings struct {
+	// Properties is every worker property; producer.*, consumer.* and admin.* properties are applied only
+	// through the overrides.
+	Properties map[string]string
+	// ProducerOverrides, ConsumerOverrides and AdminOverrides are the producer.*, consumer.* and admin.*
+	// properties with the prefix removed.
+	ProducerOverrides, ConsumerOverrides, AdminOverrides map[string]string
+	// The worker's group timeouts, for the worker's own client.
+	SessionTimeout, HeartbeatInterval, RebalanceTimeout time.Duration
+}
+
+// Config builds the configuration of one kind of Kafka client from the worker settings c:
 //
 //   - "" is the worker's own client (group membership and the internal-topic logs): the unprefixed
 //     settings, group timeouts, and the internal-topic producer settings (kafkalog.ConfigureProducer);
@@ -38,7 +53,7 @@ var saramaVersion = sarama.V3_6_0_0
 // certificate chain but not the host name) and ssl.enabled.protocols, plus the producer and consumer
 // settings listed in applyProducer and applyConsumer. Other Kafka client settings are ignored. Errors
 // name the property at fault; JKS and PKCS12 stores are reported as unsupported.
-func (c Config) SaramaConfig(kind string) (*sarama.Config, error) {
+func Config(c Settings, kind string) (*sarama.Config, error) {
 	var overrides map[string]string
 	var prefix string
 	switch kind {
@@ -53,7 +68,7 @@ func (c Config) SaramaConfig(kind string) (*sarama.Config, error) {
 		return nil, fmt.Errorf("worker: unknown Kafka client kind %q", kind)
 	}
 	s := &clientSettings{values: map[string]string{}, names: map[string]string{}}
-	for k, v := range c.Raw {
+	for k, v := range c.Properties {
 		if strings.HasPrefix(k, "producer.") || strings.HasPrefix(k, "consumer.") || strings.HasPrefix(k, "admin.") {
 			continue
 		}
@@ -646,4 +661,27 @@ func keyBlock(data []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// parseBool parses a BOOLEAN setting as Kafka's ConfigDef does: "true" or "false", any case, trimmed.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+func splitList(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return []string{}
+	}
+	items := strings.Split(v, ",")
+	for i := range items {
+		items[i] = strings.TrimSpace(items[i])
+	}
+	return items
 }
