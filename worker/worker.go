@@ -14,6 +14,7 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
@@ -34,7 +35,7 @@ type Options struct {
 // thread): REST writes, records read from the config topic and requests from running connectors arrive there
 // as messages. REST reads are answered from the Store, which only the topic readers write.
 type Worker struct {
-	cfg      Config
+	cfg      config.Config
 	registry *connector.Registry
 	log      *slog.Logger
 	url      string
@@ -78,7 +79,7 @@ type Worker struct {
 }
 
 // New validates the options and builds a Worker. It does no I/O.
-func New(cfg Config, opts Options) (*Worker, error) {
+func New(cfg config.Config, opts Options) (*Worker, error) {
 	if opts.Registry == nil {
 		return nil, errors.New("worker: a plugin registry is required")
 	}

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/properties"
 )
 
@@ -330,7 +330,7 @@ func runBaselineKafka(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, _, err := worker.ParseConfig(props)
+	cfg, _, err := config.ParseConfig(props)
 	if err != nil {
 		return err
 	}

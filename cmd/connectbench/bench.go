@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
 
@@ -83,7 +83,7 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 	defer b.stopWorkers()
 
 	b.props = workerProps(b.kafka.brokers, b.group, b.kafka.replication, 0)
-	cfg, _, err := worker.ParseConfig(b.props)
+	cfg, _, err := config.ParseConfig(b.props)
 	if err != nil {
 		return b.rep, fmt.Errorf("worker config: %w", err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"gopkg.in/yaml.v3"
 
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/properties"
 )
 
@@ -271,7 +271,7 @@ func TestDockerCompose(t *testing.T) {
 		for k, v := range s.Environment {
 			environ = append(environ, k+"="+v)
 		}
-		cfg, warnings, err := worker.ParseConfig(properties.FromEnv(environ, "CONNECT_"))
+		cfg, warnings, err := config.ParseConfig(properties.FromEnv(environ, "CONNECT_"))
 		if err != nil {
 			t.Errorf("%s: environment is not a valid worker configuration:\n%v", name, err)
 			continue

@@ -11,10 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/connectd/connectd/worker/config"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/connectd/connectd/worker"
 )
 
 // devTopicPartitions is the partition count of vehicle-data, as the user's topic-creator creates it.
@@ -83,7 +82,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		g.Go(func() error { runDemo(gctx, broker, *demoRate, logger); return nil })
 	}
 	for i := range *workers {
-		cfg, _, err := worker.ParseConfig(devWorkerProps(cluster.ListenAddrs(), *restPort+i))
+		cfg, _, err := config.ParseConfig(devWorkerProps(cluster.ListenAddrs(), *restPort+i))
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/properties"
 )
 
@@ -65,7 +65,7 @@ func (k *kafkaFlags) clientConfig(kind string) ([]string, *sarama.Config, error)
 			full[key] = v
 		}
 	}
-	cfg, _, err := worker.ParseConfig(full)
+	cfg, _, err := config.ParseConfig(full)
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("kafka client settings: %w", err)}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/properties"
 )
 
@@ -56,7 +57,7 @@ func runWorker(ctx context.Context, args, environ []string, stderr io.Writer) er
 		return usageError{errors.New("no worker configuration: pass a properties file or set CONNECT_* environment variables")}
 	}
 	levels, logger := newLogging(stderr)
-	cfg, warnings, err := worker.ParseConfig(props)
+	cfg, warnings, err := config.ParseConfig(props)
 	if err != nil {
 		return usageError{err}
 	}
@@ -113,7 +114,7 @@ func newLogging(stderr io.Writer) (*loglevel.Registry, *slog.Logger) {
 
 // serveWorker runs one worker and its REST listeners until ctx ends. ready, when not nil, receives the
 // worker's advertised URL once it listens.
-func serveWorker(ctx context.Context, cfg worker.Config, reg *connector.Registry, logger *slog.Logger,
+func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry, logger *slog.Logger,
 	levels *loglevel.Registry, ready chan<- string) error {
 	var lns []net.Listener
 	defer func() {

@@ -27,6 +27,7 @@ import (
 	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/filestream"
 	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 )
 
 // Option configures a Cluster.
@@ -152,7 +153,7 @@ func (c *Cluster) StartWorker() int {
 	}
 	props := maps.Clone(c.opts.props)
 	props["listeners"] = "http://" + ln.Addr().String()
-	cfg, _, err := worker.ParseConfig(props)
+	cfg, _, err := config.ParseConfig(props)
 	if err != nil {
 		c.t.Fatalf("worker config: %v", err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/connectd/connectd/worker"
+	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
@@ -44,9 +44,9 @@ func withWorkerProps(props map[string]string, kv ...string) map[string]string {
 	return out
 }
 
-func saramaTestConfig(t *testing.T, kv ...string) worker.Config {
+func saramaTestConfig(t *testing.T, kv ...string) config.Config {
 	t.Helper()
-	c, _, err := worker.ParseConfig(withWorkerProps(minimalWorkerProps(), kv...))
+	c, _, err := config.ParseConfig(withWorkerProps(minimalWorkerProps(), kv...))
 	if err != nil {
 		t.Fatalf("ParseConfig: %v", err)
 	}
@@ -230,7 +230,7 @@ func TestSaramaConfigSecurityErrors(t *testing.T) {
 		{"tls protocols", []string{"security.protocol", "SSL", "ssl.enabled.protocols", "SSLv3"}, "ssl.enabled.protocols"},
 	}
 	for _, tt := range tests {
-		_, _, err := worker.ParseConfig(withWorkerProps(minimalWorkerProps(), tt.kv...))
+		_, _, err := config.ParseConfig(withWorkerProps(minimalWorkerProps(), tt.kv...))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
@@ -241,7 +241,7 @@ func TestSaramaConfigSecurityErrors(t *testing.T) {
 }
 
 // connectWith opens a sarama client to c with the worker's client configuration and lists topics.
-func connectWith(cluster *kfake.Cluster, c worker.Config) error {
+func connectWith(cluster *kfake.Cluster, c config.Config) error {
 	cfg, err := c.SaramaConfig("")
 	if err != nil {
 		return err

@@ -1,4 +1,7 @@
-package worker
+// Package config reads a distributed worker's configuration: Kafka Connect's worker properties, validated with
+// Kafka's names, defaults and wording, into a Config the worker, its REST listeners and its Kafka clients are
+// built from.
+package config
 
 import (
 	"fmt"
