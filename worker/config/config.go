@@ -108,12 +108,12 @@ type Listener struct {
 	Port   int
 }
 
-// ConfigError lists every problem found in a worker configuration; each names its property.
-type ConfigError struct {
+// Error lists every problem found in a worker configuration; each names its property.
+type Error struct {
 	Problems []string
 }
 
-func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 
 // Defaults that other code refers to.
 const (
@@ -123,7 +123,7 @@ const (
 
 // ParseConfig validates props as Kafka Connect's DistributedConfig would and returns the configuration,
 // warnings (one per unknown property, and for settings that are ignored) and, when anything is wrong, a
-// *ConfigError listing every problem in Kafka's wording, e.g.
+// *Error listing every problem in Kafka's wording, e.g.
 // `Missing required configuration "group.id" which has no default value.`
 func ParseConfig(props map[string]string) (Config, []string, error) {
 	p := &configParser{props: props}
@@ -217,7 +217,7 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	}
 	p.unknownKeys()
 	if len(p.problems) > 0 {
-		return Config{}, p.warnings, &ConfigError{Problems: p.problems}
+		return Config{}, p.warnings, &Error{Problems: p.problems}
 	}
 	return c, p.warnings, nil
 }

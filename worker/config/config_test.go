@@ -174,9 +174,9 @@ func TestParseConfigValues(t *testing.T) {
 
 func TestParseConfigMissingRequired(t *testing.T) {
 	_, _, err := ParseConfig(map[string]string{})
-	var cerr *ConfigError
+	var cerr *Error
 	if !errors.As(err, &cerr) {
-		t.Fatalf("err = %v, want a *ConfigError", err)
+		t.Fatalf("err = %v, want a *Error", err)
 	}
 	want := []string{
 		`Missing required configuration "group.id" which has no default value.`,
@@ -232,9 +232,9 @@ func TestParseConfigInvalidValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, _, err := ParseConfig(withWorkerProps(minimalWorkerProps(), tt.kv...))
-		var cerr *ConfigError
+		var cerr *Error
 		if !errors.As(err, &cerr) {
-			t.Errorf("%v: err = %v, want a *ConfigError", tt.kv, err)
+			t.Errorf("%v: err = %v, want a *Error", tt.kv, err)
 			continue
 		}
 		if !slices.Contains(cerr.Problems, tt.want) {
@@ -247,7 +247,7 @@ func TestParseConfigCollectsEveryProblem(t *testing.T) {
 	props := withWorkerProps(minimalWorkerProps(), "session.timeout.ms", "x", "heartbeat.interval.ms", "y", "listeners", "bad")
 	delete(props, "group.id")
 	_, _, err := ParseConfig(props)
-	var cerr *ConfigError
+	var cerr *Error
 	if !errors.As(err, &cerr) || len(cerr.Problems) != 4 {
 		t.Fatalf("err = %v, want 4 problems", err)
 	}
@@ -334,9 +334,9 @@ var seedComposeEnviron = []string{
 
 func TestSeedEnvironmentWithoutTopicsIsRejectedAsKafkaWould(t *testing.T) {
 	_, _, err := ParseConfig(properties.FromEnv(seedComposeEnviron, "CONNECT_"))
-	var cerr *ConfigError
+	var cerr *Error
 	if !errors.As(err, &cerr) {
-		t.Fatalf("err = %v, want a *ConfigError", err)
+		t.Fatalf("err = %v, want a *Error", err)
 	}
 	want := []string{
 		`Missing required configuration "config.storage.topic" which has no default value.`,
