@@ -1,12 +1,12 @@
 package storage
 
-import "github.com/connectd/connectd/storage/records"
+import (
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage/records"
+)
 
-// TaskID names one task of a connector.
-type TaskID struct {
-	Connector string
-	Task      int
-}
+// TaskID names one task of a connector. It is connector.TaskID, which worker/group uses without importing storage.
+type TaskID = connector.TaskID
 
 // Connector is a connector as the config topic describes it. Objects read from the Store are shared: never
 // modify them.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/connector"
 )
 
 // Snapshot is the part of the config topic the leader assigns from.
@@ -30,8 +30,8 @@ type Result struct {
 // each member's REST API lives (WorkerCoordinator.LeaderState). The herder uses it to forward restarts.
 type LeaderState struct {
 	MemberURLs map[string]string
-	Connectors map[string]string         // connector → member id
-	Tasks      map[storage.TaskID]string // task → member id
+	Connectors map[string]string           // connector → member id
+	Tasks      map[connector.TaskID]string // task → member id
 }
 
 // ConnectorOwnerURL returns the REST URL of the member running the connector, or "" when nobody does or
@@ -44,7 +44,7 @@ func (s *LeaderState) ConnectorOwnerURL(connector string) string {
 }
 
 // TaskOwnerURL returns the REST URL of the member running the task, or "" when nobody does or s is nil.
-func (s *LeaderState) TaskOwnerURL(id storage.TaskID) string {
+func (s *LeaderState) TaskOwnerURL(id connector.TaskID) string {
 	if s == nil {
 		return ""
 	}
@@ -130,7 +130,7 @@ func sortedIDs(members map[string]Metadata) []string {
 }
 
 // configured lists the snapshot's connectors in name order and their tasks in (connector, task) order.
-func configured(snap Snapshot) (connectors []string, tasks []storage.TaskID) {
+func configured(snap Snapshot) (connectors []string, tasks []connector.TaskID) {
 	connectors = make([]string, 0, len(snap.Tasks))
 	for c := range snap.Tasks {
 		connectors = append(connectors, c)
@@ -138,13 +138,13 @@ func configured(snap Snapshot) (connectors []string, tasks []storage.TaskID) {
 	slices.Sort(connectors)
 	for _, c := range connectors {
 		for i := range snap.Tasks[c] {
-			tasks = append(tasks, storage.TaskID{Connector: c, Task: i})
+			tasks = append(tasks, connector.TaskID{Connector: c, Task: i})
 		}
 	}
 	return connectors, tasks
 }
 
-func compareTasks(a, b storage.TaskID) int {
+func compareTasks(a, b connector.TaskID) int {
 	if a.Connector != b.Connector {
 		if a.Connector < b.Connector {
 			return -1

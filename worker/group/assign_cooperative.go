@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/connector"
 )
 
 // CooperativeInput is one round of the incremental cooperative assignor.
@@ -156,7 +156,7 @@ func AssignCooperative(in CooperativeInput, prevState CooperativeState) (Result,
 	leader := &LeaderState{
 		MemberURLs: urls(in.Members),
 		Connectors: make(map[string]string),
-		Tasks:      make(map[storage.TaskID]string),
+		Tasks:      make(map[connector.TaskID]string),
 	}
 	out := make(map[string]Assignment, len(ids))
 	delayMs := int32(min(st.Delay.Milliseconds(), math.MaxInt32))
@@ -288,7 +288,7 @@ func loadBalancingRevocations(conf *items, next []*load) map[string]*items {
 			get(id).connectors.add(c)
 		}
 	}
-	for id, ts := range excess(conf.tasks.len(), next, func(l *load) *oset[storage.TaskID] { return l.items.tasks }) {
+	for id, ts := range excess(conf.tasks.len(), next, func(l *load) *oset[connector.TaskID] { return l.items.tasks }) {
 		for _, t := range ts {
 			get(id).tasks.add(t)
 		}
@@ -347,8 +347,8 @@ func assignConnectors(workers []*load, connectors []string) {
 }
 
 // assignTasks is assignConnectors for tasks.
-func assignTasks(workers []*load, tasks []storage.TaskID) {
-	assignTier(workers, tasks, func(l *load) *oset[storage.TaskID] { return l.items.tasks })
+func assignTasks(workers []*load, tasks []connector.TaskID) {
+	assignTier(workers, tasks, func(l *load) *oset[connector.TaskID] { return l.items.tasks })
 }
 
 func assignTier[T comparable](workers []*load, todo []T, of func(*load) *oset[T]) {
@@ -389,7 +389,7 @@ func assignTier[T comparable](workers []*load, todo []T, of func(*load) *oset[T]
 
 func duplicates(ids []string, owned map[string]*items) *items {
 	seenC := make(map[string]int)
-	seenT := make(map[storage.TaskID]int)
+	seenT := make(map[connector.TaskID]int)
 	for _, id := range ids {
 		for _, c := range owned[id].connectors.list() {
 			seenC[c]++
@@ -436,7 +436,7 @@ type load struct {
 // over LinkedHashSets): revocations take a member's items in that order.
 type items struct {
 	connectors *oset[string]
-	tasks      *oset[storage.TaskID]
+	tasks      *oset[connector.TaskID]
 }
 
 func newItems(a Allocation) *items {
@@ -472,7 +472,7 @@ func (s *items) minus(o *items) *items {
 func (s *items) intersect(o *items) *items {
 	out := s.clone()
 	out.connectors.removeIf(func(c string) bool { return !o.connectors.has(c) })
-	out.tasks.removeIf(func(t storage.TaskID) bool { return !o.tasks.has(t) })
+	out.tasks.removeIf(func(t connector.TaskID) bool { return !o.tasks.has(t) })
 	return out
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/connector"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -110,8 +110,8 @@ func sortedAlloc(a Allocation) Allocation {
 	return out
 }
 
-func tasks(c string, ns ...int) []storage.TaskID {
-	out := make([]storage.TaskID, len(ns))
+func tasks(c string, ns ...int) []connector.TaskID {
+	out := make([]connector.TaskID, len(ns))
 	for i, n := range ns {
 		out[i] = tid(c, n)
 	}
@@ -177,9 +177,9 @@ func TestCooperativeFreshGroup(t *testing.T) {
 			name: "six single-task connectors", snap: Snapshot{Offset: 5, Tasks: map[string]int{"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1}},
 			wantConns: []int{2, 2, 2}, wantTasks: []int{2, 2, 2},
 			want: map[string]Allocation{
-				"w1": {Connectors: []string{"a", "d"}, Tasks: []storage.TaskID{tid("a", 0), tid("d", 0)}},
-				"w2": {Connectors: []string{"b", "e"}, Tasks: []storage.TaskID{tid("b", 0), tid("e", 0)}},
-				"w3": {Connectors: []string{"c", "f"}, Tasks: []storage.TaskID{tid("c", 0), tid("f", 0)}},
+				"w1": {Connectors: []string{"a", "d"}, Tasks: []connector.TaskID{tid("a", 0), tid("d", 0)}},
+				"w2": {Connectors: []string{"b", "e"}, Tasks: []connector.TaskID{tid("b", 0), tid("e", 0)}},
+				"w3": {Connectors: []string{"c", "f"}, Tasks: []connector.TaskID{tid("c", 0), tid("f", 0)}},
 			},
 		},
 		{
@@ -373,7 +373,7 @@ func TestCooperativeDeletedConnectorRevoked(t *testing.T) {
 	both := Snapshot{Offset: 5, Tasks: map[string]int{"a": 2, "b": 1}}
 	s.round(t0, both, "w1", "w1", "w2")
 	wantRuns(t, s, map[string]Allocation{
-		"w1": {Connectors: []string{"a"}, Tasks: []storage.TaskID{tid("a", 0), tid("b", 0)}},
+		"w1": {Connectors: []string{"a"}, Tasks: []connector.TaskID{tid("a", 0), tid("b", 0)}},
 		"w2": {Connectors: []string{"b"}, Tasks: tasks("a", 1)},
 	})
 

@@ -1,6 +1,6 @@
 package group
 
-import "github.com/connectd/connectd/storage"
+import "github.com/connectd/connectd/connector"
 
 // AssignEager is Connect's EagerAssignor: every member has already stopped everything, and the leader
 // deals all connectors, then all tasks, round-robin over the members in id order, continuing the same
@@ -19,7 +19,7 @@ func AssignEager(leaderID string, members map[string]Metadata, snap Snapshot) Re
 	leader := &LeaderState{
 		MemberURLs: urls(members),
 		Connectors: make(map[string]string),
-		Tasks:      make(map[storage.TaskID]string),
+		Tasks:      make(map[connector.TaskID]string),
 	}
 	next := 0
 	member := func() string {

@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/connector"
 )
 
 func members(offset int64, ids ...string) map[string]Metadata {
@@ -28,9 +28,9 @@ func TestAssignEager(t *testing.T) {
 			members: members(10, "w3", "w1", "w2"),
 			snap:    Snapshot{Offset: 10, Tasks: map[string]int{"c": 6}},
 			want: map[string]Allocation{
-				"w1": {Connectors: []string{"c"}, Tasks: []storage.TaskID{tid("c", 2), tid("c", 5)}},
-				"w2": {Tasks: []storage.TaskID{tid("c", 0), tid("c", 3)}},
-				"w3": {Tasks: []storage.TaskID{tid("c", 1), tid("c", 4)}},
+				"w1": {Connectors: []string{"c"}, Tasks: []connector.TaskID{tid("c", 2), tid("c", 5)}},
+				"w2": {Tasks: []connector.TaskID{tid("c", 0), tid("c", 3)}},
+				"w3": {Tasks: []connector.TaskID{tid("c", 1), tid("c", 4)}},
 			},
 		},
 		{
@@ -38,9 +38,9 @@ func TestAssignEager(t *testing.T) {
 			members: members(10, "w1", "w2", "w3"),
 			snap:    six,
 			want: map[string]Allocation{
-				"w1": {Connectors: []string{"a", "d"}, Tasks: []storage.TaskID{tid("a", 0), tid("d", 0)}},
-				"w2": {Connectors: []string{"b", "e"}, Tasks: []storage.TaskID{tid("b", 0), tid("e", 0)}},
-				"w3": {Connectors: []string{"c", "f"}, Tasks: []storage.TaskID{tid("c", 0), tid("f", 0)}},
+				"w1": {Connectors: []string{"a", "d"}, Tasks: []connector.TaskID{tid("a", 0), tid("d", 0)}},
+				"w2": {Connectors: []string{"b", "e"}, Tasks: []connector.TaskID{tid("b", 0), tid("e", 0)}},
+				"w3": {Connectors: []string{"c", "f"}, Tasks: []connector.TaskID{tid("c", 0), tid("f", 0)}},
 			},
 		},
 		{
@@ -48,8 +48,8 @@ func TestAssignEager(t *testing.T) {
 			members: members(10, "w1", "w2"),
 			snap:    Snapshot{Offset: 10, Tasks: map[string]int{"x": 2, "y": 0, "z": 1}},
 			want: map[string]Allocation{
-				"w1": {Connectors: []string{"x", "z"}, Tasks: []storage.TaskID{tid("x", 1)}},
-				"w2": {Connectors: []string{"y"}, Tasks: []storage.TaskID{tid("x", 0), tid("z", 0)}},
+				"w1": {Connectors: []string{"x", "z"}, Tasks: []connector.TaskID{tid("x", 1)}},
+				"w2": {Connectors: []string{"y"}, Tasks: []connector.TaskID{tid("x", 0), tid("z", 0)}},
 			},
 		},
 		{

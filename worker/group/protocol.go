@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/connector"
 )
 
 // Connect protocol names offered in JoinGroup, as ConnectProtocolCompatibility names them. The coordinator
@@ -62,7 +62,7 @@ func ProtocolVersion(protocol string) (int16, bool) {
 // Allocation is a set of connector instances and tasks: what a member runs, is given, or must stop.
 type Allocation struct {
 	Connectors []string
-	Tasks      []storage.TaskID
+	Tasks      []connector.TaskID
 }
 
 // IsEmpty reports whether the allocation names nothing.
@@ -214,7 +214,7 @@ func MergeAssignment(prev *Assignment, received Assignment, protocol string) Ass
 	out := received
 	out.Assigned = Allocation{
 		Connectors: append([]string(nil), received.Assigned.Connectors...),
-		Tasks:      append([]storage.TaskID(nil), received.Assigned.Tasks...),
+		Tasks:      append([]connector.TaskID(nil), received.Assigned.Tasks...),
 	}
 	if protocol == ProtocolDefault || prev == nil {
 		return out
@@ -417,7 +417,7 @@ func (r *reader) allocation() Allocation {
 			if id == ConnectorTask {
 				a.Connectors = append(a.Connectors, name)
 			} else {
-				a.Tasks = append(a.Tasks, storage.TaskID{Connector: name, Task: int(id)})
+				a.Tasks = append(a.Tasks, connector.TaskID{Connector: name, Task: int(id)})
 			}
 		}
 		if r.err != nil {

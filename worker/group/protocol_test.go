@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/connector"
 )
 
 // Golden bytes are spelled out from the layouts in the spec (§3.2): big-endian int16 version, STRING =
@@ -30,13 +30,13 @@ func cat(parts ...[]byte) []byte {
 	return out
 }
 
-func tid(c string, n int) storage.TaskID { return storage.TaskID{Connector: c, Task: n} }
+func tid(c string, n int) connector.TaskID { return connector.TaskID{Connector: c, Task: n} }
 
 var (
 	// "src" with its connector instance and tasks 0 and 2; "sink" task 1 only.
 	goldenAlloc = Allocation{
 		Connectors: []string{"src"},
-		Tasks:      []storage.TaskID{tid("src", 0), tid("src", 2), tid("sink", 1)},
+		Tasks:      []connector.TaskID{tid("src", 0), tid("src", 2), tid("sink", 1)},
 	}
 	goldenAllocBytes = cat(
 		i32(2),
@@ -206,12 +206,12 @@ func TestAssignmentGolden(t *testing.T) {
 			name: "interleaved tasks are grouped under their connector",
 			in: with(func(a *Assignment) {
 				a.Version = 1
-				a.Assigned = Allocation{Connectors: []string{"b"}, Tasks: []storage.TaskID{tid("a", 0), tid("b", 0), tid("a", 1)}}
+				a.Assigned = Allocation{Connectors: []string{"b"}, Tasks: []connector.TaskID{tid("a", 0), tid("b", 0), tid("a", 1)}}
 			}),
 			want: cat(header(1, 0), i32(2), s("b"), i32(2), i32(-1), i32(0), s("a"), i32(2), i32(0), i32(1), i32(0), i32(0)),
 			decoded: func() *Assignment {
 				a := with(func(a *Assignment) { a.Version = 1 })
-				a.Assigned = Allocation{Connectors: []string{"b"}, Tasks: []storage.TaskID{tid("b", 0), tid("a", 0), tid("a", 1)}}
+				a.Assigned = Allocation{Connectors: []string{"b"}, Tasks: []connector.TaskID{tid("b", 0), tid("a", 0), tid("a", 1)}}
 				return &a
 			}(),
 		},
@@ -219,7 +219,7 @@ func TestAssignmentGolden(t *testing.T) {
 			name: "tasks without their connector instance",
 			in: with(func(a *Assignment) {
 				a.Version = 1
-				a.Assigned = Allocation{Tasks: []storage.TaskID{tid("a", 1), tid("a", 0)}}
+				a.Assigned = Allocation{Tasks: []connector.TaskID{tid("a", 1), tid("a", 0)}}
 			}),
 			want: cat(header(1, 0), i32(1), s("a"), i32(2), i32(1), i32(0), i32(0), i32(0)),
 		},
@@ -296,7 +296,7 @@ func TestEncodeRejects(t *testing.T) {
 	if _, err := EncodeMetadata(Metadata{URL: long}); err == nil {
 		t.Error("metadata with a 32 KiB url encoded")
 	}
-	if _, err := EncodeAssignment(Assignment{Assigned: Allocation{Tasks: []storage.TaskID{tid("a", -3)}}}); err == nil {
+	if _, err := EncodeAssignment(Assignment{Assigned: Allocation{Tasks: []connector.TaskID{tid("a", -3)}}}); err == nil {
 		t.Error("negative task id encoded")
 	}
 	if _, err := EncodeAssignment(Assignment{Version: -1}); err == nil {
@@ -307,12 +307,12 @@ func TestEncodeRejects(t *testing.T) {
 func TestMergeAssignment(t *testing.T) {
 	prev := &Assignment{Version: 1, Assigned: Allocation{
 		Connectors: []string{"a", "b"},
-		Tasks:      []storage.TaskID{tid("a", 0), tid("b", 0), tid("b", 1)},
+		Tasks:      []connector.TaskID{tid("a", 0), tid("b", 0), tid("b", 1)},
 	}}
 	received := Assignment{
 		Version: 1, Leader: "L", ConfigOffset: 5,
-		Assigned: Allocation{Connectors: []string{"c"}, Tasks: []storage.TaskID{tid("c", 0)}},
-		Revoked:  Allocation{Connectors: []string{"b"}, Tasks: []storage.TaskID{tid("b", 1)}},
+		Assigned: Allocation{Connectors: []string{"c"}, Tasks: []connector.TaskID{tid("c", 0)}},
+		Revoked:  Allocation{Connectors: []string{"b"}, Tasks: []connector.TaskID{tid("b", 1)}},
 	}
 	tests := []struct {
 		name     string
@@ -322,7 +322,7 @@ func TestMergeAssignment(t *testing.T) {
 	}{
 		{
 			name: "cooperative keeps what was not revoked", prev: prev, protocol: ProtocolSessioned,
-			want: Allocation{Connectors: []string{"c", "a"}, Tasks: []storage.TaskID{tid("c", 0), tid("a", 0), tid("b", 0)}},
+			want: Allocation{Connectors: []string{"c", "a"}, Tasks: []connector.TaskID{tid("c", 0), tid("a", 0), tid("b", 0)}},
 		},
 		{name: "eager replaces", prev: prev, protocol: ProtocolDefault, want: received.Assigned},
 		{name: "no previous", prev: nil, protocol: ProtocolCompatible, want: received.Assigned},
