@@ -124,7 +124,7 @@ func TestWindowWaitsForAnEighth(t *testing.T) {
 	go func() { got <- w.acquire() }()
 	<-got // 16 outstanding again; the other two wait
 	w.close()
-	if <-got || <-got {
+	if a, b := <-got, <-got; a || b {
 		t.Fatal("acquire succeeded on a closed window")
 	}
 }
