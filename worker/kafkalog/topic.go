@@ -180,8 +180,6 @@ func verifyCleanupPolicy(ctx context.Context, admin sarama.ClusterAdmin, spec To
 	}
 }
 
-// cleanupPolicies parses cleanup.policy as TopicAdmin.topicCleanupPolicy does: comma separated, trimmed,
-// lowercased, blanks dropped, duplicates removed (first occurrence kept).
 // describeTopicConfig returns the named config entries of one topic, failing with the broker's per-resource error
 // (a *sarama.DescribeConfigError, which unwraps to the KError) as sarama's deprecated DescribeConfig did.
 func describeTopicConfig(admin sarama.ClusterAdmin, topic string, names ...string) ([]sarama.ConfigEntry, error) {
@@ -203,6 +201,8 @@ func describeTopicConfig(admin sarama.ClusterAdmin, topic string, names ...strin
 	return entries, nil
 }
 
+// cleanupPolicies parses cleanup.policy as TopicAdmin.topicCleanupPolicy does: comma separated, trimmed,
+// lowercased, blanks dropped, duplicates removed (first occurrence kept).
 func cleanupPolicies(entries []sarama.ConfigEntry) []string {
 	var out []string
 	for _, e := range entries {
