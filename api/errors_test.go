@@ -58,7 +58,7 @@ func TestConflictOnStale(t *testing.T) {
 		t.Errorf("got %d %q", status, msg)
 	}
 	other := &herder.RequestError{Kind: herder.ErrNotFound, Message: "m"}
-	if got := conflictOnStale(other); got != error(other) {
+	if got := conflictOnStale(other); got != error(other) { //nolint:errorlint // identity: the very value must come back unwrapped
 		t.Errorf("conflictOnStale changed %v to %v", other, got)
 	}
 }

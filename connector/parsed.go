@@ -310,8 +310,8 @@ func formatValue(v any, t ConfigType) *string {
 		return nil
 	}
 	var s string
-	switch {
-	case t == TypePasswordConfig:
+	switch t {
+	case TypePasswordConfig:
 		s = hiddenValue
 	default:
 		switch x := v.(type) {

@@ -10,34 +10,34 @@ import (
 // The validators below reproduce Kafka's ConfigDef validators and their messages. A failing validator's message
 // is reported as Kafka's ConfigException renders it: "Invalid value <value> for configuration <key>: <message>".
 
-// AtLeast accepts numbers >= min (Kafka's ConfigDef.Range.atLeast). Like Kafka it rejects a missing value, so
+// AtLeast accepts numbers >= lo (Kafka's ConfigDef.Range.atLeast). Like Kafka it rejects a missing value, so
 // a required key that is absent or unparsable gets a second error; optional keys that are unset are not
 // checked at all.
-func AtLeast(min int64) Validator {
+func AtLeast(lo int64) Validator {
 	return func(_ string, v any) string {
 		n, ok := number(v)
 		if !ok {
 			return "Value must be non-null"
 		}
-		if n < float64(min) {
-			return "Value must be at least " + strconv.FormatInt(min, 10)
+		if n < float64(lo) {
+			return "Value must be at least " + strconv.FormatInt(lo, 10)
 		}
 		return ""
 	}
 }
 
-// Between accepts numbers in [min, max] (Kafka's ConfigDef.Range.between).
-func Between(min, max int64) Validator {
+// Between accepts numbers in [lo, hi] (Kafka's ConfigDef.Range.between).
+func Between(lo, hi int64) Validator {
 	return func(_ string, v any) string {
 		n, ok := number(v)
 		if !ok {
 			return "Value must be non-null"
 		}
-		if n < float64(min) {
-			return "Value must be at least " + strconv.FormatInt(min, 10)
+		if n < float64(lo) {
+			return "Value must be at least " + strconv.FormatInt(lo, 10)
 		}
-		if n > float64(max) {
-			return "Value must be no more than " + strconv.FormatInt(max, 10)
+		if n > float64(hi) {
+			return "Value must be no more than " + strconv.FormatInt(hi, 10)
 		}
 		return ""
 	}
@@ -181,8 +181,8 @@ func uniqueAliases() Validator {
 
 // atLeastOrUnset is AtLeast that lets an unset value through, as Kafka's lambda around Range does for
 // transaction.boundary.interval.ms.
-func atLeastOrUnset(min int64) Validator {
-	inner := AtLeast(min)
+func atLeastOrUnset(lo int64) Validator {
+	inner := AtLeast(lo)
 	return func(name string, v any) string {
 		if v == nil {
 			return ""

@@ -149,7 +149,7 @@ func TestDistributedForwarding(t *testing.T) {
 		expect(t, "delete via worker", status, body, 204, "")
 	}
 	// forward=false on a follower: Kafka Connect's 409.
-	var follower int = -1
+	follower := -1
 	for i := range 3 {
 		status, _ := c.Do(i, http.MethodPost, "/connectors?forward=false", map[string]any{"name": "nf", "config": map[string]any{
 			"connector.class": connectortest.SourceClass, "topic": "t"}})

@@ -149,7 +149,7 @@ func (s *statusWriter) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				s.requeue(key, value)
 				s.drain()
-				return nil
+				return nil //nolint:nilerr // shutdown, not a failed write: statuses are left alone (STYLE rule 3)
 			}
 			s.logger.Warn("status write failed, retrying", "key", key, "err", err)
 			s.requeue(key, value)

@@ -47,14 +47,6 @@ func (h *histogram) record(d time.Duration) {
 	h.max = max(h.max, us)
 }
 
-func (h *histogram) merge(o *histogram) {
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
-	h.n += o.n
-	h.max = max(h.max, o.max)
-}
-
 // quantile is the smallest value at least a fraction q of the samples do not exceed, rounded up to its
 // bucket's upper bound (never beyond the largest sample); 0 without samples.
 func (h *histogram) quantile(q float64) time.Duration {

@@ -187,7 +187,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil || len(rep.Errors) > 0 || o.keep {
 		fmt.Fprintln(stderr, "connectbench: worker properties and logs are in", b.dir)
 	} else {
-		os.RemoveAll(b.dir)
+		_ = os.RemoveAll(b.dir) // best effort: a temp dir left behind is harmless
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "connectbench:", err)

@@ -10,7 +10,7 @@
 //
 // # Writing
 //
-// [Marshal] and [AppendMarshal] write no whitespace and escape strings as Jackson's default CharacterEscapes
+// [Marshal] writes no whitespace and escapes strings as Jackson's default CharacterEscapes
 // does: '"' and '\\' with a backslash; \b, \t, \n, \f and \r with their short forms; every other control
 // character below U+0020 as \u00XX with uppercase hex digits. Everything else, including '/', '<', '>', '&',
 // DEL, U+2028, U+2029 and all non-ASCII text, is written raw as UTF-8. Invalid UTF-8 in a Go string is

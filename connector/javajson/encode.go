@@ -96,17 +96,6 @@ var scratch = sync.Pool{New: func() any {
 // not stay in memory.
 const maxScratch = 64 << 10
 
-// AppendMarshal appends the encoding of v to dst and returns the extended buffer; see [Marshal]. On error
-// the returned slice is dst's original content.
-func AppendMarshal(dst []byte, v any) ([]byte, error) {
-	n := len(dst)
-	out, err := appendValue(dst, v, 0)
-	if err != nil {
-		return dst[:n], err
-	}
-	return out, nil
-}
-
 func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:

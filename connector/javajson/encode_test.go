@@ -193,25 +193,6 @@ func TestMarshalErrors(t *testing.T) {
 	}
 }
 
-func TestAppendMarshalKeepsPrefixOnError(t *testing.T) {
-	t.Parallel()
-	dst := []byte("prefix:")
-	out, err := AppendMarshal(dst, []any{1, struct{}{}})
-	if err == nil {
-		t.Fatal("no error")
-	}
-	if string(out) != "prefix:" {
-		t.Errorf("out = %q, want the original prefix", out)
-	}
-	out, err = AppendMarshal(dst, map[string]any{"a": 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(out) != `prefix:{"a":1}` {
-		t.Errorf("out = %q", out)
-	}
-}
-
 func TestObjectSetGet(t *testing.T) {
 	t.Parallel()
 	var o Object

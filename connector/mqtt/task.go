@@ -65,7 +65,7 @@ const minPollWait = 10 * time.Millisecond
 func (t *SourceTask) Poll(ctx context.Context) ([]*connector.SourceRecord, error) {
 	if ctx.Err() != nil {
 		t.sess.halt()
-		return nil, nil
+		return nil, nil //nolint:nilerr // a cancelled poll is the worker stopping the task: no records, no failure
 	}
 	deadline := time.Now().Add(max(t.cfg.maxPollDuration, minPollWait))
 	for {

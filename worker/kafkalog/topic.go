@@ -153,9 +153,7 @@ func EnsureTopic(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec)
 // permission, old broker, deleted meanwhile) is not checked, as in Connect.
 func verifyCleanupPolicy(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec, log *slog.Logger) error {
 	for attempt := 0; ; attempt++ {
-		entries, err := admin.DescribeConfig(sarama.ConfigResource{
-			Type: sarama.TopicResource, Name: spec.Name, ConfigNames: []string{"cleanup.policy"},
-		})
+		entries, err := describeTopicConfig(admin, spec.Name, "cleanup.policy")
 		switch {
 		case err == nil:
 			policies := cleanupPolicies(entries)
@@ -180,6 +178,27 @@ func verifyCleanupPolicy(ctx context.Context, admin sarama.ClusterAdmin, spec To
 			return fmt.Errorf("kafkalog: describe topic %s: %w (last error: %v)", spec.Name, serr, err)
 		}
 	}
+}
+
+// describeTopicConfig returns the named config entries of one topic, failing with the broker's per-resource error
+// (a *sarama.DescribeConfigError, which unwraps to the KError) as sarama's deprecated DescribeConfig did.
+func describeTopicConfig(admin sarama.ClusterAdmin, topic string, names ...string) ([]sarama.ConfigEntry, error) {
+	results, err := admin.DescribeConfigs([]*sarama.ConfigResource{{Type: sarama.TopicResource, Name: topic,
+		ConfigNames: names}}, sarama.DescribeConfigsOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var entries []sarama.ConfigEntry
+	for _, r := range results {
+		if r.Name != topic {
+			continue
+		}
+		if r.ErrorCode != sarama.ErrNoError {
+			return nil, &sarama.DescribeConfigError{Err: r.ErrorCode, ErrMsg: r.ErrorMsg}
+		}
+		entries = append(entries, r.Configs...)
+	}
+	return entries, nil
 }
 
 // cleanupPolicies parses cleanup.policy as TopicAdmin.topicCleanupPolicy does: comma separated, trimmed,

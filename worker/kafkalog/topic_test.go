@@ -11,7 +11,7 @@ import (
 
 func topicConfig(t *testing.T, admin sarama.ClusterAdmin, topic, name string) string {
 	t.Helper()
-	entries, err := admin.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{name}})
+	entries, err := describeTopicConfig(admin, topic, name)
 	if err != nil {
 		t.Fatal(err)
 	}
