@@ -110,11 +110,12 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 			}
 		}
 		slices.Sort(urls)
-		restURL := fmt.Sprintf("http://localhost:%d", *restPort)
-		if len(urls) > 0 {
-			restURL = strings.TrimSuffix(urls[0], "/")
+		if len(urls) == 0 {
+			fmt.Fprintf(stdout, devBannerNoWorkers, strings.Join(cluster.ListenAddrs(), ","), broker.URL())
+			return nil
 		}
-		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), broker.URL(), strings.Join(urls, " "), restURL)
+		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), broker.URL(), strings.Join(urls, " "),
+			strings.TrimSuffix(urls[0], "/"))
 		return nil
 	})
 	err = g.Wait()
@@ -159,6 +160,14 @@ try:
   curl -s -X POST -H "Content-Type: application/json" %[4]s/connectors --data @testdata/mqtt-connector.json
   curl -s %[4]s/connectors?expand=status ; echo
   go run ./cmd/connectd consume vehicle-data --from-beginning --print-key -n 5
+Ctrl-C stops everything.
+`
+
+const devBannerNoWorkers = `
+connectd dev stack is up
+  kafka (in-process, 3 brokers): %s
+  mqtt broker (in-process):      %s
+  workers (vehicle-connect-group): none (--workers 0)
 Ctrl-C stops everything.
 `
 

@@ -64,11 +64,11 @@ func startDev(t *testing.T, args ...string) *devStack {
 			t.Error("connectd dev did not stop")
 		}
 	})
-	var early error
 	waitFor(t, 120*time.Second, "the dev stack's banner", func() bool {
 		select {
-		case early = <-d.exited:
-			t.Fatalf("connectd dev exited before it was up: %v", early)
+		case err := <-d.exited:
+			d.exited <- err // for the cleanup
+			t.Fatalf("connectd dev returned %v before it was stopped", err)
 		default:
 		}
 		return strings.Contains(stdout.String(), "Ctrl-C stops everything")
@@ -85,7 +85,7 @@ func startDev(t *testing.T, args ...string) *devStack {
 		case "mqtt broker (in-process)":
 			d.mqttURL = val
 		case "workers (vehicle-connect-group)":
-			if val != "" {
+			if strings.HasPrefix(val, "http") {
 				d.rest = strings.TrimSuffix(strings.Fields(val)[0], "/")
 			}
 		}
@@ -250,12 +250,10 @@ func TestDevBurstQoS1LosesNothing(t *testing.T) {
 		return len(counts)
 	}
 	deadline := time.Now().Add(120 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for distinct() < total && time.Now().Before(deadline) {
-		select {
-		case err := <-d.exited:
-			t.Fatalf("connectd dev exited: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
+		<-tick.C
 	}
 	mu.Lock()
 	defer mu.Unlock()
