@@ -119,7 +119,7 @@ func TestPublisherWaitsForSubscribersWindow(t *testing.T) {
 	pub := connect(t, b, "pub", false)
 
 	toks := publishAll(pub, "cars/1", total)
-	waitFor(t, "a publish parked behind the full window", func() bool { return b.flow.waiting.Load() == 1 })
+	waitFor(t, "a publish parked behind the full window", func() bool { return b.flow.parked.Load() == 1 })
 	if n := b.inflight(t, "sub"); n != window {
 		t.Fatalf("subscriber holds %d unacknowledged messages, want the window of %d", n, window)
 	}
@@ -200,10 +200,10 @@ func TestCloseReleasesWaitingPublishes(t *testing.T) {
 	subscribe(t, c, "to-b", hb)
 	publishAll(a, "to-b", 2)
 	publishAll(c, "to-a", 2)
-	waitFor(t, "both publishers waiting", func() bool { return b.flow.waiting.Load() == 2 })
+	waitFor(t, "both publishers waiting", func() bool { return b.flow.parked.Load() == 2 })
 	var closed atomic.Bool
 	go func() { _ = b.Close(); closed.Store(true) }()
 	waitFor(t, "the broker closed and the publishes released", func() bool {
-		return closed.Load() && b.flow.waiting.Load() == 0
+		return closed.Load() && b.flow.parked.Load() == 0
 	})
 }

@@ -22,7 +22,8 @@ type flowControl struct {
 	maxPause time.Duration
 	log      *slog.Logger
 
-	waiting atomic.Int32  // publishes waiting; events are broadcast only when there are some
+	waiting atomic.Int32  // publishes looking or waiting; events are broadcast only when there are some
+	parked  atomic.Int32  // publishes waiting for a window
 	mu      sync.Mutex    // guards changed
 	changed chan struct{} // closed and replaced on every event that may free a window
 	stop    chan struct{} // closed when the broker stops: nothing waits any more
@@ -73,6 +74,8 @@ func (f *flowControl) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pa
 			t := time.NewTimer(f.maxPause)
 			defer t.Stop()
 			timeout = t.C
+			f.parked.Add(1)
+			defer f.parked.Add(-1)
 		}
 		select {
 		case <-changed:
