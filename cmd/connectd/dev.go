@@ -11,9 +11,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/connectd/connectd/worker/config"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/connectd/connectd/connector/mqtt/mqttbroker"
+	"github.com/connectd/connectd/worker/config"
+	"github.com/connectd/connectd/worker/localkafka"
 )
 
 // devTopicPartitions is the partition count of vehicle-data, as the user's topic-creator creates it.
@@ -24,10 +27,10 @@ const devTopicPartitions = 3
 func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	kafkaPort := fs.Int("kafka-port", 9092, "port of the first in-process Kafka broker; the others take the next ports")
-	restPort := fs.Int("rest-port", 28083, "REST port of the first worker; the others take the next ports")
-	workers := fs.Int("workers", 3, "number of workers in group vehicle-connect-group (0: only Kafka)")
-	mqttPort := fs.Int("mqtt-port", 1883, "port of the in-process MQTT broker")
+	kafkaPort := fs.Int("kafka-port", 9092, "port of the first in-process Kafka broker; the others take the next ports (0: free ports)")
+	restPort := fs.Int("rest-port", 28083, "REST port of the first worker; the others take the next ports (0: free ports)")
+	workers := fs.Int("workers", 3, "number of workers in group vehicle-connect-group (0: only Kafka and MQTT)")
+	mqttPort := fs.Int("mqtt-port", 1883, "port of the in-process MQTT broker (0: a free port)")
 	demo := fs.Bool("demo", false, "publish simulated vehicle telemetry as JSON to /mqtt/test/vehicle/<id>")
 	demoRate := fs.Int("demo-rate", 10, "messages per second published by --demo")
 	dataDir := fs.String("data-dir", "", "directory to persist the in-process Kafka's data across runs (default: in memory)")
@@ -41,11 +44,15 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		port int
 		flag string
 	}
-	ports := []port{{*kafkaPort, "--kafka-port"}, {*kafkaPort + 1, "--kafka-port"}, {*kafkaPort + 2, "--kafka-port"}, {*mqttPort, "--mqtt-port"}}
+	ports := []port{{nextPort(*kafkaPort, 0), "--kafka-port"}, {nextPort(*kafkaPort, 1), "--kafka-port"},
+		{nextPort(*kafkaPort, 2), "--kafka-port"}, {*mqttPort, "--mqtt-port"}}
 	for i := range *workers {
-		ports = append(ports, port{*restPort + i, "--rest-port"})
+		ports = append(ports, port{nextPort(*restPort, i), "--rest-port"})
 	}
 	for _, p := range ports {
+		if p.port == 0 {
+			continue
+		}
 		if err := portFree(p.port); err != nil {
 			return usageError{fmt.Errorf("port %d is already in use (choose another with %s): %w", p.port, p.flag, err)}
 		}
@@ -53,20 +60,22 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 
 	levels, logger := newLogging(stderr)
 	kopts := []kfake.Opt{
-		kfake.NumBrokers(3),
-		kfake.Ports(*kafkaPort, *kafkaPort+1, *kafkaPort+2),
+		kfake.Ports(nextPort(*kafkaPort, 0), nextPort(*kafkaPort, 1), nextPort(*kafkaPort, 2)),
 		kfake.SeedTopics(devTopicPartitions, "vehicle-data"),
 		kfake.AllowAutoTopicCreation(),
 	}
 	if *dataDir != "" {
 		kopts = append(kopts, kfake.DataDir(*dataDir))
 	}
-	cluster, err := kfake.NewCluster(kopts...)
+	cluster, err := localkafka.New(kopts...)
 	if err != nil {
-		return fmt.Errorf("start in-process kafka: %w", err)
+		return err
 	}
 	defer cluster.Close()
-	broker, err := startDevMQTT(*mqttPort, logger)
+	broker, err := mqttbroker.New(mqttbroker.Config{
+		Addr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(*mqttPort)),
+		Logger: logger.With("component", "mqtt_broker"),
+	})
 	if err != nil {
 		return err
 	}
@@ -78,11 +87,13 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	}
 	ready := make(chan string, *workers)
 	g, gctx := errgroup.WithContext(ctx)
+	// The stack runs until it is stopped, also when nothing else keeps the group busy (--workers 0).
+	g.Go(func() error { <-gctx.Done(); return nil })
 	if *demo {
 		g.Go(func() error { runDemo(gctx, broker, *demoRate, logger); return nil })
 	}
 	for i := range *workers {
-		cfg, _, err := config.ParseConfig(devWorkerProps(cluster.ListenAddrs(), *restPort+i))
+		cfg, _, err := config.ParseConfig(devWorkerProps(cluster.ListenAddrs(), nextPort(*restPort, i)))
 		if err != nil {
 			return err
 		}
@@ -99,7 +110,12 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 			}
 		}
 		slices.Sort(urls)
-		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), *mqttPort, strings.Join(urls, " "), *restPort)
+		if len(urls) == 0 {
+			fmt.Fprintf(stdout, devBannerNoWorkers, strings.Join(cluster.ListenAddrs(), ","), broker.URL())
+			return nil
+		}
+		fmt.Fprintf(stdout, devBanner, strings.Join(cluster.ListenAddrs(), ","), broker.URL(), strings.Join(urls, " "),
+			strings.TrimSuffix(urls[0], "/"))
 		return nil
 	})
 	err = g.Wait()
@@ -137,15 +153,31 @@ func devWorkerProps(brokers []string, restPort int) map[string]string {
 const devBanner = `
 connectd dev stack is up
   kafka (in-process, 3 brokers): %s
-  mqtt broker (in-process):      tcp://127.0.0.1:%d
+  mqtt broker (in-process):      %s
   workers (vehicle-connect-group): %s
 
 try:
-  curl -s -X POST -H "Content-Type: application/json" http://localhost:%[4]d/connectors --data @testdata/mqtt-connector.json
-  curl -s localhost:%[4]d/connectors?expand=status ; echo
+  curl -s -X POST -H "Content-Type: application/json" %[4]s/connectors --data @testdata/mqtt-connector.json
+  curl -s %[4]s/connectors?expand=status ; echo
   go run ./cmd/connectd consume vehicle-data --from-beginning --print-key -n 5
 Ctrl-C stops everything.
 `
+
+const devBannerNoWorkers = `
+connectd dev stack is up
+  kafka (in-process, 3 brokers): %s
+  mqtt broker (in-process):      %s
+  workers (vehicle-connect-group): none (--workers 0)
+Ctrl-C stops everything.
+`
+
+// nextPort is the i-th port from first, or 0 (a free port) when first is 0.
+func nextPort(first, i int) int {
+	if first == 0 {
+		return 0
+	}
+	return first + i
+}
 
 // portFree reports an error when a TCP port on loopback cannot be bound.
 func portFree(port int) error {

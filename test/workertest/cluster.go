@@ -1,5 +1,5 @@
-// Package workertest runs connectd workers in-process against an in-process Kafka cluster (kfake), each with
-// a real REST listener on 127.0.0.1, for tests of the whole worker.
+// Package workertest runs connectd workers in-process against the in-process Kafka cluster of `connectd dev`
+// ([localkafka]), each with a real REST listener on 127.0.0.1, for tests of the whole worker.
 package workertest
 
 import (
@@ -28,6 +28,7 @@ import (
 	"github.com/connectd/connectd/connector/filestream"
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
+	"github.com/connectd/connectd/worker/localkafka"
 )
 
 // Option configures a Cluster.
@@ -101,9 +102,9 @@ func NewCluster(t testing.TB, opts ...Option) *Cluster {
 		opt(&o)
 	}
 	kopts := append([]kfake.Opt{kfake.NumBrokers(o.brokers), kfake.AllowAutoTopicCreation()}, o.kafkaOpt...)
-	kc, err := kfake.NewCluster(kopts...)
+	kc, err := localkafka.New(kopts...)
 	if err != nil {
-		t.Fatalf("start kfake: %v", err)
+		t.Fatal(err)
 	}
 	if _, ok := o.props["bootstrap.servers"]; !ok {
 		o.props["bootstrap.servers"] = strings.Join(kc.ListenAddrs(), ",")

@@ -7,33 +7,10 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
-	"strconv"
 	"time"
 
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/connectd/connectd/connector/mqtt/mqttbroker"
 )
-
-// startDevMQTT starts the dev stack's in-process MQTT broker (anonymous access) on 127.0.0.1:port.
-func startDevMQTT(port int, logger *slog.Logger) (*mochi.Server, error) {
-	caps := mochi.NewDefaultServerCapabilities()
-	// A window of 1,000 in-flight messages per client, as the README recommends for brokers.
-	caps.MaximumInflight = 1000
-	s := mochi.New(&mochi.Options{InlineClient: true, Capabilities: caps, Logger: logger.With("component", "mqtt_broker")})
-	if err := s.AddHook(new(auth.AllowHook), nil); err != nil {
-		return nil, fmt.Errorf("mqtt broker: %w", err)
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := s.AddListener(listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})); err != nil {
-		return nil, fmt.Errorf("mqtt broker listen on %s: %w", addr, err)
-	}
-	if err := s.Serve(); err != nil {
-		return nil, fmt.Errorf("mqtt broker: %w", err)
-	}
-	return s, nil
-}
 
 // vehicleTelemetry is one simulated reading published by --demo.
 type vehicleTelemetry struct {
@@ -48,7 +25,7 @@ type vehicleTelemetry struct {
 
 // runDemo publishes simulated telemetry of five vehicles as JSON to /mqtt/test/vehicle/<id> at rate messages
 // per second (QoS 1) until ctx ends.
-func runDemo(ctx context.Context, s *mochi.Server, rate int, logger *slog.Logger) {
+func runDemo(ctx context.Context, b *mqttbroker.Broker, rate int, logger *slog.Logger) {
 	if rate <= 0 {
 		rate = 1
 	}
@@ -70,7 +47,7 @@ func runDemo(ctx context.Context, s *mochi.Server, rate int, logger *slog.Logger
 				FuelPct: math.Max(0, 100-float64(seq%10000)/100),
 			}
 			payload, _ := json.Marshal(msg)
-			if err := s.Publish("/mqtt/test/vehicle/"+id, payload, false, 1); err != nil {
+			if err := b.Publish("/mqtt/test/vehicle/"+id, payload, 1); err != nil {
 				logger.Warn("demo publish failed", "err", err)
 			}
 		}
