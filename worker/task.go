@@ -35,6 +35,7 @@ type taskRunner struct {
 	connConfig map[string]string
 	plugin     *connector.Plugin
 	log        *slog.Logger
+	topics     *activeTopics
 
 	targetMu      sync.Mutex
 	target        records.TargetState
@@ -60,6 +61,7 @@ func (w *Worker) startTask(ctx context.Context, id storage.TaskID, config map[st
 		cancel:        cancel,
 		done:          make(chan struct{}),
 	}
+	t.topics = newActiveTopics(t)
 	w.tasks[id] = t
 	w.runners.Add(1)
 	go func() {
