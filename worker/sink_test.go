@@ -69,36 +69,12 @@ func waitCollected(t *testing.T, name string, n int) {
 	})
 }
 
-// TestSinkRecordsActiveTopics: a sink task records the topics it consumes (KIP-558) as Kafka Connect's
-// WorkerSinkTask does, and records a topic again after a reset when it consumes it again.
-func TestSinkRecordsActiveTopics(t *testing.T) {
-	c := workertest.NewCluster(t, workertest.Plugins(connectortest.Register))
-	createTopic(t, c, "sink-topics-in", 2)
-	produce(t, c, "sink-topics-in", values("a", 0, 4)...)
-	createSink(t, c, "sink-topics", "sink-topics-in", 1)
-	waitCollected(t, "sink-topics", 4)
-
-	listed := `{"sink-topics":{"topics":["sink-topics-in"]}}`
-	topics := func() string {
-		_, body := c.Do(0, http.MethodGet, "/connectors/sink-topics/topics", nil)
-		return string(body)
-	}
-	workertest.WaitFor(t, 30*time.Second, "sink topic listed", func() bool { return topics() == listed })
-
-	status, body := c.Do(0, http.MethodPut, "/connectors/sink-topics/topics/reset", nil)
-	expect(t, "topics reset", status, body, 202, "")
-	workertest.WaitFor(t, 30*time.Second, "topics reset", func() bool { return topics() == `{"sink-topics":{"topics":[]}}` })
-
-	produce(t, c, "sink-topics-in", values("b", 0, 2)...)
-	waitCollected(t, "sink-topics", 6)
-	workertest.WaitFor(t, 30*time.Second, "sink topic listed again after reset", func() bool { return topics() == listed })
-}
-
 // TestSinkPauseReportsPaused: pausing a sink connector reports every task PAUSED promptly, even while no
 // record arrives and for a task without partitions, and nothing is delivered until it is resumed; then its
 // tasks are RUNNING and delivery continues. The offset flush interval is Kafka's default, so that no periodic
 // commit wakes the tasks up.
 func TestSinkPauseReportsPaused(t *testing.T) {
+	t.Parallel()
 	c := workertest.NewCluster(t, workertest.Plugins(connectortest.Register),
 		workertest.WorkerProps(map[string]string{"offset.flush.interval.ms": "60000"}))
 	createTopic(t, c, "pause-in", 2)
