@@ -60,7 +60,6 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
-	t.w.statuses.putTask(t.id, t.w.status(records.StateRunning, ""), false)
 
 	consumeCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -182,14 +181,16 @@ type sinkHandler struct {
 
 // control follows the task's target state while the task consumes, as Kafka Connect wakes its consumer on
 // every transition: the consumer is paused or resumed and PAUSED or RUNNING reported at once, whether or not
-// records arrive. It also logs consumer errors and ends consumption when the task is asked to stop.
+// records arrive. The first state it reports is the task's state once started, so a task started while its
+// connector is paused reports PAUSED and never RUNNING. It also logs consumer errors and ends consumption when
+// the task is asked to stop.
 func (h *sinkHandler) control(ctx context.Context) {
-	paused := false
+	paused, reported := false, false
 	errs := h.group.Errors()
 	for {
 		p, changed := h.t.pausedWatch()
-		if p != paused {
-			paused = p
+		if !reported || p != paused {
+			paused, reported = p, true
 			h.transition(ctx, p)
 		}
 		select {

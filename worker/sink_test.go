@@ -70,8 +70,8 @@ func waitCollected(t *testing.T, name string, n int) {
 }
 
 // TestSinkPauseReportsPaused: pausing a sink connector reports every task PAUSED promptly, even while no
-// record arrives and for a task without partitions, and nothing is delivered until it is resumed; then its
-// tasks are RUNNING and delivery continues. The offset flush interval is Kafka's default, so that no periodic
+// record arrives and for a task without partitions, and nothing is delivered until it is resumed, not even by
+// a task restarted meanwhile; then its tasks are RUNNING and delivery continues. The offset flush interval is Kafka's default, so that no periodic
 // commit wakes the tasks up.
 func TestSinkPauseReportsPaused(t *testing.T) {
 	t.Parallel()
@@ -92,6 +92,15 @@ func TestSinkPauseReportsPaused(t *testing.T) {
 	workertest.WaitFor(t, 10*time.Second, "connector and every task PAUSED", func() bool {
 		st, ts := c.ConnectorState(0, "paused-sink")
 		return st == "PAUSED" && slices.Equal(ts, []string{"PAUSED", "PAUSED", "PAUSED"})
+	})
+	// A task started while the connector is paused comes up PAUSED, and its joining the group hands every
+	// task new partitions, which must stay paused too.
+	starts := connectortest.Starts.Get("paused-sink-0")
+	status, body = c.Do(0, http.MethodPost, "/connectors/paused-sink/tasks/0/restart", nil)
+	expect(t, "restart task", status, body, 204, "")
+	workertest.WaitFor(t, 30*time.Second, "task 0 restarted and every task PAUSED", func() bool {
+		_, ts := c.ConnectorState(0, "paused-sink")
+		return connectortest.Starts.Get("paused-sink-0") > starts && slices.Equal(ts, []string{"PAUSED", "PAUSED", "PAUSED"})
 	})
 	before := len(connectortest.Collected.Values("paused-sink"))
 
