@@ -14,7 +14,6 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector"
-	"github.com/connectd/connectd/storage/records"
 )
 
 // maxSinkBatch is the most records handed to SinkTask.Put at once (Kafka's max.poll.records default).
@@ -216,9 +215,7 @@ func (h *sinkHandler) control(ctx context.Context) {
 func (h *sinkHandler) transition(ctx context.Context, paused bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	state := records.StateRunning
 	if paused {
-		state = records.StatePaused
 		h.group.PauseAll()
 		if h.sess != nil {
 			fctx, cancel := context.WithTimeout(ctx, h.t.w.cfg.OffsetFlushTimeout)
@@ -228,7 +225,7 @@ func (h *sinkHandler) transition(ctx context.Context, paused bool) {
 	} else {
 		h.group.ResumeAll()
 	}
-	h.t.w.statuses.putTask(h.t.id, h.t.w.status(state, ""), false)
+	h.t.reportPaused(paused)
 }
 
 // lockDeliverable locks mu once the task is not paused; it reports false, without the lock, when done closes

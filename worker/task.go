@@ -138,11 +138,7 @@ func (t *taskRunner) awaitRunnable(wasPaused *bool, done <-chan struct{}) bool {
 		p, changed := t.pausedWatch()
 		if p != *wasPaused {
 			*wasPaused = p
-			state := records.StateRunning
-			if p {
-				state = records.StatePaused
-			}
-			t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
+			t.reportPaused(p)
 		}
 		if !p {
 			return true
@@ -155,6 +151,16 @@ func (t *taskRunner) awaitRunnable(wasPaused *bool, done <-chan struct{}) bool {
 			return false
 		}
 	}
+}
+
+// reportPaused writes PAUSED or RUNNING, as Kafka Connect's onPause and onResume do once the task has
+// actually stopped or restarted delivering records.
+func (t *taskRunner) reportPaused(paused bool) {
+	state := records.StateRunning
+	if paused {
+		state = records.StatePaused
+	}
+	t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
 }
 
 func (t *taskRunner) requestStop(reason stopReason) {
