@@ -45,7 +45,9 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
-	t.w.statuses.putTask(t.id, t.w.status(records.StateRunning, ""), false)
+	// A task started while its connector is paused reports PAUSED, never RUNNING (Kafka Connect's WorkerTask).
+	paused, _ := t.pausedWatch()
+	t.reportPaused(paused)
 
 	s := &sourceSubmitter{
 		t: t, producer: producer,
@@ -78,7 +80,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		}
 	}()
 
-	loopErr := s.pollLoop(pollCtx, task)
+	loopErr := s.pollLoop(pollCtx, task, paused)
 	cancelPoll()
 
 	// Give records already handed to the producer until the graceful deadline to be acknowledged, so their
@@ -145,8 +147,8 @@ type pendingOffset struct {
 	value []byte
 }
 
-func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTask) error {
-	paused := false
+// pollLoop polls until the task is asked to stop or fails; paused is the state the task last reported.
+func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTask, paused bool) error {
 	for s.t.awaitRunnable(&paused, ctx.Done()) {
 		if err := s.failure(); err != nil {
 			return err
