@@ -152,6 +152,16 @@ func (s *Store) TaskStatuses(name string) []TaskStatus {
 	return out
 }
 
+// TopicStatusRecorded reports whether the status topic records the connector's use of topic (KIP-558), with a
+// channel closed when that may have changed (a reset's tombstone, a task's write read back), so a task can
+// trust the answer until then instead of looking it up for every record.
+func (s *Store) TopicStatusRecorded(connector, topic string) (bool, <-chan struct{}) {
+	row := topicStatusRow{Connector: connector, Topic: topic}
+	ch, raw, err := s.db.Txn(false).FirstWatch(tableTopicStatus, indexID, row.key())
+	must(err)
+	return raw != nil, ch
+}
+
 // TopicStatuses returns the topics a connector has used (KIP-558), sorted by topic. Topic and Connector are
 // those of the record key when the value left them null.
 func (s *Store) TopicStatuses(name string) []records.TopicStatus {

@@ -14,7 +14,6 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector"
-	"github.com/connectd/connectd/storage/records"
 )
 
 // maxSinkBatch is the most records handed to SinkTask.Put at once (Kafka's max.poll.records default).
@@ -60,12 +59,11 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
-	t.w.statuses.putTask(t.id, t.w.status(records.StateRunning, ""), false)
 
 	consumeCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := &sinkHandler{
-		t: t, task: task, keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
+		t: t, task: task, group: group, keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
 		tolerateAll: t.connConfig["errors.tolerance"] == "all",
 		offsets:     make(map[connector.TopicPartition]int64),
 		cancel:      cancel,
@@ -74,20 +72,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for {
-			select {
-			case <-t.stopping:
-				cancel()
-				return
-			case err, ok := <-group.Errors():
-				if !ok {
-					return
-				}
-				t.log.Warn("consumer group error", "err", err)
-			case <-consumeCtx.Done():
-				return
-			}
-		}
+		h.control(consumeCtx)
 	}()
 
 	for consumeCtx.Err() == nil {
@@ -175,10 +160,11 @@ func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Co
 }
 
 // sinkHandler is the sarama group handler of one sink task. Claims run on several goroutines; mu serialises
-// every call into the task.
+// every call into the task, and the pause transitions against deliveries.
 type sinkHandler struct {
 	t          *taskRunner
 	task       connector.SinkTask
+	group      sarama.ConsumerGroup
 	keyConv    connector.Converter
 	valueConv  connector.Converter
 	headerConv connector.HeaderConverter
@@ -187,29 +173,109 @@ type sinkHandler struct {
 	cancel      context.CancelFunc
 
 	mu      sync.Mutex
+	sess    sarama.ConsumerGroupSession        // the current group session, between Setup and Cleanup
 	offsets map[connector.TopicPartition]int64 // next offset to commit, per partition handed to Put
 	fatal   error
 }
 
-func (h *sinkHandler) Setup(sarama.ConsumerGroupSession) error { return nil }
+// control follows the task's target state while the task consumes, as Kafka Connect wakes its consumer on
+// every transition: the consumer is paused or resumed and PAUSED or RUNNING reported at once, whether or not
+// records arrive. The first state it reports is the task's state once started, so a task started while its
+// connector is paused reports PAUSED and never RUNNING. It also logs consumer errors and ends consumption when
+// the task is asked to stop.
+func (h *sinkHandler) control(ctx context.Context) {
+	paused, reported := false, false
+	errs := h.group.Errors()
+	for {
+		p, changed := h.t.pausedWatch()
+		if !reported || p != paused {
+			paused, reported = p, true
+			h.transition(ctx, p)
+		}
+		select {
+		case <-changed:
+		case <-h.t.stopping:
+			h.cancel()
+			return
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			h.t.log.Warn("consumer group error", "err", err)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// transition pauses or resumes the consumer on every assigned partition and reports the task's state. Holding
+// mu, it waits for a Put in progress, and put checks the target under mu: no record is delivered after PAUSED
+// is written. On pause it commits what was delivered, as Kafka Connect requests a commit then.
+func (h *sinkHandler) transition(ctx context.Context, paused bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if paused {
+		h.group.PauseAll()
+		if h.sess != nil {
+			fctx, cancel := context.WithTimeout(ctx, h.t.w.cfg.OffsetFlushTimeout)
+			h.flushLocked(fctx, h.sess)
+			cancel()
+		}
+	} else {
+		h.group.ResumeAll()
+	}
+	h.t.reportPaused(paused)
+}
+
+// lockDeliverable locks mu once the task is not paused; it reports false, without the lock, when done closes
+// first.
+func (h *sinkHandler) lockDeliverable(done <-chan struct{}) bool {
+	for {
+		h.mu.Lock()
+		paused, changed := h.t.pausedWatch()
+		if !paused {
+			return true
+		}
+		h.mu.Unlock()
+		select {
+		case <-changed:
+		case <-done:
+			return false
+		}
+	}
+}
+
+func (h *sinkHandler) Setup(sess sarama.ConsumerGroupSession) error {
+	h.mu.Lock()
+	h.sess = sess
+	h.mu.Unlock()
+	return nil
+}
 
 // Cleanup flushes and commits before the partitions are handed back to the group.
 func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(sess.Context()), h.t.w.cfg.OffsetFlushTimeout)
 	defer cancel()
-	h.flush(ctx, sess)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.flushLocked(ctx, sess)
+	h.sess = nil
 	return nil
 }
 
 func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	// A partition assigned while the task is paused starts paused (Kafka Connect's onPartitionsAssigned);
+	// under mu, so that a resume cannot slip in between the check and the pause.
+	h.mu.Lock()
+	if paused, _ := h.t.pausedWatch(); paused {
+		h.group.Pause(map[string][]int32{claim.Topic(): {claim.Partition()}})
+	}
+	h.mu.Unlock()
 	ticker := time.NewTicker(h.t.w.cfg.OffsetFlushInterval)
 	defer ticker.Stop()
-	paused := false
 	batch := make([]*sarama.ConsumerMessage, 0, maxSinkBatch)
 	for {
-		if !h.t.awaitRunnable(&paused, sess.Context().Done()) {
-			return nil
-		}
 		select {
 		case msg, ok := <-claim.Messages():
 			if !ok {
@@ -240,6 +306,8 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	}
 }
 
+// put converts a batch and hands it to the task once the task is not paused. A batch still held when the
+// session ends is not delivered; its offsets are not committed, so it is consumed again.
 func (h *sinkHandler) put(ctx context.Context, batch []*sarama.ConsumerMessage) error {
 	recs := make([]*connector.SinkRecord, 0, len(batch))
 	for _, m := range batch {
@@ -253,9 +321,14 @@ func (h *sinkHandler) put(ctx context.Context, batch []*sarama.ConsumerMessage) 
 		}
 		recs = append(recs, rec)
 	}
-	h.mu.Lock()
+	if !h.lockDeliverable(ctx.Done()) {
+		return nil
+	}
 	defer h.mu.Unlock()
 	if len(recs) > 0 {
+		for _, rec := range recs {
+			h.t.topics.record(rec.Topic)
+		}
 		if err := safely(func() error { return h.task.Put(ctx, recs) }); err != nil {
 			return fmt.Errorf("put: %w", err)
 		}
@@ -295,6 +368,11 @@ func (h *sinkHandler) convert(m *sarama.ConsumerMessage) (*connector.SinkRecord,
 func (h *sinkHandler) flush(ctx context.Context, sess sarama.ConsumerGroupSession) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.flushLocked(ctx, sess)
+}
+
+// flushLocked is flush with mu held.
+func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroupSession) {
 	if len(h.offsets) == 0 || h.fatal != nil {
 		return
 	}

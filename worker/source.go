@@ -45,7 +45,9 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
-	t.w.statuses.putTask(t.id, t.w.status(records.StateRunning, ""), false)
+	// A task started while its connector is paused reports PAUSED, never RUNNING (Kafka Connect's WorkerTask).
+	paused, _ := t.pausedWatch()
+	t.reportPaused(paused)
 
 	s := &sourceSubmitter{
 		t: t, producer: producer,
@@ -54,7 +56,6 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		changed:     make(chan struct{}, 1),
 		retryCh:     make(chan struct{}, 1),
 		offsets:     make(map[string]pendingOffset),
-		topicsSeen:  make(map[string]bool),
 		topicsReady: make(map[string]bool),
 		tolerateAll: t.connConfig["errors.tolerance"] == "all",
 	}
@@ -79,7 +80,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		}
 	}()
 
-	loopErr := s.pollLoop(pollCtx, task)
+	loopErr := s.pollLoop(pollCtx, task, paused)
 	cancelPoll()
 
 	// Give records already handed to the producer until the graceful deadline to be acknowledged, so their
@@ -131,7 +132,6 @@ type sourceSubmitter struct {
 	retries []*sarama.ProducerMessage // records Kafka could not take yet, to send again
 	retryCh chan struct{}             // poked when retries grows
 
-	topicsSeen  map[string]bool // topics whose usage was recorded (ack goroutine only)
 	topicsReady map[string]bool // topics checked for creation (poll goroutine only)
 	acked       atomic.Int64
 }
@@ -147,8 +147,8 @@ type pendingOffset struct {
 	value []byte
 }
 
-func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTask) error {
-	paused := false
+// pollLoop polls until the task is asked to stop or fails; paused is the state the task last reported.
+func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTask, paused bool) error {
 	for s.t.awaitRunnable(&paused, ctx.Done()) {
 		if err := s.failure(); err != nil {
 			return err
@@ -414,32 +414,13 @@ func (s *sourceSubmitter) drain() {
 		if e.meta != nil {
 			<-s.slots
 			s.acked.Add(1)
-			s.recordTopic(e.meta.Topic)
+			s.t.topics.record(e.meta.Topic)
 		}
 		if s.committer != nil {
 			if err := safely(func() error { return s.committer.CommitRecord(e.rec, e.meta) }); err != nil {
 				s.t.log.Warn("commit record failed", "err", err)
 			}
 		}
-	}
-}
-
-// recordTopic writes the connector's use of a topic to the status topic once (KIP-558).
-func (s *sourceSubmitter) recordTopic(topic string) {
-	if s.topicsSeen[topic] || !s.t.w.cfg.TopicTrackingEnable {
-		return
-	}
-	s.topicsSeen[topic] = true
-	for _, ts := range s.t.w.store.TopicStatuses(s.t.id.Connector) {
-		if ts.Topic == topic {
-			return
-		}
-	}
-	v, err := records.EncodeTopicStatus(records.TopicStatus{
-		Topic: topic, Connector: s.t.id.Connector, Task: s.t.id.Task, DiscoverTimestamp: time.Now().UnixMilli(),
-	})
-	if err == nil {
-		s.t.w.statuses.putRaw(records.StatusTopicKey(topic, s.t.id.Connector), v)
 	}
 }
 

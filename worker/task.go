@@ -36,6 +36,7 @@ type taskRunner struct {
 	connConfig map[string]string
 	plugin     *connector.Plugin
 	log        *slog.Logger
+	topics     *activeTopics
 
 	targetMu      sync.Mutex
 	target        records.TargetState
@@ -61,6 +62,7 @@ func (w *Worker) startTask(ctx context.Context, id connector.TaskID, config map[
 		cancel:        cancel,
 		done:          make(chan struct{}),
 	}
+	t.topics = newActiveTopics(t)
 	w.tasks[id] = t
 	w.runners.Add(1)
 	go func() {
@@ -137,11 +139,7 @@ func (t *taskRunner) awaitRunnable(wasPaused *bool, done <-chan struct{}) bool {
 		p, changed := t.pausedWatch()
 		if p != *wasPaused {
 			*wasPaused = p
-			state := records.StateRunning
-			if p {
-				state = records.StatePaused
-			}
-			t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
+			t.reportPaused(p)
 		}
 		if !p {
 			return true
@@ -154,6 +152,16 @@ func (t *taskRunner) awaitRunnable(wasPaused *bool, done <-chan struct{}) bool {
 			return false
 		}
 	}
+}
+
+// reportPaused writes PAUSED or RUNNING, as Kafka Connect's onPause and onResume do once the task has
+// actually stopped or restarted delivering records.
+func (t *taskRunner) reportPaused(paused bool) {
+	state := records.StateRunning
+	if paused {
+		state = records.StatePaused
+	}
+	t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
 }
 
 func (t *taskRunner) requestStop(reason stopReason) {
