@@ -4,8 +4,10 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/config"
 )
 
 // TestActiveTopicsRecordOnceUntilReset: a topic is written once, not again while the write is on its way or
@@ -15,9 +17,9 @@ func TestActiveTopicsRecordOnceUntilReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &Worker{cfg: Config{TopicTrackingEnable: true}, store: store}
+	w := &Worker{cfg: config.Config{TopicTrackingEnable: true}, store: store}
 	w.statuses = newStatusWriter(nil, store, slog.New(slog.DiscardHandler))
-	a := newActiveTopics(&taskRunner{w: w, id: storage.TaskID{Connector: "c", Task: 2}, log: slog.New(slog.DiscardHandler)})
+	a := newActiveTopics(&taskRunner{w: w, id: connector.TaskID{Connector: "c", Task: 2}, log: slog.New(slog.DiscardHandler)})
 	key := records.StatusTopicKey("t", "c")
 
 	// written reports the value queued for the status topic, taking it off the queue.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
-	"github.com/connectd/connectd/worker/workertest"
+	"github.com/connectd/connectd/test/workertest"
 )
 
 // waitTopics waits until GET /connectors/{name}/topics answers want.
