@@ -91,6 +91,12 @@ func TestSpecs(t *testing.T) {
 	if d := infos[1].DefaultValue; d == nil || *d != "true" || infos[1].Group == nil || *infos[1].Group != "Schemas" {
 		t.Errorf("schemas.enable = %+v", infos[1])
 	}
+	// JsonConverterConfig numbers each group from 0 (orderInGroup++).
+	for i, want := range []int{-1, 0, 1, 0, 1} {
+		if infos[i].Order != want {
+			t.Errorf("%s order = %d, want %d", infos[i].Name, infos[i].Order, want)
+		}
+	}
 
 	p, err := JSONSpec().Parse(map[string]string{KeyConverterType: "value"})
 	if err != nil {
