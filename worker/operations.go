@@ -96,21 +96,18 @@ func (w *Worker) ConnectorStatus(ctx context.Context, name string) (entities.Con
 	if !ok && !exists {
 		return entities.ConnectorStateInfo{}, requestError(ErrNotFound, "No status found for connector "+name)
 	}
-	if !ok {
-		// The worker that will run it is not known here until its status arrives; like Kafka Connect's
-		// UNASSIGNED records, the status names the worker that wrote it, this one.
-		st = records.Status{State: records.StateUnassigned, WorkerID: w.id}
-	}
 	typ := connector.Unknown
 	if exists {
 		typ = w.connectorType(c.Config)
 	}
-	info := entities.ConnectorStateInfo{
-		Name:      name,
-		Connector: entities.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
-		Tasks:     []entities.TaskState{},
-		Type:      typ,
+	info := entities.ConnectorStateInfo{Name: name, Tasks: []entities.TaskState{}, Type: typ}
+	if !ok {
+		// The worker that will run it is not known here until its status arrives; like Kafka Connect's
+		// UNASSIGNED records, the status names the worker that wrote it, this one.
+		info.Connector = entities.ConnectorState{State: string(records.StateUnassigned), WorkerID: w.id}
+		return info, nil
 	}
+	info.Connector = entities.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
 	for _, ts := range w.store.TaskStatuses(name) {
 		info.Tasks = append(info.Tasks, taskState(ts.ID.Task, ts.Status))
 	}
