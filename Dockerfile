@@ -14,8 +14,10 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ARG VERSION=dev
+# COMMIT (e.g. --build-arg COMMIT=$(git rev-parse HEAD)) is what GET / reports; "unknown" when not given.
+ARG COMMIT=
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/connectd ./cmd/connectd
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/connectd ./cmd/connectd
 
 # distroless/static: CA certificates and tzdata, no shell; "nonroot" is uid/gid 65532.
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -102,7 +102,8 @@ func (s *Server) listConnectors(r *http.Request) (reply, error) {
 		if err != nil {
 			return reply{}, err
 		}
-		// A connector deleted meanwhile, or without a status yet, is left out, as in Kafka Connect.
+		// A connector deleted meanwhile is left out, as in Kafka Connect (the worker reports one without a
+		// status yet as UNASSIGNED).
 		if found {
 			out[name] = exp
 		}

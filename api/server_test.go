@@ -158,7 +158,7 @@ func TestEndpoints(t *testing.T) {
 			want: `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},
 		{name: "list connectors", method: "GET", path: "/connectors", status: 200, want: `["sink","src"]`},
 		{name: "list connectors with trailing slash", method: "GET", path: "/connectors/", status: 200, want: `["sink","src"]`},
-		{name: "expand status leaves out connectors without status", method: "GET", path: "/connectors?expand=status", status: 200,
+		{name: "expand status leaves out connectors whose status is not found", method: "GET", path: "/connectors?expand=status", status: 200,
 			want: `{"src":{"status":` + srcStatus + `}}`},
 		{name: "expand info", method: "GET", path: "/connectors?expand=info", status: 200,
 			want: `{"sink":{"info":` + sinkInfo + `},"src":{"info":` + srcInfo + `}}`},

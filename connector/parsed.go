@@ -28,8 +28,8 @@ func (s *Spec) Field(name string) *Field {
 
 // KeyInfos returns the definitions of the spec's keys in declaration order, as GET
 // /connector-plugins/{plugin}/config shows them. A field in a group with Order 0 gets the order after the
-// previous field of its group (1 for the first); a field without a group and Order 0 reports -1 and a null
-// group, as Kafka's ConfigDef.define does for ungrouped keys.
+// previous field of its group (0 for the first, as in Kafka's JsonConverterConfig); a field without a group
+// and Order 0 reports -1 and a null group, as Kafka's ConfigDef.define does for ungrouped keys.
 func (s *Spec) KeyInfos() []ConfigKeyInfo {
 	if s == nil {
 		return []ConfigKeyInfo{}
@@ -43,7 +43,10 @@ func (s *Spec) KeyInfos() []ConfigKeyInfo {
 		case f.Group == "":
 			order = -1
 		default:
-			order = last[f.Group] + 1
+			prev, seen := last[f.Group]
+			if seen {
+				order = prev + 1
+			}
 		}
 		if f.Group != "" {
 			last[f.Group] = order

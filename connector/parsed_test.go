@@ -232,11 +232,11 @@ func TestKeyInfosOrders(t *testing.T) {
 		got = append(got, row{k.Name, g, k.Order, deref(k.DefaultValue), k.Required})
 	}
 	want := []row{
-		{"host", "Connection", 1, "<nil>", true},
-		{"port", "Connection", 2, "1883", false},
+		{"host", "Connection", 0, "<nil>", true},
+		{"port", "Connection", 1, "1883", false},
 		{"password", "Connection", 5, "<nil>", false},
 		{"timeout", "Connection", 6, "<nil>", false},
-		{"topics", "Topics", 1, "a,b", false},
+		{"topics", "Topics", 0, "a,b", false},
 		{"clean", "<nil>", -1, "true", false},
 		{"ratio", "<nil>", -1, "1.0", false},
 		{"size", "<nil>", -1, "10", false},

@@ -335,7 +335,7 @@ func TestPluginConfig(t *testing.T) {
 	}
 
 	conv, err := r.PluginConfig("Json")
-	if err != nil || len(conv) != 3 || conv[0].Name != "converter.type" || conv[1].Order != 1 || conv[2].Order != 2 {
+	if err != nil || len(conv) != 3 || conv[0].Name != "converter.type" || conv[1].Order != 0 || conv[2].Order != 1 {
 		t.Errorf("converter config = %+v, %v", conv, err)
 	}
 	if plain, err := r.PluginConfig(stringConv); err != nil || plain == nil || len(plain) != 0 {

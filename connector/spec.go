@@ -52,7 +52,7 @@ type Field struct {
 	Importance  Importance
 	Doc         string
 	Group       string
-	Order       int // position within Group, 1-based; 0 = assigned by the Spec in declaration order
+	Order       int // position within Group; 0 = after the group's previous key, from 0 (Kafka's orderInGroup++)
 	Width       Width
 	DisplayName string
 	Dependents  []string

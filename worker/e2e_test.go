@@ -165,6 +165,11 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	})
 	status, body = c.Do(0, http.MethodGet, "/connectors/src/offsets", nil)
 	expect(t, "offsets", status, body, 200, fmt.Sprintf(`{"offsets":[{"partition":{"filename":%q},"offset":{"position":6}}]}`, in))
+	// The connector's alterOffsets rejects the value with its own message, which the answer carries as it is.
+	status, body = c.Do(0, http.MethodPatch, "/connectors/src/offsets", map[string]any{
+		"offsets": []any{map[string]any{"partition": map[string]any{"filename": in}, "offset": map[string]any{"position": "abc"}}}})
+	expect(t, "alter offsets with a text position", status, body, 400,
+		`{"error_code":400,"message":"The value for the 'position' key in the offset is expected to be a Long value"}`)
 	status, body = c.Do(0, http.MethodPatch, "/connectors/src/offsets", map[string]any{
 		"offsets": []any{map[string]any{"partition": map[string]any{"filename": in}, "offset": map[string]any{"position": 2}}}})
 	expect(t, "alter offsets", status, body, 200, "")

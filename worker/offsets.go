@@ -111,7 +111,13 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []herde
 				managed, err = alt.AlterOffsets(maps.Clone(c.Config), parsed)
 				return err
 			}); err != nil {
-				return requestError(herder.ErrBadRequest, fmt.Sprintf("Failed to modify offsets for connector %s: %v", name, err))
+				// Kafka Connect passes the connector's ConnectException through as it is, so clients see the
+				// connector's own words; only a crash gets the framework's message (Worker's maybeWrap).
+				msg := err.Error()
+				if pe := (*panicError)(nil); errors.As(err, &pe) {
+					msg = fmt.Sprintf("Failed to modify offsets for %s connector %s", plugin.Type, name)
+				}
+				return requestError(herder.ErrBadRequest, msg)
 			}
 		}
 		if plugin.Type == connector.Sink {

@@ -69,25 +69,47 @@ func (w *Worker) ConnectorConfig(ctx context.Context, name string) (map[string]s
 	return maps.Clone(c.Config), nil
 }
 
-// ConnectorStatus is GET /connectors/{name}/status.
+// ConnectorStatus is GET /connectors/{name}/status. A connector that exists but whose worker has not reported
+// it yet (just created, or not yet assigned) is UNASSIGNED on this worker with no tasks, where Kafka Connect
+// answers 404 "No status found": clients that create and then read the status at once see it exist. The 404
+// stays for connectors that do not exist, after reading the config topic to its end, so a connector created
+// through another worker an instant ago is found too.
 func (w *Worker) ConnectorStatus(ctx context.Context, name string) (herder.ConnectorStateInfo, error) {
 	if err := w.awaitReady(ctx); err != nil {
 		return herder.ConnectorStateInfo{}, err
 	}
 	st, ok := w.store.ConnectorStatus(name)
-	if !ok {
+	c, exists := w.store.Connector(name)
+	if !ok && !exists {
+		// Bounded, and a failure only costs the fresh look: a status request for an unknown connector
+		// gets its 404, never a 5xx, when Kafka is slow.
+		rctx, cancel := context.WithTimeout(ctx, w.cfg.WorkerSyncTimeout)
+		err := w.configLog.ReadToEnd(rctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return herder.ConnectorStateInfo{}, ctx.Err()
+			}
+			w.log.Debug("config topic not read to its end for a status request", "connector", name, "err", err)
+		}
+		c, exists = w.store.Connector(name)
+		st, ok = w.store.ConnectorStatus(name)
+	}
+	if !ok && !exists {
 		return herder.ConnectorStateInfo{}, requestError(herder.ErrNotFound, "No status found for connector "+name)
 	}
 	typ := connector.Unknown
-	if c, ok := w.store.Connector(name); ok {
+	if exists {
 		typ = w.connectorType(c.Config)
 	}
-	info := herder.ConnectorStateInfo{
-		Name:      name,
-		Connector: herder.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace},
-		Tasks:     []herder.TaskState{},
-		Type:      typ,
+	info := herder.ConnectorStateInfo{Name: name, Tasks: []herder.TaskState{}, Type: typ}
+	if !ok {
+		// The worker that will run it is not known here until its status arrives; like Kafka Connect's
+		// UNASSIGNED records, the status names the worker that wrote it, this one.
+		info.Connector = herder.ConnectorState{State: string(records.StateUnassigned), WorkerID: w.id}
+		return info, nil
 	}
+	info.Connector = herder.ConnectorState{State: string(st.State), WorkerID: st.WorkerID, Trace: st.Trace}
 	for _, ts := range w.store.TaskStatuses(name) {
 		info.Tasks = append(info.Tasks, taskState(ts.ID.Task, ts.Status))
 	}

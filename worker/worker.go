@@ -218,8 +218,9 @@ func (w *Worker) connect(ctx context.Context) error {
 		}
 	}
 
+	// No topic attribute here: kafkalog puts the topic on each of its lines itself.
 	newLog := func(topic string, onRecord func(kafkalog.Record)) (*kafkalog.Log, error) {
-		return kafkalog.New(kafkalog.Config{Topic: topic, Client: client, OnRecord: onRecord, Logger: w.log.With("topic", topic)})
+		return kafkalog.New(kafkalog.Config{Topic: topic, Client: client, OnRecord: onRecord, Logger: w.log})
 	}
 	if w.offsetLog, err = newLog(w.cfg.OffsetTopic, w.onOffsetRecord); err == nil {
 		if w.statusLog, err = newLog(w.cfg.StatusTopic, w.onStatusRecord); err == nil {

@@ -9,6 +9,10 @@
 // loggers log4j has not created. Setting a level creates the name, so Java names such as
 // "org.apache.kafka.connect" are accepted; they only affect components whose names start with them.
 //
+// A logger derived from another with a new component (the herder's logger → the group member's) is that
+// component's logger alone: the handler writes one component per line, the innermost, first among the
+// logger's attributes.
+//
 // Wrap the process's base handler with Registry.Handler and give the base handler a level at least as low as
 // any level you want to switch on (LevelTrace, or LevelAll): the registry does the filtering, and a base
 // handler that drops debug records makes PUT /admin/loggers/{name} {"level":"DEBUG"} ineffective.
@@ -20,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -285,6 +290,10 @@ type handler struct {
 	base slog.Handler
 	// component is the logger named through WithAttrs; "" when the records must name it themselves.
 	component string
+	// attrs are the attributes given through WithAttrs before any group, without component. They reach base
+	// with each record, after the component, so that a line names one logger: the innermost, the one its
+	// level comes from (a group logger derived from the herder's writes component=group, not both).
+	attrs []slog.Attr
 	// grouped is set after WithGroup: later attributes are nested and cannot name the logger.
 	grouped bool
 	cache   *atomic.Pointer[cachedLevel]
@@ -328,18 +337,42 @@ func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
 	} else if rec.Level < h.level() {
 		return nil
 	}
+	if !h.grouped && (h.component != "" || len(h.attrs) > 0) {
+		rec = h.prefixed(rec)
+	}
 	return h.base.Handle(ctx, rec)
+}
+
+// prefixed returns rec with the logger's component and attributes in front of its own; a component the
+// record names itself gives way to the logger's.
+func (h *handler) prefixed(rec slog.Record) slog.Record {
+	out := slog.NewRecord(rec.Time, rec.Level, rec.Message, rec.PC)
+	if h.component != "" {
+		out.AddAttrs(slog.String(ComponentKey, h.component))
+	}
+	out.AddAttrs(h.attrs...)
+	rec.Attrs(func(a slog.Attr) bool {
+		if h.component == "" || a.Key != ComponentKey {
+			out.AddAttrs(a)
+		}
+		return true
+	})
+	return out
 }
 
 func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	c := *h
-	c.base = h.base.WithAttrs(attrs)
-	if !h.grouped {
-		for _, a := range attrs {
-			if a.Key == ComponentKey {
-				c.component = a.Value.Resolve().String()
-			}
+	if h.grouped {
+		c.base = h.base.WithAttrs(attrs)
+		return &c
+	}
+	c.attrs = slices.Clip(h.attrs)
+	for _, a := range attrs {
+		if a.Key == ComponentKey {
+			c.component = a.Value.Resolve().String()
+			continue
 		}
+		c.attrs = append(c.attrs, a)
 	}
 	if c.component != h.component {
 		h.reg.Register(c.component)
@@ -353,7 +386,16 @@ func (h *handler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	c := *h
-	c.base = h.base.WithGroup(name)
+	if !h.grouped {
+		// The group nests everything after it: what the logger holds back goes to base now, in front.
+		var held []slog.Attr
+		if h.component != "" {
+			held = append(held, slog.String(ComponentKey, h.component))
+		}
+		held = append(held, h.attrs...)
+		c.base, c.attrs = h.base.WithAttrs(held), nil
+	}
+	c.base = c.base.WithGroup(name)
 	c.grouped = true
 	return &c
 }

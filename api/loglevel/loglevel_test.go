@@ -1,6 +1,7 @@
 package loglevel
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -209,5 +210,45 @@ func TestHandlerConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if _, ok := r.Level("a.b"); !ok {
 		t.Error("a.b unknown")
+	}
+}
+
+// TestHandlerOneComponent follows the worker's logger chain (herder → membership → group member): each
+// line names one component, the innermost, ahead of the other attributes, and a group keeps it in front.
+func TestHandlerOneComponent(t *testing.T) {
+	r, _ := newTestRegistry()
+	var buf bytes.Buffer
+	text := slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})
+	herder := slog.New(r.Handler(text)).With("component", "herder", "worker_id", "w1:8083")
+	member := herder.With("component", "group").With("component", "group", "group", "g")
+	member.Info("joined group", "generation", 2)
+	herder.Info("rebalance completed", "leader", true)
+	member.Info("record names another", "component", "other")
+	member.WithGroup("req").Info("grouped", "id", 1)
+	slog.New(r.Handler(text)).Info("unnamed", "component", "rest", "x", 1)
+
+	want := `msg="joined group" component=group worker_id=w1:8083 group=g generation=2
+msg="rebalance completed" component=herder worker_id=w1:8083 leader=true
+msg="record names another" component=group worker_id=w1:8083 group=g
+msg=grouped component=group worker_id=w1:8083 group=g req.id=1
+msg=unnamed component=rest x=1
+`
+	if got := buf.String(); got != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := r.Set("group", "WARN"); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	member.Info("filtered by the innermost component")
+	if buf.Len() != 0 {
+		t.Errorf("group at WARN let an INFO record through: %s", buf.String())
 	}
 }

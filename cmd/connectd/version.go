@@ -1,6 +1,9 @@
 package main
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"strings"
+)
 
 // kafkaVersion is the Apache Kafka Connect version whose REST API and protocol connectd reproduces; GET /
 // reports it so that tools that check features by version work unchanged.
@@ -9,14 +12,29 @@ const kafkaVersion = "3.9.0"
 // version is connectd's own version, set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
-// commitID is the 16-hex commit GET / reports, from the build's VCS stamp when there is one.
+// commit is the commit connectd was built from, set at build time with -ldflags "-X main.commit=..." (make
+// build and make run do): GOFLAGS=-buildvcs=false and go run leave no VCS stamp to read.
+var commit string
+
+// commitID is the commit GET / reports.
 func commitID() string {
-	if info, ok := debug.ReadBuildInfo(); ok {
+	info, _ := debug.ReadBuildInfo()
+	return commitFrom(commit, info)
+}
+
+// commitFrom picks the commit GET / reports: the -X value, else the build's vcs.revision stamp, cut to 16
+// characters as Kafka's build cuts its commitId; "unknown", AppInfoParser's default, when neither is set.
+func commitFrom(stamped string, info *debug.BuildInfo) string {
+	rev := strings.TrimSpace(stamped)
+	if rev == "" && info != nil {
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 16 {
-				return s.Value[:16]
+			if s.Key == "vcs.revision" {
+				rev = s.Value
 			}
 		}
 	}
-	return "0000000000000000"
+	if rev == "" {
+		return "unknown"
+	}
+	return rev[:min(len(rev), 16)]
 }

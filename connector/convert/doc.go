@@ -1,7 +1,9 @@
 // Package convert holds the converters Kafka Connect ships, byte-compatible with Apache Kafka 3.9:
 // org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter,
-// org.apache.kafka.connect.converters.ByteArrayConverter and the header converter
-// org.apache.kafka.connect.storage.SimpleHeaderConverter. [Register] adds them to a connector.Registry.
+// org.apache.kafka.connect.converters.ByteArrayConverter, the primitive converters of that package
+// (BooleanConverter, DoubleConverter, FloatConverter, IntegerConverter, LongConverter, ShortConverter) and the
+// header converter org.apache.kafka.connect.storage.SimpleHeaderConverter. [Register] adds them to a
+// connector.Registry.
 //
 // # Go values of Connect data
 //

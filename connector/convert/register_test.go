@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -17,14 +18,18 @@ func TestRegister(t *testing.T) {
 		t.Errorf("second Register = %v, want ErrDuplicatePlugin", err)
 	}
 
-	want := []connector.PluginInfo{
-		{Class: ByteArrayConverterClass, Type: connector.PluginConverter, Version: Version},
-		{Class: JSONConverterClass, Type: connector.PluginConverter, Version: Version},
-		{Class: StringConverterClass, Type: connector.PluginConverter, Version: Version},
-		{Class: ByteArrayConverterClass, Type: connector.PluginHeaderConverter, Version: Version},
-		{Class: JSONConverterClass, Type: connector.PluginHeaderConverter, Version: Version},
-		{Class: SimpleHeaderConverterClass, Type: connector.PluginHeaderConverter, Version: Version},
-		{Class: StringConverterClass, Type: connector.PluginHeaderConverter, Version: Version},
+	// Kafka 3.9's listing: the org.apache.kafka.connect.converters classes are both converters and header
+	// converters (META-INF/services of connect-runtime).
+	var want []connector.PluginInfo
+	for _, typ := range []connector.PluginType{connector.PluginConverter, connector.PluginHeaderConverter} {
+		classes := []string{BooleanConverterClass, ByteArrayConverterClass, DoubleConverterClass, FloatConverterClass,
+			IntegerConverterClass, LongConverterClass, ShortConverterClass, JSONConverterClass}
+		if typ == connector.PluginHeaderConverter {
+			classes = append(classes, SimpleHeaderConverterClass)
+		}
+		for _, class := range append(classes, StringConverterClass) {
+			want = append(want, connector.PluginInfo{Class: class, Type: typ, Version: Version})
+		}
 	}
 	got := r.Plugins(false)
 	if len(got) != len(want) {
@@ -48,6 +53,26 @@ func TestRegister(t *testing.T) {
 		if b, err := c.FromConnectData("t", nil, map[string]any{"a": int64(1)}); err != nil || string(b) != `{"a":1}` {
 			t.Errorf("JsonConverter from registry wrote %s, %v", b, err)
 		}
+	}
+
+	for alias, class := range map[string]string{"LongConverter": LongConverterClass, "Long": LongConverterClass,
+		"Boolean": BooleanConverterClass, "ShortConverter": ShortConverterClass, "Double": DoubleConverterClass,
+		"Float": FloatConverterClass, "Integer": IntegerConverterClass} {
+		for _, typ := range []connector.PluginType{connector.PluginConverter, connector.PluginHeaderConverter} {
+			if p, err := r.LookupConverter(alias, typ); err != nil || p.Class != class {
+				t.Errorf("LookupConverter(%s, %s) = %v, %v", alias, typ, p, err)
+			}
+		}
+	}
+	c, err := r.LookupConverter(LongConverterClass, connector.PluginConverter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := c.NewConverter().FromConnectData("t", nil, int64(258)); err != nil || !bytes.Equal(b, []byte{0, 0, 0, 0, 0, 0, 1, 2}) {
+		t.Errorf("LongConverter from registry wrote % x, %v", b, err)
+	}
+	if keys, err := r.PluginConfig("LongConverter"); err != nil || len(keys) != 1 || keys[0].Name != KeyConverterType {
+		t.Errorf("LongConverter config = %+v, %v", keys, err)
 	}
 
 	var pte *connector.PluginTypeError
@@ -90,6 +115,12 @@ func TestSpecs(t *testing.T) {
 	}
 	if d := infos[1].DefaultValue; d == nil || *d != "true" || infos[1].Group == nil || *infos[1].Group != "Schemas" {
 		t.Errorf("schemas.enable = %+v", infos[1])
+	}
+	// JsonConverterConfig numbers each group from 0 (orderInGroup++).
+	for i, want := range []int{-1, 0, 1, 0, 1} {
+		if infos[i].Order != want {
+			t.Errorf("%s order = %d, want %d", infos[i].Name, infos[i].Order, want)
+		}
 	}
 
 	p, err := JSONSpec().Parse(map[string]string{KeyConverterType: "value"})

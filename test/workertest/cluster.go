@@ -40,6 +40,7 @@ type options struct {
 	props    map[string]string
 	plugins  []func(*connector.Registry) error
 	kafkaOpt []kfake.Opt
+	logs     slog.Handler
 }
 
 // Workers sets the number of workers started (default 1).
@@ -59,6 +60,9 @@ func Plugins(register ...func(*connector.Registry) error) Option {
 func KafkaOpts(opts ...kfake.Opt) Option {
 	return func(o *options) { o.kafkaOpt = append(o.kafkaOpt, opts...) }
 }
+
+// LogHandler makes the workers (and their REST servers) log through h instead of the test output.
+func LogHandler(h slog.Handler) Option { return func(o *options) { o.logs = h } }
 
 // Cluster is an in-process Kafka cluster with connectd workers.
 type Cluster struct {
@@ -156,6 +160,9 @@ func (c *Cluster) StartWorker() int {
 		c.t.Fatalf("worker config: %v", err)
 	}
 	logger := testLogger(c.t)
+	if c.opts.logs != nil {
+		logger = slog.New(c.opts.logs)
+	}
 	url := "http://" + ln.Addr().String() + "/"
 	w, err := worker.New(cfg, worker.Options{Registry: c.Registry(), Logger: logger, AdvertisedURL: url})
 	if err != nil {
