@@ -421,7 +421,7 @@ func (f *fakeHerder) ResetConnectorOffsets(_ context.Context, name string) (stri
 	return "The offsets for this connector have been reset successfully", nil
 }
 
-func (f *fakeHerder) PutTaskConfigs(_ context.Context, name string, configs []map[string]string) error {
+func (f *fakeHerder) PutTaskConfigs(_ context.Context, name string, configs []map[string]string, _ string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("PutTaskConfigs"); err != nil {

@@ -38,6 +38,7 @@ type options struct {
 	props    map[string]string
 	plugins  []func(*connector.Registry) error
 	kafkaOpt []kfake.Opt
+	wrap     func(http.Handler) http.Handler
 }
 
 // Workers sets the number of workers started (default 1).
@@ -59,6 +60,12 @@ func Plugins(register ...func(*connector.Registry) error) Option {
 // KafkaOpts passes options to the kfake cluster.
 func KafkaOpts(opts ...kfake.Opt) Option {
 	return func(o *options) { o.kafkaOpt = append(o.kafkaOpt, opts...) }
+}
+
+// WrapHandler puts wrap around every worker's REST handler, e.g. to watch or hold the requests the workers
+// send each other.
+func WrapHandler(wrap func(http.Handler) http.Handler) Option {
+	return func(o *options) { o.wrap = wrap }
 }
 
 // Cluster is an in-process Kafka cluster with connectd workers.
@@ -172,7 +179,13 @@ func (c *Cluster) StartWorker() int {
 	go func() {
 		errc := make(chan error, 2)
 		go func() { errc <- w.Run(ctx) }()
-		go func() { errc <- srv.Serve(ctx, ln) }()
+		go func() {
+			if c.opts.wrap == nil {
+				errc <- srv.Serve(ctx, ln)
+				return
+			}
+			errc <- serveHandler(ctx, ln, c.opts.wrap(srv.Handler()))
+		}()
 		err := errors.Join(<-errc, <-errc)
 		n.done <- err
 	}()
@@ -233,6 +246,25 @@ func (c *Cluster) KillWorker(i int) {
 	// The REST listener goes away at once, as with a killed process; Serve's error about it is expected.
 	n.ln.Close()
 	_ = n.stop()
+}
+
+// serveHandler serves h on ln until ctx ends, as api.Server.Serve does with its own handler.
+func serveHandler(ctx context.Context, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		_ = hs.Close()
+	}
+	<-errc
+	return nil
 }
 
 func (n *Node) stop() error {
