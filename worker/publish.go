@@ -125,7 +125,7 @@ func (p *taskPublisher) launch(parent context.Context, attempt func(ctx context.
 			return
 		}
 		delay := p.backoff.next()
-		p.log.Warn("publishing task configs failed, regenerating them after a back-off", "err", err, "backoff", delay)
+		p.log.Warn("task configs not committed, regenerating them after a back-off", "err", err, "backoff", delay)
 		t := time.NewTimer(delay)
 		defer t.Stop()
 		select {
