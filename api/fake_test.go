@@ -28,6 +28,7 @@ type fakeHerder struct {
 	lastPatch       map[string]*string
 	lastOffsets     []herder.ConnectorOffset
 	lastTaskConfigs []map[string]string
+	lastConfigHash  string
 	validated       map[string]string
 }
 
@@ -420,7 +421,7 @@ func (f *fakeHerder) ResetConnectorOffsets(_ context.Context, name string) (stri
 	return "The offsets for this connector have been reset successfully", nil
 }
 
-func (f *fakeHerder) PutTaskConfigs(_ context.Context, name string, configs []map[string]string) error {
+func (f *fakeHerder) PutTaskConfigs(_ context.Context, name string, configs []map[string]string, configHash string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin("PutTaskConfigs"); err != nil {
@@ -433,6 +434,7 @@ func (f *fakeHerder) PutTaskConfigs(_ context.Context, name string, configs []ma
 		return err
 	}
 	f.lastTaskConfigs = configs
+	f.lastConfigHash = configHash
 	return nil
 }
 

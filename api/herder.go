@@ -48,8 +48,9 @@ type Herder interface {
 	AlterConnectorOffsets(ctx context.Context, name string, offsets []herder.ConnectorOffset) (string, error)
 	ResetConnectorOffsets(ctx context.Context, name string) (string, error)
 
-	// PutTaskConfigs is the internal endpoint a follower uses to hand the leader new task configs.
-	PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error
+	// PutTaskConfigs is the internal endpoint a follower uses to hand the leader new task configs; configHash
+	// is the worker.ConfigHashParam query parameter ("" when absent).
+	PutTaskConfigs(ctx context.Context, name string, configs []map[string]string, configHash string) error
 
 	// Plugins is the worker's plugin registry.
 	Plugins() *connector.Registry

@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
+	"github.com/connectd/connectd/worker"
 )
 
 // taskParam parses the {task} path parameter as a Java Integer; anything else is JAX-RS's plain 404.
@@ -110,8 +111,12 @@ func (s *Server) putTaskConfigs(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	fr := forwardRequest{method: http.MethodPost, path: connectorPath(name, "tasks"), body: configs, internal: true}
+	hash := r.URL.Query().Get(worker.ConfigHashParam)
+	if hash != "" {
+		fr.query = [][2]string{{worker.ConfigHashParam, hash}}
+	}
 	return s.forwardableVoid(r, http.StatusNoContent, fr, func(ctx context.Context) error {
-		return s.herder.PutTaskConfigs(ctx, name, configs)
+		return s.herder.PutTaskConfigs(ctx, name, configs, hash)
 	})
 }
 

@@ -25,6 +25,8 @@ type connectorRunner struct {
 	// conn is the started instance; nil while paused, stopped or failed.
 	conn   connector.Connector
 	failed bool
+	// publisher gets the instance's task configs committed; it stops with the instance.
+	publisher *taskPublisher
 }
 
 // connectorContext is the connector.Context handed to a running Connector.
@@ -45,9 +47,10 @@ func (c connectorContext) RaiseError(err error) {
 
 // startConnector creates the runner for a connector and brings it to its target state.
 func (w *Worker) startConnector(ctx context.Context, c *storage.Connector) {
+	log := w.log.With("component", "connector", "connector", c.Name)
 	r := &connectorRunner{
-		w: w, name: c.Name, config: maps.Clone(c.Config), target: c.TargetState,
-		log: w.log.With("component", "connector", "connector", c.Name),
+		w: w, name: c.Name, config: maps.Clone(c.Config), target: c.TargetState, log: log,
+		publisher: w.newTaskPublisher(c.Name, log),
 	}
 	w.connectors[c.Name] = r
 	plugin, warning, err := w.registry.Resolve(c.Config)
@@ -85,9 +88,11 @@ func (r *connectorRunner) start() bool {
 	return true
 }
 
-// stopInstance stops the Connector instance, if any. A failure to stop is logged; Kafka Connect marks the
-// connector FAILED only when stop fails on a state transition, which the caller decides.
+// stopInstance stops the Connector instance, if any, and the publishing of its task configs. A failure to
+// stop is logged; Kafka Connect marks the connector FAILED only when stop fails on a state transition, which
+// the caller decides.
 func (r *connectorRunner) stopInstance() error {
+	r.publisher.stop()
 	if r.conn == nil {
 		return nil
 	}

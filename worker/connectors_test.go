@@ -54,7 +54,8 @@ func validatedRunner(t *testing.T, config map[string]string, conn connector.Conn
 		}
 		t.Fatalf("config %q does not validate", config)
 	}
-	return &connectorRunner{name: config["name"], config: config, plugin: plugin, conn: conn, log: slog.New(slog.DiscardHandler)}
+	return &connectorRunner{name: config["name"], config: config, plugin: plugin, conn: conn, log: slog.New(slog.DiscardHandler),
+		publisher: &taskPublisher{}}
 }
 
 // A tasks.max that passes validation must be read the same way when tasks are generated: validation trims as

@@ -365,10 +365,17 @@ func (w *Worker) writeConfig(ctx context.Context, recs ...kafkalog.Record) error
 	return nil
 }
 
-// reconfigureTasks asks a started connector for its task configs and publishes them if they changed.
+// reconfigureTasks asks a started connector for its task configs and publishes them if they changed (Kafka
+// Connect's reconfigureConnector). Failures are retried through the runner's publisher, which calls this again
+// after a back-off, so every attempt starts from the running instance and the current connector config.
 func (w *Worker) reconfigureTasks(ctx context.Context, name string) {
 	r := w.connectors[name]
 	if r == nil || r.conn == nil || r.target != records.TargetStarted {
+		return
+	}
+	if c, ok := w.store.Connector(name); !ok || c.TargetState != records.TargetStarted || !maps.Equal(c.Config, r.config) {
+		// The config topic moved on (deleted, reconfigured, paused) since the instance started; the config
+		// event already queued stops or restarts it, and configs generated now would be stale.
 		return
 	}
 	configs, err := r.taskConfigs()
@@ -378,21 +385,22 @@ func (w *Worker) reconfigureTasks(ctx context.Context, name string) {
 			r.fail(err)
 			return
 		}
-		w.log.Warn("generating task configs failed, retrying", "connector", name, "err", err)
-		time.AfterFunc(250*time.Millisecond, func() { w.requestReconfiguration(name) })
+		r.publisher.retry(ctx, fmt.Errorf("generate task configs: %w", err))
 		return
 	}
 	if !taskConfigsChanged(w.store.TaskConfigs(name), configs) {
+		r.publisher.committed()
 		return
 	}
 	if _, leader, _ := w.group.leaderInfo(); !leader {
-		w.publishTaskConfigs(ctx, name, configs)
+		r.publisher.publish(ctx, configs, ConfigHash(r.config))
 		return
 	}
 	if err := w.writeTaskConfigs(ctx, name, configs); err != nil {
-		w.log.Warn("writing task configs failed, retrying", "connector", name, "err", err)
-		time.AfterFunc(time.Second, func() { w.requestReconfiguration(name) })
+		r.publisher.retry(ctx, fmt.Errorf("write task configs: %w", err))
+		return
 	}
+	r.publisher.committed()
 }
 
 func taskConfigsChanged(stored []storage.TaskConfig, configs []map[string]string) bool {

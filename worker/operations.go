@@ -459,10 +459,15 @@ func (w *Worker) StopConnector(ctx context.Context, name string) error {
 	})
 }
 
-// PutTaskConfigs is the internal POST /connectors/{name}/tasks.
-func (w *Worker) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string) error {
+// PutTaskConfigs is the internal POST /connectors/{name}/tasks. configHash is the ConfigHash of the connector
+// config the follower generated configs from, "" when it did not say (a Java worker); configs of an older
+// incarnation of the connector are refused (see checkIncarnation for how they are told apart).
+func (w *Worker) PutTaskConfigs(ctx context.Context, name string, configs []map[string]string, configHash string) error {
 	return w.do(ctx, func(ctx context.Context) error {
 		if err := w.leaderOnly("Only the leader may write task configurations."); err != nil {
+			return err
+		}
+		if err := w.checkIncarnation(ctx, name, configs, configHash); err != nil {
 			return err
 		}
 		return w.writeTaskConfigs(ctx, name, configs)

@@ -41,6 +41,7 @@ type options struct {
 	plugins  []func(*connector.Registry) error
 	kafkaOpt []kfake.Opt
 	logs     slog.Handler
+	wrap     func(http.Handler) http.Handler
 }
 
 // Workers sets the number of workers started (default 1).
@@ -63,6 +64,12 @@ func KafkaOpts(opts ...kfake.Opt) Option {
 
 // LogHandler makes the workers (and their REST servers) log through h instead of the test output.
 func LogHandler(h slog.Handler) Option { return func(o *options) { o.logs = h } }
+
+// WrapHandler puts wrap around every worker's REST handler, e.g. to watch or hold the requests the workers
+// send each other.
+func WrapHandler(wrap func(http.Handler) http.Handler) Option {
+	return func(o *options) { o.wrap = wrap }
+}
 
 // Cluster is an in-process Kafka cluster with connectd workers.
 type Cluster struct {
@@ -178,7 +185,13 @@ func (c *Cluster) StartWorker() int {
 	go func() {
 		errc := make(chan error, 2)
 		go func() { errc <- w.Run(ctx) }()
-		go func() { errc <- srv.Serve(ctx, ln) }()
+		go func() {
+			if c.opts.wrap == nil {
+				errc <- srv.Serve(ctx, ln)
+				return
+			}
+			errc <- serveHandler(ctx, ln, c.opts.wrap(srv.Handler()))
+		}()
 		err := errors.Join(<-errc, <-errc)
 		n.done <- err
 	}()
@@ -239,6 +252,25 @@ func (c *Cluster) KillWorker(i int) {
 	// The REST listener goes away at once, as with a killed process; Serve's error about it is expected.
 	n.ln.Close()
 	_ = n.stop()
+}
+
+// serveHandler serves h on ln until ctx ends, as api.Server.Serve does with its own handler.
+func serveHandler(ctx context.Context, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		_ = hs.Close()
+	}
+	<-errc
+	return nil
 }
 
 func (n *Node) stop() error {
