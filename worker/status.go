@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 )
@@ -133,7 +134,9 @@ func (s *statusWriter) flush(ctx context.Context) error {
 
 // Run writes queued statuses until ctx ends, then makes one last bounded attempt at what is still queued.
 func (s *statusWriter) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
+	// Kafka Connect's KafkaStatusBackingStore retries a failed status write at once and forever; a back-off
+	// from 100 ms to 5 s keeps an unreachable Kafka from being hammered.
+	bo := backoff.Backoff{Base: 100 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		key, value, ok := s.next()
 		if !ok {
@@ -153,16 +156,13 @@ func (s *statusWriter) Run(ctx context.Context) error {
 			}
 			s.logger.Warn("status write failed, retrying", "key", key, "err", err)
 			s.requeue(key, value)
-			select {
-			case <-time.After(backoff):
-				backoff = min(2*backoff, 5*time.Second)
-			case <-ctx.Done():
+			if bo.Wait(ctx) != nil {
 				s.drain()
 				return nil
 			}
 			continue
 		}
-		backoff = 100 * time.Millisecond
+		bo.Reset()
 	}
 }
 
