@@ -17,11 +17,11 @@ import (
 // fakeStatusLog records what the status writer sends. A Send waits for gate to let it through when gate is
 // set, and fails with the error fail returns.
 type fakeStatusLog struct {
-	mu      sync.Mutex
-	written []string // "key=value"
+	mu       sync.Mutex
+	written  []string // "key=value"
 	attempts int
-	gate    chan struct{}
-	fail    func(attempt int, key string) error
+	gate     chan struct{}
+	fail     func(attempt int, key string) error
 }
 
 func (l *fakeStatusLog) Send(ctx context.Context, key, value []byte) error {

@@ -679,4 +679,3 @@ func transportStep(ctx context.Context, err error) step {
 	}
 	return rediscover
 }
-
