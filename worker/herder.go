@@ -311,7 +311,7 @@ func (w *Worker) reconcileTasks(ctx context.Context) {
 	for id, d := range desired {
 		t, ok := w.tasks[id]
 		if !ok {
-			w.startTask(ctx, id, d.config, d.conn)
+			w.startTask(id, d.config, d.conn)
 			continue
 		}
 		t.setTarget(d.conn.TargetState)
@@ -474,7 +474,7 @@ func (w *Worker) doRestart(ctx context.Context, req records.RestartRequest) {
 	w.stopTasks(restart, stopRestart)
 	for _, t := range restart {
 		w.statuses.putTask(t.id, w.status(records.StateRestarting, ""), false)
-		w.startTask(ctx, t.id, t.config, c)
+		w.startTask(t.id, t.config, c)
 	}
 }
 

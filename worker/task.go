@@ -45,32 +45,34 @@ type taskRunner struct {
 	stopOnce sync.Once
 	stopping chan struct{} // closed to ask for a graceful stop
 	reason   atomic.Int32
-	cancel   context.CancelFunc // forceful stop
-	done     chan struct{}
+	routine  *routine // the runner's goroutine: cancelled to stop it forcefully, abandoned past the deadline
 	failed   atomic.Bool
+
+	// statusMu orders the runner's status writes against abandonment: once abandoned is set, the herder may
+	// start a new instance of the task, and nothing this runner still does may write over its statuses.
+	statusMu  sync.Mutex
+	abandoned bool
 }
 
 // startTask creates and starts a runner for a committed task config.
-func (w *Worker) startTask(ctx context.Context, id connector.TaskID, config map[string]string, c *storage.Connector) {
-	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+// Its goroutine belongs to the worker's runtimes supervisor, not to the herder's context: worker shutdown
+// stops tasks gracefully (stopAll) before anything is cancelled.
+func (w *Worker) startTask(id connector.TaskID, config map[string]string, c *storage.Connector) {
+	t := w.newTaskRunner(id, config, c)
+	w.tasks[id] = t
+	t.routine = w.runtimes.Go(t.run)
+}
+
+func (w *Worker) newTaskRunner(id connector.TaskID, config map[string]string, c *storage.Connector) *taskRunner {
 	t := &taskRunner{
 		w: w, id: id, config: maps.Clone(config), connConfig: maps.Clone(c.Config),
 		log:           w.log.With("component", "task", "connector", id.Connector, "task", id.Task),
 		target:        c.TargetState,
 		targetChanged: make(chan struct{}),
 		stopping:      make(chan struct{}),
-		cancel:        cancel,
-		done:          make(chan struct{}),
 	}
 	t.topics = newActiveTopics(t)
-	w.tasks[id] = t
-	w.runners.Add(1)
-	go func() {
-		defer w.runners.Done()
-		defer close(t.done)
-		defer cancel()
-		t.run(tctx)
-	}()
+	return t
 }
 
 func (t *taskRunner) run(ctx context.Context) {
@@ -93,8 +95,20 @@ func (t *taskRunner) run(ctx context.Context) {
 		return
 	}
 	if stopReason(t.reason.Load()) == stopUnassign {
-		t.w.statuses.putTask(t.id, t.w.status(records.StateUnassigned, ""), true)
+		t.putStatus(records.StateUnassigned, "", true)
 	}
+}
+
+// putStatus writes the task's status unless the runner was abandoned: a replacement may be running by then,
+// on this worker and in this generation, where the putSafe rule does not protect it.
+func (t *taskRunner) putStatus(state records.State, trace string, safe bool) {
+	t.statusMu.Lock()
+	defer t.statusMu.Unlock()
+	if t.abandoned {
+		t.log.Info("abandoned task's status not written", "state", state)
+		return
+	}
+	t.w.statuses.putTask(t.id, t.w.status(state, trace), safe)
 }
 
 // fail records the task as FAILED; it stays so until restarted or reconfigured.
@@ -104,7 +118,7 @@ func (t *taskRunner) fail(err error) {
 	}
 	t.failed.Store(true)
 	t.log.Error("task failed", "err", err)
-	t.w.statuses.putTask(t.id, t.w.status(records.StateFailed, trace(err)), true)
+	t.putStatus(records.StateFailed, trace(err), true)
 }
 
 func ctxErr(err error) bool {
@@ -161,7 +175,7 @@ func (t *taskRunner) reportPaused(paused bool) {
 	if paused {
 		state = records.StatePaused
 	}
-	t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
+	t.putStatus(state, "", false)
 }
 
 func (t *taskRunner) requestStop(reason stopReason) {
@@ -180,15 +194,20 @@ func (t *taskRunner) isStopping() bool {
 	}
 }
 
-// awaitStop waits for the runner to finish until deadline; past it the task is cancelled and abandoned.
+// awaitStop waits for the runner to finish until deadline; past it the task is cancelled and abandoned, as
+// Kafka Connect abandons a task after task.shutdown.graceful.timeout.ms: the worker no longer waits for it,
+// and it writes no status any more.
 func (t *taskRunner) awaitStop(deadline time.Time) bool {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
-	case <-t.done:
+	case <-t.routine.Done():
 		return true
 	case <-timer.C:
-		t.cancel()
+		t.statusMu.Lock()
+		t.abandoned = true
+		t.statusMu.Unlock()
+		t.routine.abandon()
 		return false
 	}
 }

@@ -75,7 +75,8 @@ type Worker struct {
 	// Owned by the herder loop.
 	connectors map[string]*connectorRunner
 	tasks      map[connector.TaskID]*taskRunner
-	runners    sync.WaitGroup
+	// runtimes owns the task runners' goroutines; set up by Run.
+	runtimes *supervisor
 }
 
 // New validates the options and builds a Worker. It does no I/O.
@@ -144,6 +145,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer w.closeClients()
 
+	// Tasks are stopped gracefully by the herder loop as it ends; Stop then waits for every runner it did not
+	// abandon.
+	w.runtimes = newSupervisor(context.WithoutCancel(ctx))
 	g, gctx := errgroup.WithContext(ctx)
 	// The logs consume until the herder loop has returned, not merely until shutdown begins: a request the loop
 	// is serving then still reads its config write back, and the herder stops runners (which still write
@@ -172,7 +176,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return w.herderLoop(gctx)
 	})
 	err := g.Wait()
-	w.runners.Wait()
+	w.runtimes.Stop()
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil
 	}
