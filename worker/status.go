@@ -169,7 +169,7 @@ func (s *statusWriter) Run(ctx context.Context) error {
 			s.requeue(key, value)
 			if bo.Wait(ctx) != nil {
 				s.drain()
-				return nil
+				return nil //nolint:nilerr // shutdown during the back-off: the failed write was requeued and drained
 			}
 			continue
 		}
