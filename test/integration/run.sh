@@ -10,7 +10,7 @@ root="$(cd "$here/../.." && pwd)"
 missing=()
 command -v go >/dev/null 2>&1 || missing+=("go (Go 1.26, see go.mod)")
 command -v java >/dev/null 2>&1 || missing+=("a JDK 17: apt-get install -y openjdk-17-jdk-headless")
-if [[ ! -f "$here/.cache/kafka-libs/.complete" ]]; then
+if [[ ! -f "$here/.cache/kafka-libs/.complete" || ! -f "$here/.cache/connect-libs/.complete" ]]; then
 	command -v mvn >/dev/null 2>&1 || missing+=("Maven: apt-get install -y maven")
 fi
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=("Mosquitto: apt-get install -y mosquitto")
