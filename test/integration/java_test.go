@@ -41,8 +41,10 @@ type javaWorker struct {
 	done chan struct{}
 }
 
-func (j *javaWorker) id() string             { return fmt.Sprintf("127.0.0.1:%d", j.port) }
-func (j *javaWorker) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", j.port, path) }
+func (j *javaWorker) id() string { return fmt.Sprintf("127.0.0.1:%d", j.port) }
+func (j *javaWorker) url(path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", j.port, path)
+}
 func (j *javaWorker) file(ext string) string { return filepath.Join(j.dir, j.name+ext) }
 
 // start writes the properties and a log4j file, then launches the JVM in its own process group with its pid in
