@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -413,6 +414,21 @@ func ixScenario(t *testing.T, e *env, id string, order []string, victimKind stri
 		placement = append(placement, fmt.Sprintf("%s:%s/%s", strings.TrimPrefix(n, id+"-"), kindOf(cw), kindOf(tw)))
 	}
 	t.Logf("placement (connector/task): %s", strings.Join(placement, " "))
+	// The leader shows it received them: a Java leader logs each signed POST /connectors/NAME/tasks it accepted
+	// (204: a missing or bad signature is a 400/403), a connectd leader logs the task configs it writes.
+	for _, n := range names {
+		cw := kinds[sts[n].Connector.WorkerID]
+		if cw == leader || kindOf(cw) == kindOf(leader) {
+			continue
+		}
+		re := regexp.MustCompile(`msg="writing task configs".* connector=` + regexp.QuoteMeta(n) + ` `)
+		if kindOf(leader) == "java" {
+			re = regexp.MustCompile(`"POST /connectors/` + regexp.QuoteMeta(n) + `/tasks\?forward=true HTTP/1\.1" 204 `)
+		}
+		if err := poll(ctx, 30*time.Second, func() (bool, error) { return logMatches(leader, re), nil }); err != nil {
+			t.Errorf("%s leader's log has no %q for %s, whose connector runs on a %s follower", kindOf(leader), re, n, kindOf(cw))
+		}
+	}
 	if tasksOn["java"] == 0 || tasksOn["connectd"] == 0 {
 		t.Errorf("tasks do not run on both kinds: %v", tasksOn)
 	}

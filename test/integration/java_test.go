@@ -149,17 +149,38 @@ var (
 	connectdJoinRE = regexp.MustCompile(`msg="joined group".* leader=(?:connect-127\.0\.0\.1:|java-)(\d+)-\S* protocol=(\w+)`)
 )
 
+// logFile is m's log: connectd's slog output or the Java worker's log4j file.
+func logFile(m member) string {
+	switch w := m.(type) {
+	case *javaWorker:
+		return w.file(".log")
+	case *worker:
+		return w.file(".log")
+	}
+	return ""
+}
+
+// logMatches reports whether a line of m's log matches re.
+func logMatches(m member, re *regexp.Regexp) bool {
+	f, err := os.Open(logFile(m))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if re.MatchString(sc.Text()) {
+			return true
+		}
+	}
+	return false
+}
+
 // lastJoin returns the leader's REST port and the protocol from the newest join in m's log; ok is false before
 // the first join.
 func lastJoin(m member) (leaderPort int, protocol string, ok bool) {
-	var path string
-	switch w := m.(type) {
-	case *javaWorker:
-		path = w.file(".log")
-	case *worker:
-		path = w.file(".log")
-	}
-	f, err := os.Open(path)
+	f, err := os.Open(logFile(m))
 	if err != nil {
 		return 0, "", false
 	}

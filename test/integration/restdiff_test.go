@@ -221,27 +221,51 @@ func (s diffStep) send(e *env, m member) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
-// checkAllowlist verifies every entry's citation: the COMPATIBILITY.md phrase must be there, a TODO must name
-// its issue item.
-func checkAllowlist(t *testing.T, compat string, list []allowed, steps []diffStep) {
+// allowlistProblems checks every entry's citation: the COMPATIBILITY.md phrase must be in compat, a TODO must
+// name its issue item, the step must exist and the path must compile.
+func allowlistProblems(compat string, list []allowed, steps []diffStep) []string {
 	names := map[string]bool{"*": true}
 	for _, s := range steps {
 		names[s.name] = true
 	}
+	var out []string
 	for _, a := range list {
 		switch {
 		case (a.compat == "") == (a.todo == ""):
-			t.Errorf("allowlist %s %s: cite exactly one of a COMPATIBILITY.md row or a TODO issue item", a.step, a.path)
+			out = append(out, fmt.Sprintf("allowlist %s %s: cite exactly one of a COMPATIBILITY.md row or a TODO issue item", a.step, a.path))
 		case a.compat != "" && !strings.Contains(compat, a.compat):
-			t.Errorf("allowlist %s %s cites a COMPATIBILITY.md row that is missing: %q", a.step, a.path, a.compat)
+			out = append(out, fmt.Sprintf("allowlist %s %s cites a COMPATIBILITY.md row that is missing: %q", a.step, a.path, a.compat))
 		case a.todo != "" && !strings.HasPrefix(a.todo, "issue "):
-			t.Errorf("allowlist %s %s: a TODO must name its issue item (\"issue N item M: ...\"), not %q", a.step, a.path, a.todo)
+			out = append(out, fmt.Sprintf("allowlist %s %s: a TODO must name its issue item (\"issue N: ...\"), not %q", a.step, a.path, a.todo))
 		}
 		if !names[a.step] {
-			t.Errorf("allowlist names an unknown step %q", a.step)
+			out = append(out, fmt.Sprintf("allowlist names an unknown step %q", a.step))
 		}
 		if _, err := regexp.Compile(a.path); err != nil {
-			t.Errorf("allowlist %s: %v", a.step, err)
+			out = append(out, fmt.Sprintf("allowlist %s: %v", a.step, err))
+		}
+	}
+	return out
+}
+
+// TestRESTDiffAllowlistCheck shows that the allowlist check rejects an uncited or wrongly cited entry.
+func TestRESTDiffAllowlistCheck(t *testing.T) {
+	steps := []diffStep{{name: "root"}}
+	compat := "| Malformed request bodies (bad JSON, ... |"
+	for _, c := range []struct {
+		a    allowed
+		want bool // a problem
+	}{
+		{allowed{step: "root", path: "status", compat: "| Malformed request bodies (bad JSON,"}, false},
+		{allowed{step: "root", path: "status", todo: "issue 12: a bug"}, false},
+		{allowed{step: "root", path: "status", compat: "| A row nobody wrote"}, true},
+		{allowed{step: "root", path: "status"}, true},
+		{allowed{step: "root", path: "status", todo: "fix later"}, true},
+		{allowed{step: "nope", path: "status", todo: "issue 12: a bug"}, true},
+		{allowed{step: "root", path: "(", todo: "issue 12: a bug"}, true},
+	} {
+		if got := allowlistProblems(compat, []allowed{c.a}, steps); (len(got) > 0) != c.want {
+			t.Errorf("%+v: problems %q, want a problem: %v", c.a, got, c.want)
 		}
 	}
 }
@@ -282,7 +306,9 @@ func TestRESTDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := diffScript(input, topic, lines.Len())
-	checkAllowlist(t, string(compat), restDiffAllowed, steps)
+	for _, p := range allowlistProblems(string(compat), restDiffAllowed, steps) {
+		t.Error(p)
+	}
 
 	used := make([]int, len(restDiffAllowed))
 	var unexpected []difference
