@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the integration suite: checks prerequisites, fetches Kafka through Maven, then runs the Go tests, which
-# start and stop Kafka, Mosquitto and three connectd workers themselves. Extra arguments go to `go test`
+# Runs the integration suite: checks prerequisites, fetches Kafka and Kafka Connect 3.9 through Maven, then runs
+# the Go tests, which start and stop Kafka, Mosquitto, the connectd workers and the Java Connect workers of the
+# interop scenarios themselves. Extra arguments go to `go test`
 # (e.g. -run 'TestScenarios/steady').
 set -euo pipefail
 
