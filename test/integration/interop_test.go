@@ -393,6 +393,16 @@ func ixScenario(t *testing.T, e *env, id string, order []string, victimKind stri
 		}, http.StatusCreated)
 	}
 	sts := g.waitAll(t, names, 2*time.Minute, "every connector and task RUNNING", running(1))
+	// A Java follower cannot write the config topic, so its 201s were the connectd leader's; a Java leader logs
+	// each create a connectd follower forwarded.
+	if kindOf(leader) == "java" {
+		for _, n := range names {
+			re := regexp.MustCompile(`"PUT /connectors/` + regexp.QuoteMeta(n) + `/config\?forward=true HTTP/1\.1" 201 `)
+			if err := poll(ctx, 30*time.Second, func() (bool, error) { return logMatches(leader, re), nil }); err != nil {
+				t.Errorf("the Java leader's log has no %q: the create of %s was not forwarded to it", re, n)
+			}
+		}
+	}
 
 	// Where the connectors and tasks run: both kinds must run some, and at least one connector must run on a
 	// follower of the other kind than the leader, which then publishes its task configs to the leader over the
