@@ -314,19 +314,28 @@ func TestInterop(t *testing.T) {
 // the other kind than the leader, checks that the connectors and tasks run on both kinds, that status and task
 // configs read the same through every worker, that every line arrives exactly once, then kills -9 the leader
 // (of kind victim) while lines are appended and checks that every task runs on a survivor within ixFailover
-// and no line is lost.
+// and no line is lost; finally restarts the killed worker while lines are appended and checks that it gets
+// tasks back and every line of that phase arrives exactly once.
 func ixScenario(t *testing.T, e *env, id string, order []string, victimKind string) {
 	steady := result{Scenario: id + " steady (" + order[0] + " leads)", Recovery: "-"}
 	fault := result{Scenario: id + " kill -9 of the " + victimKind + " leader"}
-	steadyDone := false // the steady phase's verdict is t.Failed() when it ended
+	rejoin := result{Scenario: id + " killed " + victimKind + " worker restarted"}
+	// Each phase's verdict is t.Failed() when it ended.
+	steadyDone, faultDone, rejoinStarted := false, false, false
 	defer func() {
 		if !steadyDone {
 			steady.Pass = !t.Failed()
 		}
 		record(steady)
-		fault.Pass = !t.Failed()
 		if fault.Recovery != "" {
+			if !faultDone {
+				fault.Pass = !t.Failed()
+			}
 			record(fault)
+		}
+		if rejoinStarted {
+			rejoin.Pass = !t.Failed()
+			record(rejoin)
 		}
 	}()
 	topic := id + "-data"
@@ -502,42 +511,9 @@ func ixScenario(t *testing.T, e *env, id string, order []string, victimKind stri
 			onVictim[k] = true
 		}
 	}
-	var rounds atomic.Int32
-	stopAppend := make(chan struct{})
-	appended := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stopAppend:
-				appended <- nil
-				return
-			case <-tick.C:
-			}
-			for _, s := range srcs {
-				if s.next+5 > ixCap {
-					continue
-				}
-				if err := s.appendLines(tr, 5); err != nil {
-					appended <- err
-					return
-				}
-			}
-			rounds.Add(1)
-		}
-	}()
-	stopped := false
-	stopAppender := func() {
-		if !stopped {
-			stopped = true
-			close(stopAppend)
-			if err := <-appended; err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer stopAppender()
+	app := startAppender(srcs, tr)
+	defer app.stop()
+	rounds := &app.rounds
 	// Kill once the appended lines flow and at least one offset flush (1 s) covers some of them.
 	if err := poll(ctx, time.Minute, func() (bool, error) { return rounds.Load() >= 20, nil }); err != nil {
 		t.Fatal(err)
@@ -556,7 +532,9 @@ func ixScenario(t *testing.T, e *env, id string, order []string, victimKind stri
 	if err := poll(ctx, time.Minute, func() (bool, error) { return rounds.Load() >= r+20, nil }); err != nil {
 		t.Fatal(err)
 	}
-	stopAppender()
+	if err := app.stop(); err != nil {
+		t.Error(err)
+	}
 	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return tr.complete(), nil }); err != nil {
 		t.Errorf("not every line arrived after the kill: %v", err)
 	}
@@ -592,6 +570,102 @@ func ixScenario(t *testing.T, e *env, id string, order []string, victimKind stri
 	if fault.Lost != 0 {
 		t.Errorf("%d lines lost across the kill -9", fault.Lost)
 	}
+	fault.Pass, faultDone = !t.Failed(), true
+	if t.Failed() {
+		return
+	}
+
+	// Rejoin: the killed worker starts again while lines are appended. The assignor gives it a share of the
+	// tasks back, revoking them from the survivors, which stop them gracefully and commit their offsets: no
+	// line may arrive twice more, in Java as in connectd.
+	rejoinStarted = true
+	_, rec0, _, dup0 := tr.account()
+	app = startAppender(srcs, tr)
+	defer app.stop()
+	if err := victim.start(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	var back int
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) {
+		back = 0
+		for _, n := range names {
+			st, err := g.status(victim, n) // through the restarted worker: it answers too
+			if err != nil || !running(1)(st) {
+				return false, nil
+			}
+			if st.Tasks[0].WorkerID == victim.id() {
+				back++
+			}
+		}
+		return back > 0, nil
+	}); err != nil {
+		t.Fatalf("no task runs on the restarted %s worker %s: %v", kindOf(victim), victim.id(), err)
+	}
+	rejoin.Recovery = time.Since(restarted).Round(100 * time.Millisecond).String()
+	g.waitAll(t, names, 2*time.Minute, "every task RUNNING, every worker agreeing", running(1))
+	if err := poll(ctx, time.Minute, func() (bool, error) { return app.rounds.Load() >= 20, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.stop(); err != nil {
+		t.Error(err)
+	}
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return tr.complete(), nil }); err != nil {
+		t.Errorf("not every line arrived after the restart: %v", err)
+	}
+	waitStill(ctx, tr)
+	sent, rec, lost, dup := tr.account()
+	rejoin.Sent = sent - steady.Sent - fault.Sent
+	rejoin.Received, rejoin.Lost, rejoin.Duplicated = rec-rec0, lost, dup-dup0
+	rejoin.Notes = fmt.Sprintf("%d of %d tasks moved back to the restarted %s worker; exactly once required", back, ixConnectors, kindOf(victim))
+	if rejoin.Lost != 0 || rejoin.Duplicated != 0 {
+		t.Errorf("rejoin: %d lost, %d duplicated; want exactly once", rejoin.Lost, rejoin.Duplicated)
+	}
+}
+
+// appender appends five lines to every file every 100 ms until stopped.
+type appender struct {
+	rounds atomic.Int32
+	stopc  chan struct{}
+	errc   chan error
+	once   sync.Once
+	err    error
+}
+
+func startAppender(srcs []*fileSource, tr *tracker) *appender {
+	a := &appender{stopc: make(chan struct{}), errc: make(chan error, 1)}
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-a.stopc:
+				a.errc <- nil
+				return
+			case <-tick.C:
+			}
+			for _, s := range srcs {
+				if s.next+5 > ixCap {
+					continue
+				}
+				if err := s.appendLines(tr, 5); err != nil {
+					a.errc <- err
+					return
+				}
+			}
+			a.rounds.Add(1)
+		}
+	}()
+	return a
+}
+
+// stop stops the appender and waits for it; it may be called again.
+func (a *appender) stop() error {
+	a.once.Do(func() {
+		close(a.stopc)
+		a.err = <-a.errc
+	})
+	return a.err
 }
 
 func otherKind(k string) string {
