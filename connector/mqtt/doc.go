@@ -43,7 +43,9 @@
 // in-flight window alone is no bound: Mosquitto 2.0.11's max_inflight_messages lets a subscriber that
 // acknowledges late receive several times the window. QoS 0 messages also wait while
 // camel.source.pollingConsumerQueueSize messages are buffered. A handler waiting for room stops waiting when
-// its connection drops (the message is kept), and paho's keep-alive drops a connection whose reads have been
+// its connection drops (the message is kept) and does not wait before the broker acknowledged the
+// subscription (a resumed session's messages come before the SUBACK, which a paused reader would never
+// see). paho's keep-alive drops a connection whose reads have been
 // paused for longer than the keep-alive interval plus paho's ping timeout (10 s): Kafka making no progress for
 // that long costs a reconnection, which with a persistent session loses nothing. Nothing is ever dropped by
 // the connector, and nothing is acknowledged before Kafka has it.

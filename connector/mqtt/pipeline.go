@@ -118,18 +118,19 @@ func (p *pipeline) signal() {
 	}
 }
 
-// roomCheckInterval is how often a blocked QoS 0 arrival re-checks its connection.
+// roomCheckInterval is how often a blocked arrival asks again whether it may keep waiting.
 const roomCheckInterval = 100 * time.Millisecond
 
 // arrive appends a message in arrival order. It waits while the messages held would exceed the byte budget
 // with m (a message alone is always taken, however large), and a QoS 0 message also while the buffer holds
 // queueSize messages. Waiting blocks paho's router, so reading from the broker pauses and the broker's flow
 // control (its in-flight window, then TCP) holds the rest. It waits until there is room, the pipeline
-// closes, or connOpen reports the connection gone (then m is taken anyway: nothing is dropped).
-func (p *pipeline) arrive(m *message, connOpen func() bool) {
+// closes, or mayWait (nil: always) reports that it may not wait (its connection is gone, or not yet
+// subscribed); then m is taken anyway: nothing is dropped.
+func (p *pipeline) arrive(m *message, mayWait func() bool) {
 	cost := m.cost()
 	p.mu.Lock()
-	for p.full(m, cost) {
+	for p.full(m, cost) && (mayWait == nil || mayWait()) {
 		p.blocked = true
 		room := p.room
 		p.mu.Unlock()
@@ -140,9 +141,6 @@ func (p *pipeline) arrive(m *message, connOpen func() bool) {
 		}
 		timer.Stop()
 		p.mu.Lock()
-		if connOpen != nil && !connOpen() {
-			break
-		}
 	}
 	if p.closed {
 		p.mu.Unlock()
@@ -199,6 +197,7 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 	if p.held {
 		return nil, time.Time{}
 	}
+	buffered := p.pending.len()
 	admit := func(u *unit) {
 		if p.admit(u) {
 			u.remaining = p.perUnit
@@ -225,7 +224,7 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 			next = due
 		}
 	}
-	if len(units) > 0 {
+	if p.pending.len() < buffered {
 		p.wakeArrivals() // the buffer has room for QoS 0 again
 	}
 	return units, next
