@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/connectd/connectd/connector"
-	"github.com/connectd/connectd/storage"
 )
 
 // TestInFlightRecordsAreBoundedInBytes reserves records of 60 bytes against a producer.buffer.memory of 100:
@@ -20,7 +19,7 @@ func TestInFlightRecordsAreBoundedInBytes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const budget = 100
 		s := &sourceSubmitter{
-			t:       &taskRunner{id: storage.TaskID{Connector: "c", Task: 0}, log: slog.New(slog.DiscardHandler)},
+			t:       &taskRunner{id: connector.TaskID{Connector: "c", Task: 0}, log: slog.New(slog.DiscardHandler)},
 			changed: make(chan struct{}, 1),
 			offsets: make(map[string]pendingOffset),
 			slots:   make(chan struct{}, maxInFlightRecords),
