@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 )
@@ -212,16 +213,22 @@ func (t *taskRunner) awaitStop(deadline time.Time) bool {
 	}
 }
 
-// backOff waits *d before the next attempt to create a task's Kafka client, doubling *d up to 5 s; it
-// returns early with an error when the task is asked to stop or ctx ends.
-func (t *taskRunner) backOff(ctx context.Context, d *time.Duration) error {
+// clientBackoff is the back-off between attempts to create a task's Kafka client: 200 ms doubling to 5 s.
+func clientBackoff() backoff.Backoff {
+	return backoff.Backoff{Base: 200 * time.Millisecond, Max: 5 * time.Second}
+}
+
+// backOff waits bo's next delay before the next attempt to create a task's Kafka client; it returns early with
+// an error when the task is asked to stop or ctx ends.
+func (t *taskRunner) backOff(ctx context.Context, bo *backoff.Backoff) error {
+	timer := time.NewTimer(bo.Next())
+	defer timer.Stop()
 	select {
 	case <-t.stopping:
 		return context.Canceled
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(*d):
-		*d = min(2**d, 5*time.Second)
+	case <-timer.C:
 		return nil
 	}
 }

@@ -23,7 +23,7 @@ func newRuntimeTestWorker(t *testing.T) *Worker {
 		t.Fatal(err)
 	}
 	w := &Worker{
-		cfg:        config.Config{TaskShutdownGracefulTimeout: 5 * time.Second},
+		cfg:        config.Config{TaskShutdownGracefulTimeout: 5 * time.Second, ProducerBufferMemory: 1 << 20},
 		log:        slog.New(slog.DiscardHandler),
 		id:         "me:8083",
 		store:      store,
