@@ -56,24 +56,23 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	s := newSourceSubmitter(t, producer, keyConv, valueConv, headerConv)
 	s.committer, _ = task.(connector.RecordCommitter)
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.handleAcks() }()
-	flushDone := make(chan struct{})
-	go func() { defer wg.Done(); s.flushLoop(ctx, flushDone) }()
-	resendDone := make(chan struct{})
-	resendStopped := make(chan struct{})
-	go func() { defer close(resendStopped); s.resendLoop(resendDone) }()
+	// The task's helper goroutines; each is stopped in its turn below, and Stop waits for them all.
+	helpers := newSupervisor(ctx)
+	defer helpers.Stop()
+	helpers.Go(func(context.Context) { s.handleAcks() }) // until the producer is closed
+	// Periodic flushes use the task's context; the routine's context only ends the loop.
+	flush := helpers.Go(func(stop context.Context) { s.flushLoop(ctx, stop.Done()) })
+	resend := helpers.Go(func(stop context.Context) { s.resendLoop(stop.Done()) })
 
 	pollCtx, cancelPoll := context.WithCancel(ctx)
 	defer cancelPoll()
-	go func() {
+	helpers.Go(func(context.Context) {
 		select {
 		case <-t.stopping:
 			cancelPoll()
 		case <-pollCtx.Done():
 		}
-	}()
+	})
 
 	loopErr := s.pollLoop(pollCtx, task, paused)
 	cancelPoll()
@@ -83,11 +82,10 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	s.awaitAcked(time.Now().Add(t.w.cfg.TaskShutdownGracefulTimeout))
 	// No resend may reach the producer once it closes; records still waiting are not committed, so their
 	// sources deliver them again.
-	close(resendDone)
-	<-resendStopped
+	resend.stop()
 	producer.AsyncClose()
-	close(flushDone)
-	wg.Wait()
+	flush.cancel()
+	helpers.Stop()
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.w.cfg.OffsetFlushTimeout)
 	if err := s.flushOffsets(flushCtx, task); err != nil {
 		t.log.Warn("final offset flush failed", "err", err)

@@ -69,6 +69,12 @@ func (s *supervisor) Stop() {
 // Done is closed when the routine's function has returned.
 func (r *routine) Done() <-chan struct{} { return r.done }
 
+// stop cancels the routine and waits for its function to return.
+func (r *routine) stop() {
+	r.cancel()
+	<-r.done
+}
+
 // abandon cancels the routine and stops its supervisor waiting for it: its function is stuck in code that
 // ignores cancellation (a plugin), and nothing the worker does can end it. Its goroutine ends whenever that
 // code returns.

@@ -32,8 +32,7 @@ func TestSupervisorRoutineCancelAlone(t *testing.T) {
 	defer s.Stop()
 	a := s.Go(func(ctx context.Context) { <-ctx.Done() })
 	b := s.Go(func(ctx context.Context) { <-ctx.Done() })
-	a.cancel()
-	<-a.Done()
+	a.stop()
 	select {
 	case <-b.Done():
 		t.Fatal("cancelling one routine ended another")
