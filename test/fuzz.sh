@@ -41,8 +41,17 @@ for pkg in "${pkgs[@]}"; do
 			printf 'fuzz: ok    %-32s %-28s %ds\n' "$pkg" "$name" $((SECONDS - t0))
 			continue
 		fi
-		cat "$log" >&2
 		crasher="$(sed -n 's/.*Failing input written to \(.*\)$/\1/p' "$log" | tail -n1)"
+		# Go before 1.27 can report the end of -fuzztime itself as a failure, "context deadline exceeded" with
+		# no input written (go.dev/issue/75804, a race in the fuzzing coordinator). That says nothing about the
+		# target: confirm with a plain run of its seed corpus and count it as passed.
+		if [[ -z "$crasher" ]] && tail -n 5 "$log" | grep -qx '    context deadline exceeded' &&
+			go test -run "^${name}\$" "$pkg" >"$log" 2>&1; then
+			printf 'fuzz: ok    %-32s %-28s %ds (deadline race at the end, go.dev/issue/75804; seeds pass)\n' \
+				"$pkg" "$name" $((SECONDS - t0))
+			continue
+		fi
+		cat "$log" >&2
 		if [[ -n "$crasher" ]]; then
 			failed+=("$name in $pkg: failing input in ${pkg#./}/$crasher")
 		else
