@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestKafkaRepositoryRemembersKeysAcrossRestarts(t *testing.T) {
 	})
 
 	first := &SourceTask{}
-	if err := first.Start(taskCtx{}, cfg); err != nil {
+	if err := first.Start(context.Background(), taskCtx{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	waitConnected(t, b, "it-0")
@@ -37,7 +38,7 @@ func TestKafkaRepositoryRemembersKeysAcrossRestarts(t *testing.T) {
 	recs := pollN(t, first, 1, 10*time.Second)
 	commitAll(t, first, recs)
 	waitFor(t, 5*time.Second, "acknowledged", func() bool { return b.Inflight("it-0") == 0 })
-	if err := first.Stop(); err != nil { // flushes the repository's write
+	if err := first.Stop(context.Background()); err != nil { // flushes the repository's write
 		t.Fatal(err)
 	}
 
