@@ -99,10 +99,15 @@ func (c connectorContext) RaiseError(err error) {
 	c.r.put(records.StateFailed, trace(err))
 }
 
-// put writes the connector's status unless the instance was abandoned. FAILED is written safely (it must not
+// put writes the connector's status unless the instance is being shut down or was abandoned: the herder writes
+// what follows a removal (UNASSIGNED, a tombstone, RESTARTING), a worker shutdown leaves statuses alone, and a
+// late RUNNING of an instance being stopped must not overwrite either. FAILED is written safely (it must not
 // overwrite a newer owner's status), as everywhere in the worker.
 func (r *connectorRunner) put(state records.State, trace string) {
-	if r.cancelled.Load() {
+	r.mu.Lock()
+	quit := r.quit
+	r.mu.Unlock()
+	if quit || r.cancelled.Load() {
 		return
 	}
 	r.w.statuses.putConnector(r.name, r.w.status(state, trace), state == records.StateFailed)
@@ -190,7 +195,7 @@ func (r *connectorRunner) abandonInstance() {
 	removed := r.removed
 	r.mu.Unlock()
 	if _, exists := r.w.store.Connector(r.name); removed && exists {
-		r.put(records.StateUnassigned, "")
+		r.w.statuses.putConnector(r.name, r.w.status(records.StateUnassigned, ""), true)
 	}
 	r.cancelled.Store(true)
 	r.abandon()
