@@ -59,6 +59,44 @@ type SourceTaskContext interface {
 	Logger() *slog.Logger
 }
 
+// KeyedLogOpener is offered by the SourceTaskContext of a worker that can keep a log of keyed records in a
+// Kafka topic for a task (check with a type assertion). The worker connects with its own Kafka client settings
+// (security protocol, SASL, TLS), so the plugin needs none of them.
+type KeyedLogOpener interface {
+	// OpenKeyedLog opens spec.Topic, creating it compacted when it is missing, and starts reading it from the
+	// beginning. The task must Close the log; the worker closes logs a task left open once the task has stopped.
+	OpenKeyedLog(ctx context.Context, spec KeyedLogSpec) (KeyedLog, error)
+}
+
+// KeyedLogSpec describes a keyed log to open.
+type KeyedLogSpec struct {
+	// Topic is the topic the log lives in. Required.
+	Topic string
+	// Bootstrap lists the bootstrap servers of the cluster holding the topic; empty means the worker's cluster.
+	Bootstrap []string
+	// OnRecord is called for every record read, from one goroutine, in offset order within a partition. A nil
+	// value is a tombstone. It must not call ReadToEnd. Required.
+	OnRecord func(key, value []byte)
+}
+
+// KeyedRecord is one record of a KeyedLog. A nil Value is a tombstone.
+type KeyedRecord struct {
+	Key, Value []byte
+}
+
+// KeyedLog is a Kafka topic read from the beginning and appended to with acks=all.
+type KeyedLog interface {
+	// ReadToEnd returns once every record below the end offsets the topic's partitions had when it was called
+	// (as Kafka lists them, not as the last record read suggests) has been passed to OnRecord. Records removed
+	// by compaction and transaction markers do not hold it up.
+	ReadToEnd(ctx context.Context) error
+	// Append writes records in order and returns once Kafka has acknowledged all of them with acks=all.
+	Append(ctx context.Context, recs ...KeyedRecord) error
+	// Close stops reading, waits for what Append has handed to Kafka, and releases the log's connections. It is
+	// idempotent.
+	Close() error
+}
+
 // SourceTask reads records from an external system.
 //
 // The worker calls Start once, then Poll in a loop from one goroutine, and finally Stop after the poll loop has

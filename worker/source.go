@@ -38,7 +38,12 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	defer client.Close()
 
 	task := t.plugin.NewSourceTask()
-	tc := taskContext{log: t.log, offsets: storeOffsets{store: t.w.store, connector: t.id.Connector}}
+	tc := sourceTaskContext{
+		taskContext: taskContext{log: t.log, offsets: storeOffsets{store: t.w.store, connector: t.id.Connector}},
+		keyedLogs: &keyedLogs{cfg: t.w.cfg, log: t.log,
+			prefix: fmt.Sprintf("connector-keyed-log-%s-%d-", t.id.Connector, t.id.Task)},
+	}
+	defer tc.closeAll()
 	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
 		producer.AsyncClose()
 		drainProducer(producer)

@@ -27,7 +27,7 @@ type SourceTask struct {
 
 // Start reads the configuration and starts connecting in the background: a broker that is down makes Poll
 // fail after the max retry time, not Start.
-func (t *SourceTask) Start(_ context.Context, tc connector.SourceTaskContext, raw map[string]string) error {
+func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, raw map[string]string) error {
 	cfg, err := parseConfig(raw)
 	if err != nil {
 		return err
@@ -39,7 +39,8 @@ func (t *SourceTask) Start(_ context.Context, tc connector.SourceTaskContext, ra
 			"exactly or by a trailing *", "pattern", cfg.removeHeaders.pattern)
 	}
 	if cfg.idempotency {
-		if t.repo, err = newRepository(cfg, t.log); err != nil {
+		opener, _ := tc.(connector.KeyedLogOpener)
+		if t.repo, err = newRepository(ctx, cfg, t.log, opener); err != nil {
 			return err
 		}
 	}
