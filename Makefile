@@ -32,7 +32,7 @@ test: ## run every unit and in-process test with the race detector
 test-short: ## run the tests without the race detector
 	$(GO) test -timeout 10m $(PKGS)
 
-test-integration: ## fuzz every fuzz target, then run the fault suite on a real three-node Kafka 3.9 and Mosquitto (needs java 17, mvn, mosquitto)
+test-integration: ## fuzz every fuzz target, then run the fault suite on a real three-node Kafka 3.9 and Mosquitto, with Kafka Connect 3.9 workers in the interop scenarios (needs java 17, mvn, mosquitto)
 	bash test/integration/run.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s)

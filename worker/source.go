@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage/records"
@@ -17,8 +18,10 @@ import (
 )
 
 // maxInFlightRecords bounds the records a source task has handed to the producer that Kafka has not yet
-// acknowledged. When it is reached the poll loop waits: back-pressure reaches the source instead of memory
-// growing while Kafka is slow or down.
+// acknowledged, as producer.buffer.memory bounds their bytes. When either is reached the poll loop waits:
+// back-pressure reaches the source instead of memory growing while Kafka is slow or down. Everything sarama
+// buffers (its input and per-partition channels, the batch being built, the request in flight) is among
+// these records, so the two bound sarama too.
 const maxInFlightRecords = 10000
 
 // runSource is the source task loop (Kafka Connect's AbstractWorkerSourceTask): poll, convert, produce, and
@@ -58,6 +61,8 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		t: t, producer: producer,
 		keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
 		slots:       make(chan struct{}, maxInFlightRecords),
+		mem:         semaphore.NewWeighted(t.w.cfg.ProducerBufferMemory),
+		memSize:     t.w.cfg.ProducerBufferMemory,
 		changed:     make(chan struct{}, 1),
 		retryCh:     make(chan struct{}, 1),
 		offsets:     make(map[string]pendingOffset),
@@ -123,7 +128,9 @@ type sourceSubmitter struct {
 	committer  connector.RecordCommitter
 
 	tolerateAll bool
-	slots       chan struct{} // one token per in-flight record
+	slots       chan struct{}       // one token per in-flight record
+	mem         *semaphore.Weighted // the in-flight records' bytes, of memSize
+	memSize     int64
 	changed     chan struct{} // poked when the queue shrinks or a failure is recorded
 
 	drainMu sync.Mutex // one drain at a time, so records are committed strictly in order
@@ -142,9 +149,11 @@ type sourceSubmitter struct {
 }
 
 type inFlight struct {
-	rec  *connector.SourceRecord
-	done bool
-	meta *connector.RecordMetadata
+	rec      *connector.SourceRecord
+	meta     *connector.RecordMetadata
+	bytes    int64 // of mem
+	done     bool
+	produced bool // handed to the producer: holds a slot and bytes of mem until it is drained
 }
 
 type pendingOffset struct {
@@ -200,13 +209,10 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		}
 		s.topicsReady[rec.Topic] = true
 	}
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	entry, err := s.reserve(ctx, rec, msg)
+	if err != nil {
+		return err
 	}
-	entry := &inFlight{rec: rec}
-	msg.Metadata = entry
 	s.enqueue(entry)
 	select {
 	case s.producer.Input() <- msg:
@@ -219,8 +225,43 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		}
 		s.mu.Unlock()
 		<-s.slots
+		s.mem.Release(entry.bytes)
 		return ctx.Err()
 	}
+}
+
+// reserve waits for an in-flight slot and for the record's bytes of producer.buffer.memory, and returns the
+// record's entry, which drain gives them back from.
+func (s *sourceSubmitter) reserve(ctx context.Context, rec *connector.SourceRecord, msg *sarama.ProducerMessage) (*inFlight, error) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// A record larger than the whole budget goes alone.
+	n := min(recordBytes(msg), s.memSize)
+	if err := s.mem.Acquire(ctx, n); err != nil {
+		<-s.slots
+		return nil, err
+	}
+	entry := &inFlight{rec: rec, produced: true, bytes: n}
+	msg.Metadata = entry
+	return entry, nil
+}
+
+// recordBytes is what a record counts against producer.buffer.memory: its key, value and headers.
+func recordBytes(msg *sarama.ProducerMessage) int64 {
+	n := 0
+	if msg.Key != nil {
+		n += msg.Key.Length()
+	}
+	if msg.Value != nil {
+		n += msg.Value.Length()
+	}
+	for _, h := range msg.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return int64(n)
 }
 
 func (s *sourceSubmitter) convert(rec *connector.SourceRecord) (*sarama.ProducerMessage, error) {
@@ -416,8 +457,12 @@ func (s *sourceSubmitter) drain() {
 			}
 		}
 		s.mu.Unlock()
-		if e.meta != nil {
+		if e.produced {
+			// A record Kafka refused under errors.tolerance=all has no metadata but held its share too.
 			<-s.slots
+			s.mem.Release(e.bytes)
+		}
+		if e.meta != nil {
 			s.acked.Add(1)
 			s.t.topics.record(e.meta.Topic)
 		}

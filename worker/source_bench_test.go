@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
 )
@@ -34,6 +36,9 @@ func benchSubmitter(b *testing.B) *sourceSubmitter {
 		keyConv: key, valueConv: value, headerConv: convert.NewSimpleHeader(),
 		changed: make(chan struct{}, 1),
 		offsets: make(map[string]pendingOffset),
+		slots:   make(chan struct{}, maxInFlightRecords),
+		mem:     semaphore.NewWeighted(33554432),
+		memSize: 33554432,
 	}
 }
 
@@ -110,13 +115,15 @@ func BenchmarkSourceConvert(b *testing.B) {
 	}
 }
 
-// BenchmarkSourceRecordPath is the whole per-record path without Kafka: convert, queue, acknowledge and
-// drain, which commits the record in order and encodes its source offset for the next flush.
+// BenchmarkSourceRecordPath is the whole per-record path without Kafka: convert, reserve its in-flight slot
+// and bytes, queue, acknowledge and drain, which commits the record in order, gives the slot and bytes back
+// and encodes its source offset for the next flush.
 func BenchmarkSourceRecordPath(b *testing.B) {
 	for _, size := range []int{200, 1024} {
 		for _, bc := range benchRecords(size) {
 			b.Run(fmt.Sprintf("%s-%dB", bc.name, size), func(b *testing.B) {
 				s := benchSubmitter(b)
+				ctx := b.Context()
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				for b.Loop() {
@@ -124,8 +131,10 @@ func BenchmarkSourceRecordPath(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					e := &inFlight{rec: bc.rec}
-					msg.Metadata = e
+					e, err := s.reserve(ctx, bc.rec, msg)
+					if err != nil {
+						b.Fatal(err)
+					}
 					s.enqueue(e)
 					s.mu.Lock()
 					e.done = true

@@ -130,6 +130,13 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 			b.note(b.measureProfile(ctx), "profile")
 		}
 	}
+	if b.o.burst > 0 && ctx.Err() == nil {
+		if err := b.ensureWorkers(ctx, max(1, len(b.workers))); err != nil {
+			b.note(err, "start workers")
+		} else {
+			b.note(b.measureBurst(ctx), "burst")
+		}
+	}
 	if b.o.failover > 0 && ctx.Err() == nil {
 		if err := b.ensureWorkers(ctx, 3); err != nil {
 			b.note(err, "start workers")

@@ -57,6 +57,7 @@ type options struct {
 	failover     int
 	failoverRate float64
 	connectors   int
+	burst        int
 	listRequests int
 	converter    string
 	profile      string
@@ -90,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.restReady, "rest-ready", 5, "worker starts timed to their first REST answer (0: skip)")
 	fs.IntVar(&o.failover, "failover", 3, "kill -9 failovers timed (0: skip)")
 	fs.Float64Var(&o.failoverRate, "failover-rate", 1000, "QoS 1 messages per second published during failover")
+	fs.IntVar(&o.burst, "burst", 50000, "QoS 1 1 KB messages of the open-loop burst into one task, published as fast as the publishers can with no window (0: skip)")
 	fs.IntVar(&o.connectors, "connectors", 1000, "connectors for the GET /connectors?expand=status latency (0: skip)")
 	fs.IntVar(&o.listRequests, "list-requests", 200, "GET /connectors?expand=status requests timed")
 	fs.StringVar(&o.converter, "converter", "json", "the connector's value.converter: json (the user's JsonConverter) or bytes (ByteArrayConverter)")
@@ -128,6 +130,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--steady must be positive and --warmup not negative")
 	case o.converter != "json" && o.converter != "bytes":
 		return o, errors.New("--converter must be json or bytes")
+	case o.burst < 0:
+		return o, errors.New("--burst must not be negative")
 	case o.failoverRate <= 0:
 		return o, errors.New("--failover-rate must be positive")
 	}

@@ -125,6 +125,21 @@ func TestWindowWaitsForAnEighth(t *testing.T) {
 	}
 }
 
+func TestBurstWindowNeverWaitsAndStopsAtItsTotal(t *testing.T) {
+	w := newBurst(3)
+	for i := range 3 {
+		if !w.acquire() {
+			t.Fatalf("acquire %d failed below the total", i)
+		}
+	}
+	if w.acquire() {
+		t.Fatal("acquire succeeded beyond the burst's total")
+	}
+	if sent, done := w.counts(); sent != 3 || done != 0 {
+		t.Fatalf("counts = %d, %d", sent, done)
+	}
+}
+
 func TestRecorderCountsTheSteadyWindow(t *testing.T) {
 	win := newWindow(100)
 	rec := newRecorder(win)

@@ -78,7 +78,7 @@ func (b *bench) measureFailover(ctx context.Context) error {
 	rec := newRecorder(win)
 	var resumedAt atomic.Int64
 	var mark atomic.Int64
-	rec.onMessage = func(now time.Time, ts int64) {
+	rec.onMessage = func(now time.Time, _ uint64, ts int64) {
 		if m := mark.Load(); m != 0 && ts > m && resumedAt.Load() == 0 {
 			resumedAt.CompareAndSwap(0, now.UnixNano())
 		}

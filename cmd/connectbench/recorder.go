@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ type window struct {
 	cond    sync.Cond
 	size    int64
 	resume  int64 // a waiting generator goes on once at most this many are outstanding
+	limit   int64 // acquire fails once this many were sent; 0: no limit
 	waiting int
 	sent    int64
 	done    int64
@@ -27,6 +29,14 @@ type window struct {
 func newWindow(size int) *window {
 	w := &window{size: int64(size), resume: int64(size) - max(1, int64(size)/8)}
 	w.cond.L = &w.mu
+	return w
+}
+
+// newBurst is a window that never waits and closes after total slots: an open-loop load of total messages,
+// published as fast as the generators can.
+func newBurst(total int64) *window {
+	w := newWindow(math.MaxInt)
+	w.limit = total
 	return w
 }
 
@@ -41,7 +51,7 @@ func (w *window) acquire() bool {
 		}
 		w.waiting--
 	}
-	if w.closed {
+	if w.closed || (w.limit > 0 && w.sent >= w.limit) {
 		return false
 	}
 	w.sent++
@@ -85,9 +95,9 @@ type recorder struct {
 	probed    chan struct{} // closed at the first probe
 	probeOnce sync.Once
 
-	// onMessage, when set before the sink starts, is called with every load message's arrival and publish
-	// time (Unix nanoseconds), under the recorder's lock.
-	onMessage func(now time.Time, ts int64)
+	// onMessage, when set before the sink starts, is called with every load message's arrival, sequence
+	// number and publish time (Unix nanoseconds), under the recorder's lock.
+	onMessage func(now time.Time, seq uint64, ts int64)
 
 	mu     sync.Mutex
 	hist   histogram
@@ -160,7 +170,7 @@ func (r *recorder) countLocked(arrival int64, seq uint64, ts int64, ok bool) int
 	}
 	r.total++
 	if r.onMessage != nil {
-		r.onMessage(time.Unix(0, arrival), ts)
+		r.onMessage(time.Unix(0, arrival), seq, ts)
 	}
 	if from := r.from.Load(); from != 0 && arrival >= from && arrival < r.to.Load() {
 		r.steady++

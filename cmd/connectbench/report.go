@@ -23,6 +23,7 @@ type Report struct {
 	Cases     []Case       `json:"cases,omitempty"`
 	HalfRate  []HalfRate   `json:"half_rate,omitempty"`
 	RESTReady *RESTReady   `json:"rest_ready,omitempty"`
+	Burst     *Burst       `json:"burst,omitempty"`
 	Failover  *Failover    `json:"failover,omitempty"`
 	List      *ListLatency `json:"list,omitempty"`
 	Goals     []Goal       `json:"goals"`
@@ -309,6 +310,21 @@ func (r *Report) evaluateGoals() {
 	} else {
 		add("peak RSS at max rate, per worker", fmt.Sprintf("≤ %d MB", goalLoadRSSMB), "not measured", nil)
 	}
+	if bu := r.Burst; bu != nil {
+		name := fmt.Sprintf("peak RSS in an open-loop burst of %s QoS 1 messages of %s, per worker", count(float64(bu.Messages)), size(bu.Size))
+		var worst ProcUsage
+		for _, w := range bu.Workers {
+			if w.PeakRSSMB > worst.PeakRSSMB {
+				worst = w
+			}
+		}
+		if bu.Err != "" && len(bu.Workers) == 0 {
+			add(name, fmt.Sprintf("≤ %d MB, none lost", goalLoadRSSMB), "not measured", nil)
+		} else {
+			add(name, fmt.Sprintf("≤ %d MB, none lost", goalLoadRSSMB), fmt.Sprintf("%.1f MB (%s); lost %d, duplicated %d",
+				worst.PeakRSSMB, worst.Name, bu.Lost, bu.Duplicated), yes(worst.PeakRSSMB <= goalLoadRSSMB && bu.Lost == 0 && bu.Err == ""))
+		}
+	}
 	if r.RESTReady != nil && len(r.RESTReady.RESTMs) > 0 {
 		add("REST ready after process start", fmt.Sprintf("≤ %d ms", goalRESTReadyMs),
 			fmt.Sprintf("%.0f ms median of %d (healthy: %.0f ms)", r.RESTReady.MedianMs, len(r.RESTReady.RESTMs), r.RESTReady.MedianHlthy),
@@ -475,6 +491,21 @@ func (r *Report) Markdown() string {
 				workersCell(u.Processes, func(x ProcUsage) float64 { return x.CPUPct }, "%.0f"),
 				workersCell(u.Processes, func(x ProcUsage) float64 { return x.PeakRSSMB }, "%.1f"))
 		}
+	}
+	if bu := r.Burst; bu != nil {
+		p("\n## Open-loop burst\n\n")
+		p("%s QoS 1 messages of %s published by %d publishers as fast as they can, with no window, into a one-task connector: "+
+			"only the broker's flow control and the task's back-pressure hold them back. Peak RSS is VmHWM from the first "+
+			"publish until the last message is in Kafka.\n\n", count(float64(bu.Messages)), size(bu.Size), bu.Publishers)
+		if bu.Err != "" {
+			p("Error: %s\n\n", bu.Err)
+		}
+		p("| sent | in Kafka | lost | duplicated | published in s | in Kafka after s | worker CPU %% | worker peak RSS MB |\n")
+		p("|---:|---:|---:|---:|---:|---:|---|---|\n")
+		p("| %s | %s | %d | %d | %.2f | %.2f | %s | %s |\n", count(float64(bu.Sent)), count(float64(bu.Received)), bu.Lost,
+			bu.Duplicated, bu.PublishS, bu.DrainS,
+			workersCell(bu.Workers, func(u ProcUsage) float64 { return u.CPUPct }, "%.0f"),
+			workersCell(bu.Workers, func(u ProcUsage) float64 { return u.PeakRSSMB }, "%.1f"))
 	}
 	p("\n## Startup, failover, listing\n\n")
 	for _, w := range r.Idle {

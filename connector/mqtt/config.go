@@ -49,6 +49,7 @@ type config struct {
 	maxPollDuration time.Duration
 	queueSize       int
 	maxNotCommitted int
+	maxBytes        int64 // byte budget of the messages a task holds
 
 	aggregate  bool
 	aggSize    int
@@ -228,6 +229,7 @@ func resolve(p *connector.Parsed) (*config, problems) {
 	c.maxPollDuration = time.Duration(p.Long(pick(fieldMaxPollDuration, fieldBufferEmptyTimeout))) * time.Millisecond
 	c.queueSize = clampInt(p.Long(pick(fieldQueueSize, fieldBufferSize)))
 	c.maxNotCommitted = p.Int(fieldMaxNotCommitted)
+	c.maxBytes = p.Long(fieldBufferMaxBytes)
 
 	if bean := strings.TrimSpace(p.String(fieldBeansAggregate)); bean != "" {
 		if strings.TrimPrefix(bean, "#class:") == StringAggregator {

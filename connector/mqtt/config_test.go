@@ -351,3 +351,29 @@ func serverTLS(t testing.TB, caFile, certFile, keyFile string) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert,
 		MinVersion: tls.VersionTLS12}
 }
+
+func TestBufferByteBudgetIsASpecKey(t *testing.T) {
+	t.Parallel()
+	var field *connector.Field
+	for _, f := range Spec().Fields {
+		if f.Name == fieldBufferMaxBytes {
+			field = f
+		}
+	}
+	if field == nil || field.Type != connector.TypeLongConfig || field.Default == nil || *field.Default != "4194304" {
+		t.Fatalf("%s: %+v, want a LONG defaulting to 4194304", fieldBufferMaxBytes, field)
+	}
+	base := map[string]string{fieldBrokerURL: "tcp://h:1", fieldTopic: "f", connector.KeyName: "conn"}
+	c, err := parseConfig(base)
+	if err != nil || c.maxBytes != defaultBufferMaxBytes {
+		t.Fatalf("default budget %v, %v", c, err)
+	}
+	base[fieldBufferMaxBytes] = "65536"
+	if c, err := parseConfig(base); err != nil || c.maxBytes != 65536 {
+		t.Fatalf("budget 65536: %v, %v", c, err)
+	}
+	base[fieldBufferMaxBytes] = "0"
+	if _, err := parseConfig(base); err == nil || !strings.Contains(err.Error(), fieldBufferMaxBytes) {
+		t.Fatalf("budget 0 accepted or not named: %v", err)
+	}
+}

@@ -36,11 +36,19 @@
 //
 // paho calls the message handler on its router goroutine (SetOrderMatters(true)), which is what keeps arrival
 // order; the handler only appends to an in-memory buffer and returns, so keep-alive and acknowledgements keep
-// flowing. Messages beyond camel.source.pollingConsumerQueueSize are held, unacknowledged, like a blocked
-// handler would hold them: for QoS 1 and 2 the broker's in-flight window (Mosquitto max_inflight_messages,
-// EMQX max_inflight) bounds how many there can be; for QoS 0, which has no window, the handler waits for room
-// (reading from the broker pauses, TCP pushes back) until the connection drops or the task stops. Nothing is
-// ever dropped by the connector, and nothing is acknowledged before Kafka has it.
+// flowing. What a task holds is bounded in bytes by mqtt.buffer.max.bytes (payload, topic and a fixed
+// per-message cost, from arrival until the broker has the acknowledgement, or for QoS 0 until Kafka has the
+// records): when the next message would exceed it, the handler waits for room, so reading from the broker
+// pauses and the broker's flow control (its in-flight window, its queue, then TCP) holds the rest. A broker's
+// in-flight window alone is no bound: Mosquitto 2.0.11's max_inflight_messages lets a subscriber that
+// acknowledges late receive several times the window. QoS 0 messages also wait while
+// camel.source.pollingConsumerQueueSize messages are buffered. A handler waiting for room stops waiting when
+// its connection drops (the message is kept) and does not wait before the broker acknowledged the
+// subscription (a resumed session's messages come before the SUBACK, which a paused reader would never
+// see). paho's keep-alive drops a connection whose reads have been
+// paused for longer than the keep-alive interval plus paho's ping timeout (10 s): Kafka making no progress for
+// that long costs a reconnection, which with a persistent session loses nothing. Nothing is ever dropped by
+// the connector, and nothing is acknowledged before Kafka has it.
 //
 // Each task has a stable client id, "<clientId>-<task index>", so with clean.session.enabled=false the broker
 // keeps the task's subscriptions and queues QoS 1 and 2 messages while the task restarts or moves. Handlers

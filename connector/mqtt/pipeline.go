@@ -26,6 +26,14 @@ type message struct {
 	stale bool // its connection is gone and the broker redelivers it: nothing to acknowledge
 }
 
+// messageOverhead is what a message costs beyond its payload and topic, in bytes: paho's packet, message
+// and acknowledgement closure, its store entry, and the message itself. Counting it makes the byte budget
+// bound the number of tiny messages too.
+const messageOverhead = 512
+
+// cost is what m counts against the byte budget while the pipeline holds it.
+func (m *message) cost() int64 { return int64(len(m.payload)+len(m.topic)) + messageOverhead }
+
 // unit is what one poll turns into records: a message, or an aggregate of messages.
 type unit struct {
 	msgs     []*message
@@ -60,6 +68,7 @@ type polledRecord struct {
 // nothing of paho; the session feeds it and acknowledges through message.ack.
 type pipeline struct {
 	queueSize       int
+	maxBytes        int64 // byte budget: the cost of the messages held, from arrival until they are let go
 	maxBatch        int
 	maxNotCommitted int // in records; at least len(topics)
 	perUnit         int // records per unit: the number of Kafka topics
@@ -71,10 +80,12 @@ type pipeline struct {
 	pending     fifo[*message] // arrived, not yet polled, in arrival order
 	unacked     fifo[*message] // QoS 1 and 2 messages not yet acknowledged, in arrival order
 	polled      fifo[polledRecord]
-	outstanding int // records reserved or handed out and not committed
+	outstanding int   // records reserved or handed out and not committed
+	bytes       int64 // cost of the messages held: arrived and not yet acknowledged (QoS 1, 2) or in Kafka (QoS 0)
 	closed      bool
 	held        bool          // a connection was lost: wait for the next CONNACK before polling buffered messages
-	room        chan struct{} // closed (and replaced) when the buffer gets room below queueSize
+	blocked     bool          // an arrival waits for room
+	room        chan struct{} // closed (and replaced) to wake blocked arrivals when messages leave
 	wake        chan struct{} // one-slot doorbell for the poll loop
 
 	ackMu  sync.Mutex // serializes acknowledgement passes, so acks leave in order
@@ -84,6 +95,7 @@ type pipeline struct {
 func newPipeline(c *config, repo repository) *pipeline {
 	p := &pipeline{
 		queueSize:       max(c.queueSize, 1),
+		maxBytes:        max(c.maxBytes, 1),
 		maxBatch:        max(c.maxBatch, 1),
 		maxNotCommitted: max(c.maxNotCommitted, len(c.kafkaTopics)),
 		perUnit:         len(c.kafkaTopics),
@@ -106,16 +118,20 @@ func (p *pipeline) signal() {
 	}
 }
 
-// roomCheckInterval is how often a blocked QoS 0 arrival re-checks its connection.
+// roomCheckInterval is how often a blocked arrival asks again whether it may keep waiting.
 const roomCheckInterval = 100 * time.Millisecond
 
-// arrive appends a message in arrival order. QoS 1 and 2 messages are always taken: the broker's in-flight
-// window bounds them, and refusing them would only stall acknowledgements. A QoS 0 message waits while the
-// buffer is full, which pauses reading from the broker, until there is room, the pipeline closes, or
-// connOpen reports the connection gone (then it is taken anyway: nothing is dropped).
-func (p *pipeline) arrive(m *message, connOpen func() bool) {
+// arrive appends a message in arrival order. It waits while the messages held would exceed the byte budget
+// with m (a message alone is always taken, however large), and a QoS 0 message also while the buffer holds
+// queueSize messages. Waiting blocks paho's router, so reading from the broker pauses and the broker's flow
+// control (its in-flight window, then TCP) holds the rest. It waits until there is room, the pipeline
+// closes, or mayWait (nil: always) reports that it may not wait (its connection is gone, or not yet
+// subscribed); then m is taken anyway: nothing is dropped.
+func (p *pipeline) arrive(m *message, mayWait func() bool) {
+	cost := m.cost()
 	p.mu.Lock()
-	for m.qos == 0 && p.pending.len() >= p.queueSize && !p.closed {
+	for p.full(m, cost) && (mayWait == nil || mayWait()) {
+		p.blocked = true
 		room := p.room
 		p.mu.Unlock()
 		timer := time.NewTimer(roomCheckInterval)
@@ -125,9 +141,6 @@ func (p *pipeline) arrive(m *message, connOpen func() bool) {
 		}
 		timer.Stop()
 		p.mu.Lock()
-		if connOpen != nil && !connOpen() {
-			break
-		}
 	}
 	if p.closed {
 		p.mu.Unlock()
@@ -137,8 +150,32 @@ func (p *pipeline) arrive(m *message, connOpen func() bool) {
 	if m.qos > 0 {
 		p.unacked.push(m)
 	}
+	p.bytes += cost
 	p.mu.Unlock()
 	p.signal()
+}
+
+// full reports whether m (of cost) must wait for room; p.mu is held.
+func (p *pipeline) full(m *message, cost int64) bool {
+	if p.closed {
+		return false
+	}
+	return (m.qos == 0 && p.pending.len() >= p.queueSize) || (p.bytes > 0 && p.bytes+cost > p.maxBytes)
+}
+
+// release lets go of messages of the given total cost and wakes blocked arrivals; p.mu is held.
+func (p *pipeline) release(cost int64) {
+	p.bytes -= cost
+	p.wakeArrivals()
+}
+
+// wakeArrivals wakes arrivals waiting for room, if any; p.mu is held. They check again for themselves.
+func (p *pipeline) wakeArrivals() {
+	if p.blocked && !p.closed {
+		p.blocked = false
+		close(p.room)
+		p.room = make(chan struct{})
+	}
 }
 
 // close releases blocked arrivals and refuses new ones.
@@ -160,7 +197,7 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 	if p.held {
 		return nil, time.Time{}
 	}
-	wasFull := p.pending.len() >= p.queueSize
+	buffered := p.pending.len()
 	admit := func(u *unit) {
 		if p.admit(u) {
 			u.remaining = p.perUnit
@@ -187,9 +224,8 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 			next = due
 		}
 	}
-	if wasFull && p.pending.len() < p.queueSize && !p.closed {
-		close(p.room)
-		p.room = make(chan struct{})
+	if p.pending.len() < buffered {
+		p.wakeArrivals() // the buffer has room for QoS 0 again
 	}
 	return units, next
 }
@@ -271,10 +307,14 @@ func (p *pipeline) commit(rec *connector.SourceRecord) {
 	p.ackPass()
 }
 
-// complete marks a unit's messages, and those of the duplicates waiting on it, ready to acknowledge.
+// complete marks a unit's messages, and those of the duplicates waiting on it, ready to acknowledge. QoS 0
+// messages have no acknowledgement to wait for: the pipeline lets go of them here.
 func (p *pipeline) complete(u *unit) {
 	for _, m := range u.msgs {
 		m.done = true
+		if m.qos == 0 {
+			p.release(m.cost())
+		}
 	}
 	if u.keyed {
 		p.repo.confirm(u.key)
@@ -311,7 +351,6 @@ func (p *pipeline) resume(gen uint64, redelivered bool) int {
 // session and sends them again, so keeping them would only write them twice.
 func (p *pipeline) discardStale(gen uint64) int {
 	p.mu.Lock()
-	wasFull := p.pending.len() >= p.queueSize
 	dropped := 0
 	p.pending.filter(func(m *message) bool {
 		if m.gen >= gen || m.qos == 0 {
@@ -321,9 +360,8 @@ func (p *pipeline) discardStale(gen uint64) int {
 		dropped++
 		return false
 	})
-	if wasFull && p.pending.len() < p.queueSize && !p.closed {
-		close(p.room)
-		p.room = make(chan struct{})
+	if dropped > 0 {
+		p.wakeArrivals()
 	}
 	p.mu.Unlock()
 	p.ackPass()
@@ -338,8 +376,14 @@ func (p *pipeline) ackPass() {
 	defer p.ackMu.Unlock()
 	p.mu.Lock()
 	buf := p.ackBuf[:0]
+	var freed int64
 	for p.unacked.len() > 0 && p.unacked.front().done {
-		buf = append(buf, p.unacked.pop())
+		m := p.unacked.pop()
+		freed += m.cost()
+		buf = append(buf, m)
+	}
+	if freed > 0 {
+		p.release(freed)
 	}
 	p.mu.Unlock()
 	for _, m := range buf {
@@ -356,6 +400,13 @@ func (p *pipeline) stats() (pending, outstanding, unacked int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.pending.len(), p.outstanding, p.unacked.len()
+}
+
+// heldBytes reports the cost of the messages held, for tests and logs.
+func (p *pipeline) heldBytes() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bytes
 }
 
 // aggregator is Camel's aggregate EIP with one global group, completionSize and completionTimeout, and the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -317,5 +318,140 @@ func TestFifoKeepsOrderThroughCompaction(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("fifo lost order: %d items, want %d", len(got), len(want))
+	}
+}
+
+// TestByteBudgetPausesReadingWhileKafkaIsBlocked feeds QoS 1 messages as paho's router does, one after the
+// other from one goroutine, while Kafka takes nothing: the bytes the task holds never exceed the budget and
+// the feeder is held (reading from the broker stops) instead of the buffer growing. Once Kafka takes
+// records again, every message arrives and is acknowledged, in order, exactly once.
+func TestByteBudgetPausesReadingWhileKafkaIsBlocked(t *testing.T) {
+	t.Parallel()
+	const (
+		total   = 200
+		size    = 1000
+		fitting = 10 // messages within the budget
+	)
+	topic := func(i int) string { return fmt.Sprintf("t/%03d", i) }
+	cost := (&message{topic: topic(0), payload: make([]byte, size)}).cost()
+	budget := fitting * cost
+	p := newTestPipeline(t, map[string]string{fieldBufferMaxBytes: strconv.FormatInt(budget, 10)})
+
+	var fed atomic.Int64
+	var peak atomic.Int64
+	feederDone := make(chan struct{})
+	go func() {
+		defer close(feederDone)
+		for i := range total {
+			payload := []byte(fmt.Sprintf("%0*d", size, i))
+			p.pipeline.arrive(&message{topic: topic(i), payload: payload, qos: 1, gen: 1,
+				ack: fakeAck{p.log, strconv.Itoa(i)}}, func() bool { return true })
+			fed.Add(1)
+			if held := p.heldBytes(); held > peak.Load() {
+				peak.Store(held)
+			}
+		}
+	}()
+	blocked := func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.blocked
+	}
+	done := func() bool {
+		select {
+		case <-feederDone:
+			return true
+		default:
+			return false
+		}
+	}
+
+	// Kafka is blocked: the worker polls, but nothing is committed.
+	var inFlight []*connector.SourceRecord
+	for range 3 {
+		waitFor(t, 10*time.Second, "the feeder to block or finish", func() bool { return blocked() || done() })
+		if done() {
+			t.Fatalf("all %d messages taken while Kafka took none: nothing held reading from the broker back", total)
+		}
+		inFlight = append(inFlight, p.poll(time.Now())...)
+	}
+	waitFor(t, 10*time.Second, "the feeder to block again", blocked)
+	if n := fed.Load(); n != fitting {
+		t.Fatalf("%d messages taken while Kafka is blocked, want the %d that fit the budget", n, fitting)
+	}
+	if held := p.heldBytes(); held > budget {
+		t.Fatalf("holding %d bytes, budget %d", held, budget)
+	}
+
+	// Kafka resumes: commit everything polled, and keep polling until every message is acknowledged.
+	var got []string
+	for _, r := range inFlight {
+		got = append(got, fmt.Sprint(r.Value))
+		p.commit(r)
+	}
+	acked := func() int {
+		p.log.mu.Lock()
+		defer p.log.mu.Unlock()
+		return len(p.log.acks)
+	}
+	for acked() < total {
+		recs := p.poll(time.Now())
+		for _, r := range recs {
+			got = append(got, fmt.Sprint(r.Value))
+			p.commit(r)
+		}
+		if len(recs) == 0 {
+			select {
+			case <-p.wake:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("stuck with %d of %d messages acknowledged", acked(), total)
+			}
+		}
+	}
+	<-feederDone
+	if peak.Load() > budget {
+		t.Fatalf("held %d bytes at the peak, budget %d", peak.Load(), budget)
+	}
+	if len(got) != total {
+		t.Fatalf("%d records, want %d", len(got), total)
+	}
+	for i, v := range got {
+		if n, err := strconv.Atoi(v); err != nil || n != i {
+			t.Fatalf("record %d is %q: lost, duplicated or out of order", i, v)
+		}
+	}
+	for i, a := range p.log.acks {
+		if a != strconv.Itoa(i) {
+			t.Fatalf("ack %d is %s: acknowledgements out of order", i, a)
+		}
+	}
+	if held := p.heldBytes(); held != 0 {
+		t.Fatalf("%d bytes still held after every acknowledgement", held)
+	}
+}
+
+func TestAMessageLargerThanTheBudgetIsTakenAlone(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldBufferMaxBytes: "100"})
+	p.arrive(strings.Repeat("x", 1000), 1, 1) // nothing held: taken, or the task would wait forever
+	if pending, _, _ := p.stats(); pending != 1 {
+		t.Fatalf("%d pending, want the large message", pending)
+	}
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		p.arrive("y", 1, 1)
+	}()
+	waitFor(t, 10*time.Second, "the next arrival to wait", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.blocked
+	})
+	for _, r := range p.poll(time.Now()) {
+		p.commit(r)
+	}
+	<-returned
+	if got := values(p.poll(time.Now())); got != "y" {
+		t.Fatalf("polled %q after the large message was acknowledged, want y", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -126,6 +127,10 @@ func (s *session) run(ctx context.Context) {
 // messages a resumed session delivers right after CONNACK have a handler.
 func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan error, error) {
 	lost := make(chan error, 1)
+	// Arrivals wait for room only once the subscription is acknowledged: a router blocked on a full buffer
+	// would leave the SUBACK unread behind the messages a resumed session sends first, and the subscription
+	// would time out.
+	var subscribed atomic.Bool
 	opts := paho.NewClientOptions()
 	for _, b := range s.cfg.brokers {
 		opts.AddBroker(b)
@@ -146,7 +151,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			s.pipe.arrive(&message{
 				topic: m.Topic(), payload: m.Payload(), qos: m.Qos(),
 				received: time.Now(), gen: gen, ack: m,
-			}, c.IsConnectionOpen)
+			}, func() bool { return subscribed.Load() && c.IsConnectionOpen() })
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			select {
@@ -194,6 +199,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			return nil, nil, fmt.Errorf("%w: %s on %s", ErrSubscriptionRefused, strings.Join(refused, ", "), s.brokerList())
 		}
 	}
+	subscribed.Store(true)
 	s.log.Info("mqtt connected", "client_id", s.clientID, "brokers", s.brokerList(), "filters", s.filterList(),
 		"qos", s.cfg.qos, "clean_session", s.cfg.cleanSession, "session_present", present)
 	return client, lost, nil

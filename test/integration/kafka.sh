@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a three-node Apache Kafka 3.9 KRaft cluster on loopback ports for the integration suite.
 #
-#   kafka.sh fetch          copy the Kafka jars from Maven (cached in ~/.m2) into .cache/kafka-libs
+#   kafka.sh fetch          copy the Kafka jars from Maven (cached in ~/.m2) into .cache/kafka-libs, and the
+#                           Kafka Connect 3.9 worker's jars (kafka/connect/pom.xml) into .cache/connect-libs
 #   kafka.sh start          fetch if needed, format storage (first start only) and start nodes 1-3
 #   kafka.sh start-node N   start node N (its storage must be formatted)
 #   kafka.sh stop [N]       SIGTERM node N, or every node, and wait for it to exit
@@ -15,6 +16,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 libs="$here/.cache/kafka-libs"
+connect_libs="$here/.cache/connect-libs"
 run="${KAFKA_RUN_DIR:-$here/.run/kafka}"
 nodes=(1 2 3)
 
@@ -27,22 +29,29 @@ need() {
 		echo "kafka.sh: java not found: install a JDK 17 (apt-get install -y openjdk-17-jdk-headless)" >&2
 		missing=1
 	fi
-	if [[ ! -f "$libs/.complete" ]] && ! command -v mvn >/dev/null 2>&1; then
+	if { [[ ! -f "$libs/.complete" ]] || [[ ! -f "$connect_libs/.complete" ]]; } && ! command -v mvn >/dev/null 2>&1; then
 		echo "kafka.sh: mvn not found: install Maven (apt-get install -y maven)" >&2
 		missing=1
 	fi
 	return $missing
 }
 
-fetch() {
-	need
-	if [[ -f "$libs/.complete" ]]; then
+# fetch_set POM_DIR DEST copies the runtime dependencies of POM_DIR/pom.xml into DEST once.
+fetch_set() {
+	local pom=$1 dest=$2
+	if [[ -f "$dest/.complete" ]]; then
 		return 0
 	fi
-	mkdir -p "$libs"
-	echo "kafka.sh: fetching Apache Kafka jars into $libs" >&2
-	(cd "$here/kafka" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -Dlibs.dir="$libs")
-	touch "$libs/.complete"
+	mkdir -p "$dest"
+	echo "kafka.sh: fetching $(basename "$dest") from Maven into $dest" >&2
+	(cd "$pom" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -Dlibs.dir="$dest")
+	touch "$dest/.complete"
+}
+
+fetch() {
+	need
+	fetch_set "$here/kafka" "$libs"
+	fetch_set "$here/kafka/connect" "$connect_libs"
 }
 
 pidfile() { echo "$run/$1/kafka.pid"; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the integration suite: checks prerequisites, fetches Kafka through Maven, then runs the Go tests, which
-# start and stop Kafka, Mosquitto and three connectd workers themselves. Extra arguments go to `go test`
+# Runs the integration suite: checks prerequisites, fetches Kafka and Kafka Connect 3.9 through Maven, then runs
+# the Go tests, which start and stop Kafka, Mosquitto, the connectd workers and the Java Connect workers of the
+# interop scenarios themselves. Extra arguments go to `go test`
 # (e.g. -run 'TestScenarios/steady').
 set -euo pipefail
 
@@ -10,7 +11,7 @@ root="$(cd "$here/../.." && pwd)"
 missing=()
 command -v go >/dev/null 2>&1 || missing+=("go (Go 1.26, see go.mod)")
 command -v java >/dev/null 2>&1 || missing+=("a JDK 17: apt-get install -y openjdk-17-jdk-headless")
-if [[ ! -f "$here/.cache/kafka-libs/.complete" ]]; then
+if [[ ! -f "$here/.cache/kafka-libs/.complete" || ! -f "$here/.cache/connect-libs/.complete" ]]; then
 	command -v mvn >/dev/null 2>&1 || missing+=("Maven: apt-get install -y maven")
 fi
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=("Mosquitto: apt-get install -y mosquitto")

@@ -84,6 +84,11 @@ type Config struct {
 	// ConnectorClientConfigOverridePolicy is connector.client.config.override.policy (default All).
 	ConnectorClientConfigOverridePolicy string
 
+	// ProducerBufferMemory is producer.buffer.memory (Kafka's default 33554432): the most bytes of records
+	// (key, value and headers) a source task has handed to its producer that Kafka has not acknowledged. A
+	// task that reaches it waits before polling more, as Kafka's producer blocks send.
+	ProducerBufferMemory int64
+
 	// Worker-level client overrides: producer.*, consumer.* and admin.* with the prefix removed
 	// (admin.listeners* is a REST setting and is not included).
 	ProducerOverrides, ConsumerOverrides, AdminOverrides map[string]string
@@ -197,6 +202,11 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	p.oneOf("client.dns.lookup", "use_all_dns_ips", false, "use_all_dns_ips", "resolve_canonical_bootstrap_servers_only")
 	p.oneOf("security.protocol", "PLAINTEXT", true, "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 
+	c.ProducerBufferMemory = p.integer("producer.buffer.memory", 33554432, "LONG")
+	if c.ProducerBufferMemory < 1 {
+		p.invalid("producer.buffer.memory", props["producer.buffer.memory"], "Value must be at least 1")
+		c.ProducerBufferMemory = 33554432
+	}
 	c.ProducerOverrides = withPrefix(props, "producer.")
 	c.ConsumerOverrides = withPrefix(props, "consumer.")
 	c.AdminOverrides = withPrefix(props, "admin.")

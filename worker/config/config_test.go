@@ -77,7 +77,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		TopicCreationEnable:               true, TopicTrackingEnable: true, TopicTrackingAllowReset: true,
 		ConnectorClientConfigOverridePolicy: "All",
 		ProducerOverrides:                   map[string]string{}, ConsumerOverrides: map[string]string{}, AdminOverrides: map[string]string{},
-		Raw: minimalWorkerProps(),
+		ProducerBufferMemory: 33554432,
+		Raw:                  minimalWorkerProps(),
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -229,6 +230,8 @@ func TestParseConfigInvalidValues(t *testing.T) {
 		{[]string{"response.http.headers.config", "put X:y"}, "Invalid value put X:y for configuration response.http.headers.config: Invalid header config action: 'put'. Expected one of [set, add, setDate, addDate]"},
 		{[]string{"plugin.discovery", "scan"}, "Invalid value scan for configuration plugin.discovery: String must be one of (case insensitive): only_scan, hybrid_warn, hybrid_fail, service_load"},
 		{[]string{"producer.acks", "2"}, "Invalid value 2 for configuration producer.acks: String must be one of: all, -1, 0, 1"},
+		{[]string{"producer.buffer.memory", "0"}, "Invalid value 0 for configuration producer.buffer.memory: Value must be at least 1"},
+		{[]string{"producer.buffer.memory", "lots"}, "Invalid value lots for configuration producer.buffer.memory: Not a number of type LONG"},
 	}
 	for _, tt := range tests {
 		_, _, err := ParseConfig(withWorkerProps(minimalWorkerProps(), tt.kv...))
