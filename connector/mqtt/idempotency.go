@@ -118,7 +118,7 @@ const (
 	actionClear  = "clear"
 )
 
-// repositoryLoadTimeout bounds reading the kafka repository's topic at start.
+// repositoryLoadTimeout bounds opening and reading the kafka repository's topic at start.
 const repositoryLoadTimeout = 60 * time.Second
 
 // repositoryFlushTimeout bounds writing the keys still queued when the repository closes.
@@ -153,14 +153,14 @@ func startKafkaRepository(ctx context.Context, c *config, mem *memoryRepository,
 	}
 	r := &kafkaRepository{memoryRepository: mem, topic: c.idemTopic, log: log,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	klog, err := opener.OpenKeyedLog(ctx, connector.KeyedLogSpec{Topic: c.idemTopic, Bootstrap: c.idemBootstrap,
+	lctx, cancel := context.WithTimeout(ctx, repositoryLoadTimeout)
+	defer cancel()
+	klog, err := opener.OpenKeyedLog(lctx, connector.KeyedLogSpec{Topic: c.idemTopic, Bootstrap: c.idemBootstrap,
 		OnRecord: r.apply})
 	if err != nil {
 		return nil, fmt.Errorf("idempotent repository: %w", err)
 	}
 	r.klog = klog
-	lctx, cancel := context.WithTimeout(ctx, repositoryLoadTimeout)
-	defer cancel()
 	if err := klog.ReadToEnd(lctx); err != nil {
 		_ = klog.Close()
 		return nil, fmt.Errorf("idempotent repository: read topic %s from %v: %w", c.idemTopic, c.idemBootstrap, err)
