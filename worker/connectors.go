@@ -57,10 +57,9 @@ type connectorRunner struct {
 	quit     bool // shutdown asked for: queued ops are dropped, the instance stopped
 	removed  bool // the connector leaves this worker (not a worker shutdown)
 	more     chan struct{}
-	abandon  context.CancelFunc // cancels every plugin call of the runner
-	timer    *time.Timer        // the abandonment deadline of a shutdown
-	done     chan struct{}      // closed when the runner goroutine has returned
-	released chan struct{}      // closed when done, or when the instance was abandoned: a successor may start
+	routine  *routine      // the runner goroutine, in the worker's runtimes supervisor
+	timer    *time.Timer   // the abandonment deadline of a shutdown
+	released chan struct{} // closed when the runner goroutine returned or was abandoned: a successor may start
 	release  sync.Once
 
 	// Owned by the runner goroutine: the started instance, nil while paused, stopped or failed.
@@ -116,17 +115,16 @@ func (r *connectorRunner) put(state records.State, trace string) {
 // startConnector creates the runner for a connector and brings it to its target state. The runner starts its
 // work once the previous instance of the same name on this worker has stopped or been abandoned, as Kafka
 // Connect starts a connector only after awaiting the old one.
-func (w *Worker) startConnector(ctx context.Context, c *storage.Connector) {
+func (w *Worker) startConnector(_ context.Context, c *storage.Connector) {
 	log := w.log.With("component", "connector", "connector", c.Name)
 	r := &connectorRunner{
 		w: w, name: c.Name, config: maps.Clone(c.Config), target: c.TargetState, log: log,
 		publisher: w.newTaskPublisher(c.Name, log),
-		more:      make(chan struct{}, 1), done: make(chan struct{}), released: make(chan struct{}),
+		more:      make(chan struct{}, 1), released: make(chan struct{}),
 	}
 	w.connectors[c.Name] = r
 	plugin, warning, err := w.registry.Resolve(c.Config)
 	if err != nil {
-		close(r.done)
 		close(r.released)
 		r.failed.Store(true)
 		log.Error("connector failed", "err", err)
@@ -142,14 +140,8 @@ func (w *Worker) startConnector(ctx context.Context, c *storage.Connector) {
 		prev = old.released
 		delete(w.retiring, c.Name)
 	}
-	runCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
-	r.abandon = abandon
 	r.submit(connectorOp{target: c.TargetState})
-	w.runners.Add(1)
-	go func() {
-		defer w.runners.Done()
-		r.run(runCtx, prev)
-	}()
+	r.routine = w.runtimes.Go(func(ctx context.Context) { r.run(ctx, prev) })
 }
 
 // submit queues op for the runner goroutine; it never blocks.
@@ -183,10 +175,22 @@ func (r *connectorRunner) shutdown(removed bool) {
 	}
 }
 
+// awaitReleased waits until the runner goroutine has returned or been abandoned (at the latest
+// task.shutdown.graceful.timeout.ms after shutdown).
+func (r *connectorRunner) awaitReleased() {
+	if r.routine == nil {
+		return
+	}
+	select {
+	case <-r.released:
+	case <-r.routine.Done(): // the supervisor had stopped: the goroutine never ran
+	}
+}
+
 // abandonInstance gives up on a runner whose shutdown overran (from the shutdown timer's goroutine).
 func (r *connectorRunner) abandonInstance() {
 	select {
-	case <-r.done:
+	case <-r.routine.Done():
 		return
 	default:
 	}
@@ -198,7 +202,7 @@ func (r *connectorRunner) abandonInstance() {
 		r.w.statuses.putConnector(r.name, r.w.status(records.StateUnassigned, ""), true)
 	}
 	r.cancelled.Store(true)
-	r.abandon()
+	r.routine.abandon() // the worker's shutdown does not wait for it either
 	r.release.Do(func() { close(r.released) })
 }
 
@@ -211,8 +215,6 @@ func (r *connectorRunner) run(ctx context.Context, prev <-chan struct{}) {
 			r.timer.Stop()
 		}
 		r.mu.Unlock()
-		r.abandon()
-		close(r.done)
 		r.release.Do(func() { close(r.released) })
 	}()
 	if prev != nil {

@@ -313,7 +313,7 @@ func (w *Worker) reconcileTasks(ctx context.Context) {
 	for id, d := range desired {
 		t, ok := w.tasks[id]
 		if !ok {
-			w.startTask(ctx, id, d.config, d.conn)
+			w.startTask(id, d.config, d.conn)
 			continue
 		}
 		t.setTarget(d.conn.TargetState)
@@ -328,9 +328,15 @@ func (w *Worker) stopAll() {
 		delete(w.tasks, id)
 	}
 	w.stopTasks(all, stopShutdown)
+	// In parallel, as the tasks, each within task.shutdown.graceful.timeout.ms.
+	stopping := make([]*connectorRunner, 0, len(w.connectors))
 	for name, r := range w.connectors {
 		r.shutdown(false)
+		stopping = append(stopping, r)
 		delete(w.connectors, name)
+	}
+	for _, r := range stopping {
+		r.awaitReleased()
 	}
 }
 
@@ -483,7 +489,7 @@ func (w *Worker) doRestart(ctx context.Context, req records.RestartRequest) {
 	w.stopTasks(restart, stopRestart)
 	for _, t := range restart {
 		w.statuses.putTask(t.id, w.status(records.StateRestarting, ""), false)
-		w.startTask(ctx, t.id, t.config, c)
+		w.startTask(t.id, t.config, c)
 	}
 }
 

@@ -408,7 +408,7 @@ func (w *Worker) RestartTask(ctx context.Context, id connector.TaskID) error {
 			delete(w.tasks, id)
 			w.stopTasks([]*taskRunner{t}, stopRestart)
 		}
-		w.startTask(ctx, id, config, c)
+		w.startTask(id, config, c)
 		return nil
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/herder"
 )
 
@@ -42,24 +43,6 @@ func ConfigHash(config map[string]string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// backoff is the exponential back-off of task reconfiguration retries (no jitter, as Kafka Connect).
-type backoff struct {
-	initial, max time.Duration
-	failures     int
-}
-
-// next counts a failure and returns how long to wait before the next attempt.
-func (b *backoff) next() time.Duration {
-	d := b.initial
-	for i := 0; i < b.failures && d < b.max; i++ {
-		d *= 2
-	}
-	b.failures++
-	return min(d, b.max)
-}
-
-func (b *backoff) reset() { b.failures = 0 }
-
 // taskPublisher gets the task configs of one connector instance committed, as Kafka Connect's
 // reconfigureConnectorTasksWithRetry does: an attempt hands configs to the leader (or reports a failure the
 // herder had itself); when it fails, the herder is asked after a back-off to generate the configs again from the
@@ -76,7 +59,7 @@ type taskPublisher struct {
 	regenerate func()
 
 	// backoff is used by the running attempt's goroutine, and by the herder only after that goroutine ended.
-	backoff backoff
+	backoff backoff.Backoff
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -88,7 +71,8 @@ func (w *Worker) newTaskPublisher(name string, log *slog.Logger) *taskPublisher 
 			return w.postTaskConfigs(ctx, name, configs, configHash)
 		},
 		regenerate: func() { w.requestReconfiguration(name) },
-		backoff:    backoff{initial: reconfigureBackoffInitial, max: reconfigureBackoffMax},
+		// No jitter, as Kafka Connect.
+		backoff: backoff.Backoff{Base: reconfigureBackoffInitial, Max: reconfigureBackoffMax},
 	}
 }
 
@@ -107,7 +91,7 @@ func (p *taskPublisher) retry(parent context.Context, err error) {
 // committed records that the current task configs are in the config topic: the back-off starts over.
 func (p *taskPublisher) committed() {
 	p.stop()
-	p.backoff.reset()
+	p.backoff.Reset()
 }
 
 func (p *taskPublisher) launch(parent context.Context, attempt func(ctx context.Context) error) {
@@ -122,10 +106,10 @@ func (p *taskPublisher) launch(parent context.Context, attempt func(ctx context.
 			return // replaced or stopped: whoever did that decides what comes next
 		}
 		if err == nil {
-			p.backoff.reset()
+			p.backoff.Reset()
 			return
 		}
-		delay := p.backoff.next()
+		delay := p.backoff.Next()
 		p.log.Warn("task configs not committed, regenerating them after a back-off", "err", err, "backoff", delay)
 		t := time.NewTimer(delay)
 		defer t.Stop()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/connector/filestream"
 	"github.com/connectd/connectd/storage/records"
@@ -112,9 +113,10 @@ func followerWorker(t *testing.T, url string) *Worker {
 	}
 	w.statuses = newStatusWriter(nil, w.store, slog.New(slog.DiscardHandler))
 	w.group = &membership{leaderURL: url, owned: &group.Assignment{Assigned: group.Allocation{Connectors: []string{"c"}}}}
+	w.runtimes = newSupervisor(context.Background())
 	t.Cleanup(func() {
 		w.stopAll()
-		w.runners.Wait()
+		w.runtimes.Stop()
 	})
 	return w
 }
@@ -216,7 +218,7 @@ func TestTaskPublisherRetriesByRegenerating(t *testing.T) {
 			return errors.New("leader answered 404")
 		},
 		regenerate: func() { regenerated <- struct{}{} },
-		backoff:    backoff{initial: time.Millisecond, max: time.Millisecond},
+		backoff:    backoff.Backoff{Base: time.Millisecond, Max: time.Millisecond},
 	}
 	ctx := context.Background()
 	p.publish(ctx, []map[string]string{{"v": "1"}}, "h1")
@@ -232,7 +234,7 @@ func TestTaskPublisherRetriesByRegenerating(t *testing.T) {
 	}
 	mu.Unlock()
 
-	p.backoff = backoff{initial: time.Hour, max: time.Hour}
+	p.backoff = backoff.Backoff{Base: time.Hour, Max: time.Hour}
 	p.publish(ctx, []map[string]string{{"v": "2"}}, "h2")
 	// The attempt fails at once and then waits an hour; stop must end the wait.
 	waitPublishers(t, 1)
@@ -247,10 +249,10 @@ func TestTaskPublisherRetriesByRegenerating(t *testing.T) {
 
 // The back-off is Kafka Connect's: 250 ms doubling to 60 s.
 func TestReconfigureBackoff(t *testing.T) {
-	b := backoff{initial: reconfigureBackoffInitial, max: reconfigureBackoffMax}
+	b := backoff.Backoff{Base: reconfigureBackoffInitial, Max: reconfigureBackoffMax}
 	var got []time.Duration
 	for range 10 {
-		got = append(got, b.next())
+		got = append(got, b.Next())
 	}
 	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second,
 		8 * time.Second, 16 * time.Second, 32 * time.Second, 60 * time.Second, 60 * time.Second}
@@ -259,8 +261,8 @@ func TestReconfigureBackoff(t *testing.T) {
 			t.Fatalf("back-off %v, want %v", got, want)
 		}
 	}
-	b.reset()
-	if d := b.next(); d != 250*time.Millisecond {
+	b.Reset()
+	if d := b.Next(); d != 250*time.Millisecond {
 		t.Errorf("after reset: %v", d)
 	}
 }

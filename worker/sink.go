@@ -141,7 +141,7 @@ func (t *taskRunner) sinkTopics(client sarama.Client) ([]string, error) {
 
 // newSinkGroup joins the sink's consumer group, retrying while Kafka is unreachable.
 func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Config) (sarama.ConsumerGroup, sarama.Client, error) {
-	backoff := 200 * time.Millisecond
+	bo := clientBackoff()
 	for {
 		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
 		if err == nil {
@@ -153,7 +153,7 @@ func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Co
 			err = gerr
 		}
 		t.log.Warn("cannot create consumer, retrying", "err", err)
-		if err := t.backOff(ctx, &backoff); err != nil {
+		if err := t.backOff(ctx, &bo); err != nil {
 			return nil, nil, err
 		}
 	}

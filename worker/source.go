@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
@@ -57,38 +58,26 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	paused, _ := t.pausedWatch()
 	t.reportPaused(paused)
 
-	s := &sourceSubmitter{
-		t: t, producer: producer,
-		keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
-		slots:       make(chan struct{}, maxInFlightRecords),
-		mem:         semaphore.NewWeighted(t.w.cfg.ProducerBufferMemory),
-		memSize:     t.w.cfg.ProducerBufferMemory,
-		changed:     make(chan struct{}, 1),
-		retryCh:     make(chan struct{}, 1),
-		offsets:     make(map[string]pendingOffset),
-		topicsReady: make(map[string]bool),
-		tolerateAll: t.connConfig["errors.tolerance"] == "all",
-	}
+	s := newSourceSubmitter(t, producer, keyConv, valueConv, headerConv)
 	s.committer, _ = task.(connector.RecordCommitter)
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.handleAcks() }()
-	flushDone := make(chan struct{})
-	go func() { defer wg.Done(); s.flushLoop(ctx, flushDone) }()
-	resendDone := make(chan struct{})
-	resendStopped := make(chan struct{})
-	go func() { defer close(resendStopped); s.resendLoop(resendDone) }()
+	// The task's helper goroutines; each is stopped in its turn below, and Stop waits for them all.
+	helpers := newSupervisor(ctx)
+	defer helpers.Stop()
+	helpers.Go(func(context.Context) { s.handleAcks() }) // until the producer is closed
+	// Periodic flushes use the task's context; the routine's context only ends the loop.
+	flush := helpers.Go(func(stop context.Context) { s.flushLoop(ctx, stop.Done()) })
+	resend := helpers.Go(func(stop context.Context) { s.resendLoop(stop.Done()) })
 
 	pollCtx, cancelPoll := context.WithCancel(ctx)
 	defer cancelPoll()
-	go func() {
+	helpers.Go(func(context.Context) {
 		select {
 		case <-t.stopping:
 			cancelPoll()
 		case <-pollCtx.Done():
 		}
-	}()
+	})
 
 	loopErr := s.pollLoop(pollCtx, task, paused)
 	cancelPoll()
@@ -98,11 +87,10 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	s.awaitAcked(time.Now().Add(t.w.cfg.TaskShutdownGracefulTimeout))
 	// No resend may reach the producer once it closes; records still waiting are not committed, so their
 	// sources deliver them again.
-	close(resendDone)
-	<-resendStopped
+	resend.stop()
 	producer.AsyncClose()
-	close(flushDone)
-	wg.Wait()
+	flush.cancel()
+	helpers.Stop()
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.w.cfg.OffsetFlushTimeout)
 	if err := s.flushOffsets(flushCtx, task); err != nil {
 		t.log.Warn("final offset flush failed", "err", err)
@@ -146,6 +134,22 @@ type sourceSubmitter struct {
 
 	topicsReady map[string]bool // topics checked for creation (poll goroutine only)
 	acked       atomic.Int64
+}
+
+func newSourceSubmitter(t *taskRunner, producer sarama.AsyncProducer, keyConv, valueConv connector.Converter,
+	headerConv connector.HeaderConverter) *sourceSubmitter {
+	return &sourceSubmitter{
+		t: t, producer: producer,
+		keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
+		slots:       make(chan struct{}, maxInFlightRecords),
+		mem:         semaphore.NewWeighted(t.w.cfg.ProducerBufferMemory),
+		memSize:     t.w.cfg.ProducerBufferMemory,
+		changed:     make(chan struct{}, 1),
+		retryCh:     make(chan struct{}, 1),
+		offsets:     make(map[string]pendingOffset),
+		topicsReady: make(map[string]bool),
+		tolerateAll: t.connConfig["errors.tolerance"] == "all",
+	}
 }
 
 type inFlight struct {
@@ -393,23 +397,27 @@ func (s *sourceSubmitter) retry(msg *sarama.ProducerMessage) {
 // keep failing, until done is closed. It runs apart from the acknowledgement goroutine, which must keep
 // draining the producer's results for the producer to make progress.
 func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
-	backoff := 250 * time.Millisecond
+	// 250 ms doubling to 5 s, started over once a resent batch is not refused again.
+	bo := backoff.Backoff{Base: 250 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		select {
 		case <-done:
 			return
 		case <-s.retryCh:
 		}
+		delay := bo.Next()
+		timer := time.NewTimer(delay)
 		select {
 		case <-done:
+			timer.Stop()
 			return
-		case <-time.After(backoff):
+		case <-timer.C:
 		}
 		s.retryMu.Lock()
 		batch := s.retries
 		s.retries = nil
 		s.retryMu.Unlock()
-		s.t.log.Warn("sending records again after kafka refused them", "records", len(batch), "backoff", backoff)
+		s.t.log.Warn("sending records again after kafka refused them", "records", len(batch), "backoff", delay)
 		for _, old := range batch {
 			// sarama does not allow a message to be produced twice: send a fresh copy.
 			e := old.Metadata.(*inFlight)
@@ -424,10 +432,9 @@ func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
 				return
 			}
 		}
-		backoff = min(2*backoff, 5*time.Second)
 		s.retryMu.Lock()
 		if len(s.retries) == 0 {
-			backoff = 250 * time.Millisecond
+			bo.Reset()
 		}
 		s.retryMu.Unlock()
 	}
@@ -569,13 +576,13 @@ func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner) (sarama.Cli
 	// sarama keeps retry state per attempt and partition, so the limit must stay finite: 600 attempts at
 	// up to 1s apart keep a record retrying for about ten minutes of Kafka being unreachable.
 	cfg.Producer.Retry.Max = 600
-	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration {
-		return min(100*time.Millisecond<<min(retries, 4), time.Second)
-	}
+	// retry.backoff.ms (100 ms) doubling up to retry.backoff.max.ms (1 s), the Kafka producer's defaults.
+	retryBackoff := backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}
+	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration { return retryBackoff.Delay(retries) }
 	cfg.Producer.Partitioner = newRecordPartitioner
 	cfg.Producer.Idempotent = true
 	cfg.Net.MaxOpenRequests = 1
-	backoff := 200 * time.Millisecond
+	bo := clientBackoff()
 	for {
 		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
 		if err == nil {
@@ -596,7 +603,7 @@ func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner) (sarama.Cli
 			return nil, nil, fmt.Errorf("create producer: %w", err)
 		}
 		t.log.Warn("cannot create producer, retrying", "err", err)
-		if err := t.backOff(ctx, &backoff); err != nil {
+		if err := t.backOff(ctx, &bo); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -2,14 +2,13 @@ package worker
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"testing/synctest"
 
 	"github.com/IBM/sarama"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/storage"
 )
 
 // TestInFlightRecordsAreBoundedInBytes reserves records of 60 bytes against a producer.buffer.memory of 100:
@@ -18,14 +17,10 @@ import (
 func TestInFlightRecordsAreBoundedInBytes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const budget = 100
-		s := &sourceSubmitter{
-			t:       &taskRunner{id: connector.TaskID{Connector: "c", Task: 0}, log: slog.New(slog.DiscardHandler)},
-			changed: make(chan struct{}, 1),
-			offsets: make(map[string]pendingOffset),
-			slots:   make(chan struct{}, maxInFlightRecords),
-			mem:     semaphore.NewWeighted(budget),
-			memSize: budget,
-		}
+		w := newRuntimeTestWorker(t)
+		w.cfg.ProducerBufferMemory = budget
+		tr := w.newTaskRunner(connector.TaskID{Connector: "c", Task: 0}, nil, &storage.Connector{Name: "c"})
+		s := newSourceSubmitter(tr, nil, nil, nil, nil)
 		rec := &connector.SourceRecord{Topic: "t"}
 		msg := func(n int) *sarama.ProducerMessage {
 			return &sarama.ProducerMessage{Topic: "t", Key: sarama.StringEncoder("k"), Value: sarama.ByteEncoder(make([]byte, n-1))}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 )
@@ -27,8 +28,11 @@ type statusWriter struct {
 	mu      sync.Mutex
 	pending map[string][]byte // key → value (nil = tombstone)
 	order   []string          // keys in the order they were first queued
+	// sending is true from the moment Run takes a key until its Send has returned: the queue is empty then, but
+	// the record is not written yet, and flush must wait for it too.
+	sending bool
 	wake    chan struct{}
-	idle    chan struct{} // closed and replaced when the queue drains, for flush
+	idle    chan struct{} // closed and replaced when the queue drains with nothing being sent, for flush
 }
 
 func newStatusWriter(log statusLog, store *storage.Store, logger *slog.Logger) *statusWriter {
@@ -83,7 +87,7 @@ func (s *statusWriter) enqueue(key string, value []byte) {
 	}
 }
 
-// next takes the oldest pending write.
+// next takes the oldest pending write; the caller reports its outcome with sent or requeue.
 func (s *statusWriter) next() (key string, value []byte, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,13 +100,22 @@ func (s *statusWriter) next() (key string, value []byte, ok bool) {
 	s.order = s.order[1:]
 	value = s.pending[key]
 	delete(s.pending, key)
+	s.sending = true
 	return key, value, true
+}
+
+// sent records that the write taken by next is done (written, or dropped at shutdown).
+func (s *statusWriter) sent() {
+	s.mu.Lock()
+	s.sending = false
+	s.mu.Unlock()
 }
 
 // requeue puts a failed write back at the front unless a newer value for the key was queued meanwhile.
 func (s *statusWriter) requeue(key string, value []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.sending = false
 	if _, ok := s.pending[key]; ok {
 		return
 	}
@@ -113,7 +126,7 @@ func (s *statusWriter) requeue(key string, value []byte) {
 // flush waits until everything queued before the call has been written, or ctx ends.
 func (s *statusWriter) flush(ctx context.Context) error {
 	s.mu.Lock()
-	if len(s.order) == 0 {
+	if len(s.order) == 0 && !s.sending {
 		s.mu.Unlock()
 		return nil
 	}
@@ -133,7 +146,8 @@ func (s *statusWriter) flush(ctx context.Context) error {
 
 // Run writes queued statuses until ctx ends, then makes one last bounded attempt at what is still queued.
 func (s *statusWriter) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
+	// 100 ms doubling to 5 s between attempts, so that an unreachable Kafka is not hammered.
+	bo := backoff.Backoff{Base: 100 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		key, value, ok := s.next()
 		if !ok {
@@ -153,16 +167,14 @@ func (s *statusWriter) Run(ctx context.Context) error {
 			}
 			s.logger.Warn("status write failed, retrying", "key", key, "err", err)
 			s.requeue(key, value)
-			select {
-			case <-time.After(backoff):
-				backoff = min(2*backoff, 5*time.Second)
-			case <-ctx.Done():
+			if bo.Wait(ctx) != nil {
 				s.drain()
-				return nil
+				return nil //nolint:nilerr // shutdown during the back-off: the failed write was requeued and drained
 			}
 			continue
 		}
-		backoff = 100 * time.Millisecond
+		s.sent()
+		bo.Reset()
 	}
 }
 
@@ -176,7 +188,9 @@ func (s *statusWriter) drain() {
 		if !ok {
 			return
 		}
-		if err := s.log.Send(ctx, []byte(key), value); err != nil {
+		err := s.log.Send(ctx, []byte(key), value)
+		s.sent()
+		if err != nil {
 			s.logger.Warn("status write dropped at shutdown", "key", key, "err", err)
 			return
 		}

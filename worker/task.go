@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 )
@@ -45,32 +46,34 @@ type taskRunner struct {
 	stopOnce sync.Once
 	stopping chan struct{} // closed to ask for a graceful stop
 	reason   atomic.Int32
-	cancel   context.CancelFunc // forceful stop
-	done     chan struct{}
+	routine  *routine // the runner's goroutine: cancelled to stop it forcefully, abandoned past the deadline
 	failed   atomic.Bool
+
+	// statusMu orders the runner's status writes against abandonment: once abandoned is set, the herder may
+	// start a new instance of the task, and nothing this runner still does may write over its statuses.
+	statusMu  sync.Mutex
+	abandoned bool
 }
 
 // startTask creates and starts a runner for a committed task config.
-func (w *Worker) startTask(ctx context.Context, id connector.TaskID, config map[string]string, c *storage.Connector) {
-	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+// Its goroutine belongs to the worker's runtimes supervisor, not to the herder's context: worker shutdown
+// stops tasks gracefully (stopAll) before anything is cancelled.
+func (w *Worker) startTask(id connector.TaskID, config map[string]string, c *storage.Connector) {
+	t := w.newTaskRunner(id, config, c)
+	w.tasks[id] = t
+	t.routine = w.runtimes.Go(t.run)
+}
+
+func (w *Worker) newTaskRunner(id connector.TaskID, config map[string]string, c *storage.Connector) *taskRunner {
 	t := &taskRunner{
 		w: w, id: id, config: maps.Clone(config), connConfig: maps.Clone(c.Config),
 		log:           w.log.With("component", "task", "connector", id.Connector, "task", id.Task),
 		target:        c.TargetState,
 		targetChanged: make(chan struct{}),
 		stopping:      make(chan struct{}),
-		cancel:        cancel,
-		done:          make(chan struct{}),
 	}
 	t.topics = newActiveTopics(t)
-	w.tasks[id] = t
-	w.runners.Add(1)
-	go func() {
-		defer w.runners.Done()
-		defer close(t.done)
-		defer cancel()
-		t.run(tctx)
-	}()
+	return t
 }
 
 func (t *taskRunner) run(ctx context.Context) {
@@ -93,8 +96,20 @@ func (t *taskRunner) run(ctx context.Context) {
 		return
 	}
 	if stopReason(t.reason.Load()) == stopUnassign {
-		t.w.statuses.putTask(t.id, t.w.status(records.StateUnassigned, ""), true)
+		t.putStatus(records.StateUnassigned, "", true)
 	}
+}
+
+// putStatus writes the task's status unless the runner was abandoned: a replacement may be running by then,
+// on this worker and in this generation, where the putSafe rule does not protect it.
+func (t *taskRunner) putStatus(state records.State, trace string, safe bool) {
+	t.statusMu.Lock()
+	defer t.statusMu.Unlock()
+	if t.abandoned {
+		t.log.Info("abandoned task's status not written", "state", state)
+		return
+	}
+	t.w.statuses.putTask(t.id, t.w.status(state, trace), safe)
 }
 
 // fail records the task as FAILED; it stays so until restarted or reconfigured.
@@ -104,7 +119,7 @@ func (t *taskRunner) fail(err error) {
 	}
 	t.failed.Store(true)
 	t.log.Error("task failed", "err", err)
-	t.w.statuses.putTask(t.id, t.w.status(records.StateFailed, trace(err)), true)
+	t.putStatus(records.StateFailed, trace(err), true)
 }
 
 func ctxErr(err error) bool {
@@ -161,7 +176,7 @@ func (t *taskRunner) reportPaused(paused bool) {
 	if paused {
 		state = records.StatePaused
 	}
-	t.w.statuses.putTask(t.id, t.w.status(state, ""), false)
+	t.putStatus(state, "", false)
 }
 
 func (t *taskRunner) requestStop(reason stopReason) {
@@ -180,29 +195,40 @@ func (t *taskRunner) isStopping() bool {
 	}
 }
 
-// awaitStop waits for the runner to finish until deadline; past it the task is cancelled and abandoned.
+// awaitStop waits for the runner to finish until deadline; past it the task is cancelled and abandoned, as
+// Kafka Connect abandons a task after task.shutdown.graceful.timeout.ms: the worker no longer waits for it,
+// and it writes no status any more.
 func (t *taskRunner) awaitStop(deadline time.Time) bool {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
-	case <-t.done:
+	case <-t.routine.Done():
 		return true
 	case <-timer.C:
-		t.cancel()
+		t.statusMu.Lock()
+		t.abandoned = true
+		t.statusMu.Unlock()
+		t.routine.abandon()
 		return false
 	}
 }
 
-// backOff waits *d before the next attempt to create a task's Kafka client, doubling *d up to 5 s; it
-// returns early with an error when the task is asked to stop or ctx ends.
-func (t *taskRunner) backOff(ctx context.Context, d *time.Duration) error {
+// clientBackoff is the back-off between attempts to create a task's Kafka client: 200 ms doubling to 5 s.
+func clientBackoff() backoff.Backoff {
+	return backoff.Backoff{Base: 200 * time.Millisecond, Max: 5 * time.Second}
+}
+
+// backOff waits bo's next delay before the next attempt to create a task's Kafka client; it returns early with
+// an error when the task is asked to stop or ctx ends.
+func (t *taskRunner) backOff(ctx context.Context, bo *backoff.Backoff) error {
+	timer := time.NewTimer(bo.Next())
+	defer timer.Stop()
 	select {
 	case <-t.stopping:
 		return context.Canceled
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(*d):
-		*d = min(2**d, 5*time.Second)
+	case <-timer.C:
 		return nil
 	}
 }

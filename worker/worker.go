@@ -78,7 +78,8 @@ type Worker struct {
 	// retiring holds runners being stopped, by name, so that a new instance waits for the old one.
 	retiring map[string]*connectorRunner
 	tasks    map[connector.TaskID]*taskRunner
-	runners  sync.WaitGroup
+	// runtimes owns the task and connector runners' goroutines; set up by Run.
+	runtimes *supervisor
 }
 
 // New validates the options and builds a Worker. It does no I/O.
@@ -148,6 +149,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer w.closeClients()
 
+	// Tasks are stopped gracefully by the herder loop as it ends; Stop then waits for every runner it did not
+	// abandon.
+	w.runtimes = newSupervisor(context.WithoutCancel(ctx))
 	g, gctx := errgroup.WithContext(ctx)
 	// The logs consume until the herder loop has returned, not merely until shutdown begins: a request the loop
 	// is serving then still reads its config write back, and the herder stops runners (which still write
@@ -176,7 +180,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return w.herderLoop(gctx)
 	})
 	err := g.Wait()
-	w.runners.Wait()
+	w.runtimes.Stop()
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector/backoff"
 )
 
 // ProtocolType is the JoinGroup protocol type of Kafka Connect workers.
@@ -244,7 +246,7 @@ func (m *Member) Join(ctx context.Context, meta Metadata, assign AssignFunc) (Jo
 		return JoinResult{}, err
 	}
 	m.stable = false
-	bo := backoff{base: m.cfg.RetryBackoff, max: m.cfg.RetryBackoffMax}
+	bo := backoff.Backoff{Base: m.cfg.RetryBackoff, Max: m.cfg.RetryBackoffMax}
 	rejoins := 0
 	for {
 		if err := m.ensureCoordinator(ctx, &bo); err != nil {
@@ -253,7 +255,7 @@ func (m *Member) Join(ctx context.Context, meta Metadata, assign AssignFunc) (Jo
 		res, next, err := m.joinOnce(ctx, protocols, assign)
 		switch next {
 		case done:
-			bo.reset()
+			bo.Reset()
 			m.log.Info("joined group", "generation", res.Generation, "member_id", res.MemberID,
 				"leader", res.LeaderID, "protocol", res.Protocol)
 			return res, nil
@@ -262,7 +264,7 @@ func (m *Member) Join(ctx context.Context, meta Metadata, assign AssignFunc) (Jo
 			// Connect rejoins at once; after a few in a row, back off so a coordinator that keeps
 			// answering the same way is not hammered.
 			if rejoins++; rejoins > 3 {
-				if werr := sleep(ctx, bo.next()); werr != nil {
+				if werr := bo.Wait(ctx); werr != nil {
 					return JoinResult{}, m.interrupted(ctx, werr)
 				}
 			}
@@ -271,7 +273,7 @@ func (m *Member) Join(ctx context.Context, meta Metadata, assign AssignFunc) (Jo
 			fallthrough
 		case retryLater:
 			m.log.Warn("join group failed, retrying", "err", err)
-			if werr := sleep(ctx, bo.next()); werr != nil {
+			if werr := bo.Wait(ctx); werr != nil {
 				return JoinResult{}, m.interrupted(ctx, werr)
 			}
 		default:
@@ -568,7 +570,7 @@ func (m *Member) dropCoordinator() {
 }
 
 // ensureCoordinator finds the coordinator, backing off between attempts, until it succeeds or ctx ends.
-func (m *Member) ensureCoordinator(ctx context.Context, bo *backoff) error {
+func (m *Member) ensureCoordinator(ctx context.Context, bo *backoff.Backoff) error {
 	m.dropDeadCoordinator()
 	for m.coord == nil {
 		err := m.discover(ctx)
@@ -579,7 +581,7 @@ func (m *Member) ensureCoordinator(ctx context.Context, bo *backoff) error {
 			return err
 		}
 		m.log.Warn("group coordinator not available, retrying", "err", err)
-		if err := sleep(ctx, bo.next()); err != nil {
+		if err := bo.Wait(ctx); err != nil {
 			return err
 		}
 	}
@@ -676,28 +678,4 @@ func transportStep(ctx context.Context, err error) step {
 		return fail
 	}
 	return rediscover
-}
-
-type backoff struct{ base, max, cur time.Duration }
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.base
-	} else {
-		b.cur = min(2*b.cur, b.max)
-	}
-	return b.cur
-}
-
-func (b *backoff) reset() { b.cur = 0 }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

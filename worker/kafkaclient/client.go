@@ -8,23 +8,22 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector/backoff"
 )
 
 // New connects to the bootstrap servers, retrying while Kafka is unreachable: a worker started
 // before its brokers waits for them, as Kafka Connect does.
 func New(ctx context.Context, addrs []string, cfg *sarama.Config, log *slog.Logger) (sarama.Client, error) {
-	backoff := 200 * time.Millisecond
+	bo := backoff.Backoff{Base: 200 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		client, err := sarama.NewClient(addrs, cfg)
 		if err == nil {
 			return client, nil
 		}
 		log.Warn("cannot reach kafka, retrying", "bootstrap_servers", addrs, "err", err)
-		select {
-		case <-ctx.Done():
+		if bo.Wait(ctx) != nil {
 			return nil, fmt.Errorf("connect to kafka %v: %w", addrs, err)
-		case <-time.After(backoff):
-			backoff = min(2*backoff, 5*time.Second)
 		}
 	}
 }

@@ -153,7 +153,7 @@ func (f *fetcher) run(ctx context.Context) {
 			continue
 		}
 		// Errors without progress: back off rather than spin on the broker.
-		if err := l.sleep(ctx, backoff(conf.Consumer.Retry.Backoff, failures)); err != nil {
+		if err := l.sleep(ctx, retryDelay(conf.Consumer.Retry.Backoff, failures)); err != nil {
 			return
 		}
 		failures++

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector/backoff"
 )
 
 // ErrClosed is returned by Send, SendAll, ReadToEnd and Run once the Log has been closed.
@@ -66,9 +68,9 @@ func ConfigureProducer(cfg *sarama.Config) {
 	cfg.Producer.Return.Errors = true
 	cfg.Producer.Partitioner = NewMurmur2Partitioner
 	cfg.Producer.Retry.Max = 10
-	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration {
-		return min(100*time.Millisecond<<min(retries, 4), time.Second)
-	}
+	// retry.backoff.ms (100 ms) doubling up to retry.backoff.max.ms (1 s), the Kafka producer's defaults.
+	bo := backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}
+	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration { return bo.Delay(retries) }
 }
 
 // Log is a compacted topic read from the beginning and written with acks=all. Create it with New, call Run
@@ -147,13 +149,14 @@ func (l *Log) Close() error {
 	return nil
 }
 
-// backoff returns how long to wait before retry n (0-based): exponential from base, capped at one second
-// or base, whichever is larger.
-func backoff(base time.Duration, n int) time.Duration {
+// retryDelay returns how long to wait before retry n (0-based): from base (sarama's 100 ms when unset),
+// doubling up to one second (the Kafka clients' retry.backoff.max.ms) or base, whichever is larger.
+func retryDelay(base time.Duration, n int) time.Duration {
 	if base <= 0 {
 		base = 100 * time.Millisecond
 	}
-	return min(base<<min(n, 6), max(base, time.Second))
+	b := backoff.Backoff{Base: base, Max: max(base, time.Second)}
+	return b.Delay(n)
 }
 
 // sleep waits d or until ctx ends or the log closes.

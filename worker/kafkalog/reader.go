@@ -64,7 +64,7 @@ func (l *Log) waitForPartitions(ctx context.Context) ([]int32, error) {
 			l.log.Warn("waiting for topic metadata", "topic", l.topic, "err", err)
 		}
 		_ = l.client.RefreshMetadata(l.topic)
-		if err := l.sleep(ctx, backoff(base, attempt)); err != nil {
+		if err := l.sleep(ctx, retryDelay(base, attempt)); err != nil {
 			return nil, err
 		}
 	}
@@ -137,7 +137,7 @@ func (l *Log) endOffsets(ctx context.Context, parts []int32) (map[int32]int64, e
 			}
 			l.log.Warn("list end offset failed, retrying", "topic", l.topic, "partition", p, "err", err)
 			_ = l.client.RefreshMetadata(l.topic)
-			if serr := l.sleep(ctx, backoff(base, attempt)); serr != nil {
+			if serr := l.sleep(ctx, retryDelay(base, attempt)); serr != nil {
 				return nil, l.wrap(fmt.Sprintf("list end offset of partition %d of", p),
 					fmt.Errorf("%w (last error: %v)", serr, err))
 			}
@@ -237,7 +237,7 @@ func (r *reader) handle(ev fetchEvent) {
 		}
 		r.l.log.Debug("partitions lost their leader", "topic", r.l.topic, "partitions", len(ev.lost), "err", ev.err)
 		// Metadata may still name the broker that just failed; back off further each time in a row.
-		r.scheduleResolve(backoff(r.l.client.Config().Metadata.Retry.Backoff, r.lostStreak))
+		r.scheduleResolve(retryDelay(r.l.client.Config().Metadata.Retry.Backoff, r.lostStreak))
 		r.lostStreak++
 		return
 	}
@@ -351,6 +351,6 @@ func (r *reader) assign(ctx context.Context, res resolveResult) {
 		return
 	}
 	r.l.log.Warn("no leader for some partitions, retrying", "topic", r.l.topic, "err", res.err)
-	r.scheduleResolve(backoff(r.l.client.Config().Metadata.Retry.Backoff, r.resolveFail))
+	r.scheduleResolve(retryDelay(r.l.client.Config().Metadata.Retry.Backoff, r.resolveFail))
 	r.resolveFail++
 }

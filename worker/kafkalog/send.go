@@ -33,7 +33,7 @@ func (l *Log) SendAll(ctx context.Context, recs []Record) error {
 		}
 		l.log.Warn("write failed, retrying", "topic", l.topic, "records", len(pending)-failed, "err", err)
 		pending = pending[failed:]
-		if serr := l.sleep(ctx, backoff(base, attempt)); serr != nil {
+		if serr := l.sleep(ctx, retryDelay(base, attempt)); serr != nil {
 			return l.wrap("write to", fmt.Errorf("%w (last error: %v)", serr, err))
 		}
 	}

@@ -143,7 +143,7 @@ func EnsureTopic(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec)
 		default:
 			log.Warn("topic creation failed, retrying", "topic", spec.Name, "err", err)
 		}
-		if serr := waitCtx(ctx, backoff(0, attempt)); serr != nil {
+		if serr := waitCtx(ctx, retryDelay(0, attempt)); serr != nil {
 			return fmt.Errorf("kafkalog: create topic %s: %w (last error: %v)", spec.Name, serr, err)
 		}
 	}
@@ -174,7 +174,7 @@ func verifyCleanupPolicy(ctx context.Context, admin sarama.ClusterAdmin, spec To
 			return fmt.Errorf("kafkalog: cannot describe the config of topic %s: %w", spec.Name, err)
 		}
 		log.Warn("describe topic config failed, retrying", "topic", spec.Name, "err", err)
-		if serr := waitCtx(ctx, backoff(0, attempt)); serr != nil {
+		if serr := waitCtx(ctx, retryDelay(0, attempt)); serr != nil {
 			return fmt.Errorf("kafkalog: describe topic %s: %w (last error: %v)", spec.Name, serr, err)
 		}
 	}
