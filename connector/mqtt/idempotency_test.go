@@ -90,6 +90,8 @@ func TestKafkaRepositoryRemembersKeysAcrossRestarts(t *testing.T) {
 	if err := first.Stop(context.Background()); err != nil { // flushes the repository's write
 		t.Fatal(err)
 	}
+	// The broker must have seen the first client go, or the second task's readiness could be the first's.
+	waitFor(t, 5*time.Second, "the first task disconnected", func() bool { return !b.Connected("it-0") })
 
 	second := &SourceTask{}
 	if err := second.Start(context.Background(), withTopic{memTopic: topic}, cfg); err != nil {
