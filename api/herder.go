@@ -49,7 +49,7 @@ type Herder interface {
 	ResetConnectorOffsets(ctx context.Context, name string) (string, error)
 
 	// PutTaskConfigs is the internal endpoint a follower uses to hand the leader new task configs; configHash
-	// is the worker.ConfigHashParam query parameter ("" when absent).
+	// is the herder.ConfigHashParam query parameter ("" when absent).
 	PutTaskConfigs(ctx context.Context, name string, configs []map[string]string, configHash string) error
 
 	// Plugins is the worker's plugin registry.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
-	"github.com/connectd/connectd/worker"
 )
 
 // taskParam parses the {task} path parameter as a Java Integer; anything else is JAX-RS's plain 404.
@@ -111,9 +110,9 @@ func (s *Server) putTaskConfigs(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	fr := forwardRequest{method: http.MethodPost, path: connectorPath(name, "tasks"), body: configs, internal: true}
-	hash := r.URL.Query().Get(worker.ConfigHashParam)
+	hash := r.URL.Query().Get(herder.ConfigHashParam)
 	if hash != "" {
-		fr.query = [][2]string{{worker.ConfigHashParam, hash}}
+		fr.query = [][2]string{{herder.ConfigHashParam, hash}}
 	}
 	return s.forwardableVoid(r, http.StatusNoContent, fr, func(ctx context.Context) error {
 		return s.herder.PutTaskConfigs(ctx, name, configs, hash)

@@ -63,3 +63,9 @@ type CreateConnectorRequest struct {
 	Config       map[string]string `json:"config"`
 	InitialState *string           `json:"initial_state"`
 }
+
+// ConfigHashParam is the optional query parameter of the internal POST /connectors/{name}/tasks that names the
+// connector config the posted task configs were generated from (worker.ConfigHash of it). connectd followers
+// send it and a connectd leader refuses task configs whose connector config is no longer the current one; Java
+// workers neither send nor read it, so the endpoint stays wire-compatible in a mixed group.
+const ConfigHashParam = "configHash"

@@ -18,12 +18,6 @@ import (
 	"github.com/connectd/connectd/herder"
 )
 
-// ConfigHashParam is the optional query parameter of the internal POST /connectors/{name}/tasks that names the
-// connector config the posted task configs were generated from (ConfigHash of it). connectd followers send it
-// and a connectd leader refuses task configs whose connector config is no longer the current one; Java
-// workers neither send nor read it, so the endpoint stays wire-compatible in a mixed group.
-const ConfigHashParam = "configHash"
-
 // Kafka Connect's DistributedHerder.RECONFIGURE_CONNECTOR_TASKS_BACKOFF_INITIAL_MS and _MAX_MS: task configs
 // that could not be generated or committed are regenerated after 250 ms, doubling up to 60 s.
 const (
@@ -142,7 +136,7 @@ func (w *Worker) postTaskConfigs(ctx context.Context, name string, configs []map
 	if err != nil {
 		return fmt.Errorf("encode task configs: %w", err)
 	}
-	q := url.Values{"forward": {"true"}, ConfigHashParam: {configHash}}
+	q := url.Values{"forward": {"true"}, herder.ConfigHashParam: {configHash}}
 	u := leaderURL + "connectors/" + url.PathEscape(name) + "/tasks?" + q.Encode()
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

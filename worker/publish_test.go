@@ -17,6 +17,7 @@ import (
 	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/connector/filestream"
+	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/group"
@@ -41,7 +42,7 @@ func newHoldingLeader(t *testing.T) *holdingLeader {
 	quit := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		p := heldPost{hash: r.URL.Query().Get(ConfigHashParam), body: string(body), gone: make(chan struct{})}
+		p := heldPost{hash: r.URL.Query().Get(herder.ConfigHashParam), body: string(body), gone: make(chan struct{})}
 		l.posts <- p
 		select {
 		case <-r.Context().Done():

@@ -79,7 +79,11 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	defer broker.Close()
+	defer func() {
+		if err := broker.Close(); err != nil {
+			logger.Warn("stopping the MQTT broker", "err", err)
+		}
+	}()
 
 	reg, err := newRegistry()
 	if err != nil {
