@@ -19,16 +19,19 @@ const (
 // Connector is one running instance of a connector plugin. It turns the connector's configuration into the
 // configurations of its tasks; the tasks move the data.
 //
-// The worker calls Start once, TaskConfigs any number of times while started, and Stop once. Start and Stop are
-// never called concurrently with each other.
+// The worker calls Start once, TaskConfigs any number of times while started, and Stop once, one call at a
+// time from one goroutine of the connector's own (never from the worker's control loop, so a slow call delays
+// only this connector). Each call gets a context that ends at the call's deadline, or when the worker gives up
+// on the instance; a call should return soon after its context ends. A Start that overruns its deadline fails
+// the connector; a Stop that overruns it abandons the instance.
 type Connector interface {
 	// Start begins the connector with its validated configuration (defaults are not filled in; use the
-	// plugin's Spec to parse). The Context stays valid until Stop returns.
-	Start(ctx Context, config map[string]string) error
+	// plugin's Spec to parse). The Context stays valid until Stop returns; ctx only bounds Start itself.
+	Start(ctx context.Context, cc Context, config map[string]string) error
 	// TaskConfigs returns at most maxTasks task configurations. The worker adds task.class itself.
-	TaskConfigs(maxTasks int) ([]map[string]string, error)
-	// Stop releases what Start acquired. It must return promptly.
-	Stop() error
+	TaskConfigs(ctx context.Context, maxTasks int) ([]map[string]string, error)
+	// Stop releases what Start acquired.
+	Stop(ctx context.Context) error
 }
 
 // Context is what the worker offers a running Connector.
@@ -56,16 +59,55 @@ type SourceTaskContext interface {
 	Logger() *slog.Logger
 }
 
+// KeyedLogOpener is offered by the SourceTaskContext of a worker that can keep a log of keyed records in a
+// Kafka topic for a task (check with a type assertion). The worker connects with its own Kafka client settings
+// (security protocol, SASL, TLS), so the plugin needs none of them.
+type KeyedLogOpener interface {
+	// OpenKeyedLog opens spec.Topic, creating it compacted when it is missing, and starts reading it from the
+	// beginning. The task must Close the log; the worker closes logs a task left open once the task has stopped.
+	OpenKeyedLog(ctx context.Context, spec KeyedLogSpec) (KeyedLog, error)
+}
+
+// KeyedLogSpec describes a keyed log to open.
+type KeyedLogSpec struct {
+	// Topic is the topic the log lives in. Required.
+	Topic string
+	// Bootstrap lists the bootstrap servers of the cluster holding the topic; empty means the worker's cluster.
+	Bootstrap []string
+	// OnRecord is called for every record read, from one goroutine, in offset order within a partition. A nil
+	// value is a tombstone. It must not call ReadToEnd. Required.
+	OnRecord func(key, value []byte)
+}
+
+// KeyedRecord is one record of a KeyedLog. A nil Value is a tombstone.
+type KeyedRecord struct {
+	Key, Value []byte
+}
+
+// KeyedLog is a Kafka topic read from the beginning and appended to with acks=all.
+type KeyedLog interface {
+	// ReadToEnd returns once every record below the end offsets the topic's partitions had when it was called
+	// (as Kafka lists them, not as the last record read suggests) has been passed to OnRecord. Records removed
+	// by compaction and transaction markers do not hold it up.
+	ReadToEnd(ctx context.Context) error
+	// Append writes records in order and returns once Kafka has acknowledged all of them with acks=all.
+	Append(ctx context.Context, recs ...KeyedRecord) error
+	// Close stops reading, waits for what Append has handed to Kafka, and releases the log's connections. It is
+	// idempotent.
+	Close() error
+}
+
 // SourceTask reads records from an external system.
 //
 // The worker calls Start once, then Poll in a loop from one goroutine, and finally Stop after the poll loop has
-// returned. Poll must return when its context is cancelled.
+// returned. Poll must return when its context is cancelled; Start and Stop should return soon after theirs is
+// (the worker cancels them when it gives up on the task, e.g. past task.shutdown.graceful.timeout.ms).
 type SourceTask interface {
-	Start(ctx SourceTaskContext, config map[string]string) error
+	Start(ctx context.Context, tc SourceTaskContext, config map[string]string) error
 	// Poll returns the next batch of records. An empty batch with a nil error is allowed: the worker calls Poll
 	// again. A non-nil error fails the task.
 	Poll(ctx context.Context) ([]*SourceRecord, error)
-	Stop() error
+	Stop(ctx context.Context) error
 }
 
 // RecordCommitter is implemented by source tasks that must learn when Kafka has acknowledged each record, for
@@ -98,14 +140,14 @@ type SinkTaskContext interface {
 // SinkTask writes records to an external system.
 //
 // The worker calls Start once, then Put with each batch and Flush before it commits consumer offsets, and
-// finally Stop.
+// finally Stop. Start and Stop should return soon after their context ends, as for SourceTask.
 type SinkTask interface {
-	Start(ctx SinkTaskContext, config map[string]string) error
+	Start(ctx context.Context, tc SinkTaskContext, config map[string]string) error
 	Put(ctx context.Context, records []*SinkRecord) error
 	// Flush makes everything handed to Put up to offsets durable. offsets maps each partition to the offset
 	// of the next record the task has not seen, as Kafka's consumer commits it.
 	Flush(ctx context.Context, offsets map[TopicPartition]int64) error
-	Stop() error
+	Stop(ctx context.Context) error
 }
 
 // TopicPartition names one partition of a topic.

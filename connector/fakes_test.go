@@ -9,22 +9,22 @@ import (
 
 type fakeConnector struct{}
 
-func (fakeConnector) Start(Context, map[string]string) error       { return nil }
-func (fakeConnector) TaskConfigs(int) ([]map[string]string, error) { return nil, nil }
-func (fakeConnector) Stop() error                                  { return nil }
+func (fakeConnector) Start(context.Context, Context, map[string]string) error       { return nil }
+func (fakeConnector) TaskConfigs(context.Context, int) ([]map[string]string, error) { return nil, nil }
+func (fakeConnector) Stop(context.Context) error                                    { return nil }
 
 type fakeSourceTask struct{}
 
-func (fakeSourceTask) Start(SourceTaskContext, map[string]string) error { return nil }
-func (fakeSourceTask) Poll(context.Context) ([]*SourceRecord, error)    { return nil, nil }
-func (fakeSourceTask) Stop() error                                      { return nil }
+func (fakeSourceTask) Start(context.Context, SourceTaskContext, map[string]string) error { return nil }
+func (fakeSourceTask) Poll(context.Context) ([]*SourceRecord, error)                     { return nil, nil }
+func (fakeSourceTask) Stop(context.Context) error                                        { return nil }
 
 type fakeSinkTask struct{}
 
-func (fakeSinkTask) Start(SinkTaskContext, map[string]string) error        { return nil }
-func (fakeSinkTask) Put(context.Context, []*SinkRecord) error              { return nil }
-func (fakeSinkTask) Flush(context.Context, map[TopicPartition]int64) error { return nil }
-func (fakeSinkTask) Stop() error                                           { return nil }
+func (fakeSinkTask) Start(context.Context, SinkTaskContext, map[string]string) error { return nil }
+func (fakeSinkTask) Put(context.Context, []*SinkRecord) error                        { return nil }
+func (fakeSinkTask) Flush(context.Context, map[TopicPartition]int64) error           { return nil }
+func (fakeSinkTask) Stop(context.Context) error                                      { return nil }
 
 type fakeConverter struct{}
 

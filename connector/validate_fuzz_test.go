@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -281,14 +282,14 @@ func checkStarts(t *testing.T, p *connector.Plugin, config map[string]string) {
 	}
 	ctx := &fuzzContext{}
 	conn := p.NewConnector()
-	if err := conn.Start(ctx, maps.Clone(config)); err != nil {
+	if err := conn.Start(context.Background(), ctx, maps.Clone(config)); err != nil {
 		t.Fatalf("config %q validates without errors, but %s does not start: %v", config, p.Class, err)
 	}
-	tasks, err := conn.TaskConfigs(maxTasks)
+	tasks, err := conn.TaskConfigs(context.Background(), maxTasks)
 	if err != nil || len(tasks) < 1 || len(tasks) > maxTasks {
 		t.Fatalf("config %q: %s generated %d task configs for tasks.max %d, error %v", config, p.Class, len(tasks), maxTasks, err)
 	}
-	if err := conn.Stop(); err != nil || ctx.raised != nil {
+	if err := conn.Stop(context.Background()); err != nil || ctx.raised != nil {
 		t.Fatalf("config %q: %s stopped with %v, raised %v", config, p.Class, err, ctx.raised)
 	}
 	if p.Class != mqtt.Class {

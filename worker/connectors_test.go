@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -14,9 +15,9 @@ import (
 // overProducer generates one task more than it may, to exercise tasks.max.enforce.
 type overProducer struct{}
 
-func (overProducer) Start(connector.Context, map[string]string) error { return nil }
-func (overProducer) Stop() error                                      { return nil }
-func (overProducer) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+func (overProducer) Start(context.Context, connector.Context, map[string]string) error { return nil }
+func (overProducer) Stop(context.Context) error                                        { return nil }
+func (overProducer) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]string, error) {
 	out := make([]map[string]string, maxTasks+1)
 	for i := range out {
 		out[i] = map[string]string{"i": strconv.Itoa(i)}
@@ -27,9 +28,9 @@ func (overProducer) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 // unreachable fails the test if the worker asks it for task configs.
 type unreachable struct{ t *testing.T }
 
-func (unreachable) Start(connector.Context, map[string]string) error { return nil }
-func (unreachable) Stop() error                                      { return nil }
-func (u unreachable) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+func (unreachable) Start(context.Context, connector.Context, map[string]string) error { return nil }
+func (unreachable) Stop(context.Context) error                                        { return nil }
+func (u unreachable) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]string, error) {
 	u.t.Errorf("TaskConfigs(%d) called", maxTasks)
 	return nil, nil
 }
@@ -77,11 +78,11 @@ func TestTaskConfigsReadTasksMaxAsValidationDoes(t *testing.T) {
 		}
 		r := validatedRunner(t, config, nil)
 		inst := r.plugin.NewConnector()
-		if err := inst.Start(nil, config); err != nil {
+		if err := inst.Start(t.Context(), nil, config); err != nil {
 			t.Fatal(err)
 		}
 		r.conn = inst
-		configs, err := r.taskConfigs()
+		configs, err := r.taskConfigs(t.Context())
 		if err != nil {
 			t.Errorf("tasks.max %q: %v", tc.raw, err)
 			continue
@@ -97,11 +98,11 @@ func TestTaskConfigsDefaultTasksMax(t *testing.T) {
 	config := map[string]string{"name": "c", "connector.class": connectortest.SourceClass, "topic": "t"}
 	r := validatedRunner(t, config, nil)
 	inst := r.plugin.NewConnector()
-	if err := inst.Start(nil, config); err != nil {
+	if err := inst.Start(t.Context(), nil, config); err != nil {
 		t.Fatal(err)
 	}
 	r.conn = inst
-	configs, err := r.taskConfigs()
+	configs, err := r.taskConfigs(t.Context())
 	if err != nil || len(configs) != 1 {
 		t.Fatalf("got %d task configs, %v; want 1", len(configs), err)
 	}
@@ -124,7 +125,7 @@ func TestTaskConfigsTasksMaxEnforceAsValidationDoes(t *testing.T) {
 			config["tasks.max.enforce"] = tc.raw
 		}
 		r := validatedRunner(t, config, overProducer{})
-		configs, err := r.taskConfigs()
+		configs, err := r.taskConfigs(t.Context())
 		var tooMany *tooManyTasksError
 		switch {
 		case tc.enforce && !errors.As(err, &tooMany):
@@ -143,7 +144,7 @@ func TestTaskConfigsInvalidTasksMax(t *testing.T) {
 			name: "c", config: map[string]string{"tasks.max": raw}, conn: unreachable{t},
 			plugin: &connector.Plugin{Type: connector.Source}, log: slog.New(slog.DiscardHandler),
 		}
-		configs, err := r.taskConfigs()
+		configs, err := r.taskConfigs(t.Context())
 		if err == nil {
 			t.Errorf("tasks.max %q: got %d configs, want an error", raw, len(configs))
 			continue

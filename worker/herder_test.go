@@ -165,12 +165,10 @@ func TestReconcileFollowsAssignmentAndConfig(t *testing.T) {
 	// Assigned the connector and task 0: both run, task 1 (someone else's) does not.
 	w.group.owned = &group.Assignment{Assigned: group.Allocation{Connectors: []string{"c"}, Tasks: []connector.TaskID{t0}}}
 	w.reconcile(ctx)
-	if r := w.connectors["c"]; r == nil || r.conn == nil {
-		t.Fatalf("connector c not started: %+v", r)
+	if w.connectors["c"] == nil {
+		t.Fatal("connector c not started")
 	}
-	if st, ok := queuedStatus(t, w, records.StatusConnectorKey("c")); !ok || st.State != records.StateRunning {
-		t.Fatalf("connector status %+v (queued %v), want RUNNING", st, ok)
-	}
+	awaitQueuedState(t, w, records.StatusConnectorKey("c"), records.StateRunning)
 	if got := taskIDs(w); !slices.Equal(got, []connector.TaskID{t0}) {
 		t.Fatalf("tasks %v, want [c-0]", got)
 	}
@@ -246,6 +244,8 @@ func TestReconcileDeleteAndPause(t *testing.T) {
 	if w.connectors["p"] == nil || w.connectors["d"] == nil {
 		t.Fatalf("connectors not started: %v", slices.Collect(maps.Keys(w.connectors)))
 	}
+	awaitQueuedState(t, w, records.StatusConnectorKey("p"), records.StateRunning)
+	awaitQueuedState(t, w, records.StatusConnectorKey("d"), records.StateRunning)
 
 	a.connector("d", nil)
 	a.target("p", records.TargetPaused)
@@ -256,11 +256,29 @@ func TestReconcileDeleteAndPause(t *testing.T) {
 	if v, ok := queuedRaw(w, records.StatusConnectorKey("d")); !ok || v != nil {
 		t.Fatalf("status of deleted connector: %q (queued %v), want a tombstone", v, ok)
 	}
-	if r := w.connectors["p"]; r == nil || r.conn != nil || r.target != records.TargetPaused {
-		t.Fatalf("paused connector: %+v, want a runner without instance", r)
+	if r := w.connectors["p"]; r == nil || r.target != records.TargetPaused {
+		t.Fatalf("paused connector: %+v, want its runner with target PAUSED", r)
 	}
-	if st, ok := queuedStatus(t, w, records.StatusConnectorKey("p")); !ok || st.State != records.StatePaused {
-		t.Fatalf("paused connector's status %+v (queued %v), want PAUSED", st, ok)
+	// The runner stops the instance on its own goroutine, then reports PAUSED.
+	awaitQueuedState(t, w, records.StatusConnectorKey("p"), records.StatePaused)
+}
+
+// awaitQueuedState waits until the status queued for key has state want: connector runners write statuses
+// from their own goroutines.
+func awaitQueuedState(t *testing.T, w *Worker, key string, want records.State) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, ok := queuedStatus(t, w, key)
+		if ok && st.State == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status of %s: %+v (queued %v), want %s", key, st, ok, want)
+		}
+		<-tick.C
 	}
 }
 

@@ -56,14 +56,21 @@ func newHoldingLeader(t *testing.T) *holdingLeader {
 	return l
 }
 
-func (l *holdingLeader) next(t *testing.T) heldPost {
+// next returns the next post, meanwhile playing the herder loop of w: connector runners hand their outcomes
+// (an instance started, task configs generated) to the herder as events.
+func (l *holdingLeader) next(t *testing.T, w *Worker) heldPost {
 	t.Helper()
-	select {
-	case p := <-l.posts:
-		return p
-	case <-time.After(10 * time.Second):
-		t.Fatal("no task configs posted to the leader")
-		return heldPost{}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case p := <-l.posts:
+			return p
+		case <-w.wake:
+			w.handleEvents(context.Background())
+		case <-timeout:
+			t.Fatal("no task configs posted to the leader")
+			return heldPost{}
+		}
 	}
 }
 
@@ -107,7 +114,11 @@ func followerWorker(t *testing.T, url string) *Worker {
 	}
 	w.statuses = newStatusWriter(nil, w.store, slog.New(slog.DiscardHandler))
 	w.group = &membership{leaderURL: url, owned: &group.Assignment{Assigned: group.Allocation{Connectors: []string{"c"}}}}
-	t.Cleanup(w.stopAll)
+	w.runtimes = newSupervisor(context.Background())
+	t.Cleanup(func() {
+		w.stopAll()
+		w.runtimes.Stop()
+	})
 	return w
 }
 
@@ -164,7 +175,7 @@ func TestTaskPublisherStopsWithTheConnector(t *testing.T) {
 			first := sourceConfig("t1")
 			putConnector(t, w, first)
 			w.reconcile(ctx)
-			p := leader.next(t)
+			p := leader.next(t, w)
 			if p.hash != ConfigHash(first) || !strings.Contains(p.body, `"topic":"t1"`) {
 				t.Fatalf("posted %s with hash %s, want the configs of %v", p.body, p.hash, first)
 			}
@@ -180,13 +191,13 @@ func TestTaskPublisherStopsWithTheConnector(t *testing.T) {
 			if tc.republished == nil {
 				waitPublishers(t, 0)
 			} else {
-				p2 := leader.next(t)
+				p2 := leader.next(t, w)
 				if p2.hash != ConfigHash(tc.republished) || !strings.Contains(p2.body, `"topic":"t2"`) {
 					t.Fatalf("republished %s with hash %s, want the configs of %v", p2.body, p2.hash, tc.republished)
 				}
 				waitPublishers(t, 1)
 			}
-			if _, reconfig := w.takeEvents(); len(reconfig) != 0 {
+			if _, reconfig, _ := w.takeEvents(); len(reconfig) != 0 {
 				t.Errorf("regeneration requested after the connector changed: %v", reconfig)
 			}
 		})

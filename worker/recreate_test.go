@@ -38,7 +38,7 @@ type recordingTask struct {
 	name string
 }
 
-func (t *recordingTask) Start(ctx connector.SourceTaskContext, config map[string]string) error {
+func (t *recordingTask) Start(ctx context.Context, tc connector.SourceTaskContext, config map[string]string) error {
 	t.name = config["name"]
 	runningFiles.mu.Lock()
 	if runningFiles.m[t.name] == nil {
@@ -46,14 +46,14 @@ func (t *recordingTask) Start(ctx connector.SourceTaskContext, config map[string
 	}
 	runningFiles.m[t.name][t] = config["file"]
 	runningFiles.mu.Unlock()
-	return t.SourceTask.Start(ctx, config)
+	return t.SourceTask.Start(ctx, tc, config)
 }
 
-func (t *recordingTask) Stop() error {
+func (t *recordingTask) Stop(ctx context.Context) error {
 	runningFiles.mu.Lock()
 	delete(runningFiles.m[t.name], t)
 	runningFiles.mu.Unlock()
-	return t.SourceTask.Stop()
+	return t.SourceTask.Stop(ctx)
 }
 
 // running returns the files the running tasks of a connector read.

@@ -55,7 +55,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	defer group.Close()
 
 	task := t.plugin.NewSinkTask()
-	if err := safely(func() error { return task.Start(taskContext{log: t.log}, maps.Clone(t.config)) }); err != nil {
+	if err := safely(func() error { return task.Start(ctx, taskContext{log: t.log}, maps.Clone(t.config)) }); err != nil {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
@@ -103,7 +103,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	}
 	cancel()
 	wg.Wait()
-	if err := safely(task.Stop); err != nil {
+	if err := safely(func() error { return task.Stop(ctx) }); err != nil {
 		t.log.Warn("task stop failed", "err", err)
 	}
 	t.log.Info("task stopped")

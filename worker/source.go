@@ -42,8 +42,13 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	defer client.Close()
 
 	task := t.plugin.NewSourceTask()
-	tc := taskContext{log: t.log, offsets: storeOffsets{store: t.w.store, connector: t.id.Connector}}
-	if err := safely(func() error { return task.Start(tc, maps.Clone(t.config)) }); err != nil {
+	tc := sourceTaskContext{
+		taskContext: taskContext{log: t.log, offsets: storeOffsets{store: t.w.store, connector: t.id.Connector}},
+		keyedLogs: &keyedLogs{cfg: t.w.cfg, log: t.log,
+			prefix: fmt.Sprintf("connector-keyed-log-%s-%d-", t.id.Connector, t.id.Task)},
+	}
+	defer tc.closeAll()
+	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
 		producer.AsyncClose()
 		drainProducer(producer)
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
@@ -91,7 +96,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		t.log.Warn("final offset flush failed", "err", err)
 	}
 	cancel()
-	if err := safely(task.Stop); err != nil {
+	if err := safely(func() error { return task.Stop(ctx) }); err != nil {
 		t.log.Warn("task stop failed", "err", err)
 	}
 	t.log.Info("task stopped")

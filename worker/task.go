@@ -281,6 +281,13 @@ type taskContext struct {
 func (c taskContext) Logger() *slog.Logger            { return c.log }
 func (c taskContext) Offsets() connector.OffsetReader { return c.offsets }
 
+// sourceTaskContext is the connector.SourceTaskContext of a source task: it also opens keyed logs
+// (connector.KeyedLogOpener) with the worker's Kafka settings.
+type sourceTaskContext struct {
+	taskContext
+	*keyedLogs
+}
+
 // storeOffsets reads a connector's committed source offsets from the worker's view of the offsets topic.
 type storeOffsets struct {
 	store     *storage.Store

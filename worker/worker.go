@@ -68,14 +68,17 @@ type Worker struct {
 	joinAwaited atomic.Bool
 	skipLeave   atomic.Bool
 
-	eventsMu sync.Mutex
-	events   []storage.ConfigEvent
-	reconfig map[string]bool // connectors whose Connector asked for new task configs
+	eventsMu   sync.Mutex
+	events     []storage.ConfigEvent
+	reconfig   map[string]bool  // connectors whose Connector asked for new task configs
+	connEvents []connectorEvent // outcomes of connector runners
 
 	// Owned by the herder loop.
 	connectors map[string]*connectorRunner
-	tasks      map[connector.TaskID]*taskRunner
-	// runtimes owns the task runners' goroutines; set up by Run.
+	// retiring holds runners being stopped, by name, so that a new instance waits for the old one.
+	retiring map[string]*connectorRunner
+	tasks    map[connector.TaskID]*taskRunner
+	// runtimes owns the task and connector runners' goroutines; set up by Run.
 	runtimes *supervisor
 }
 
@@ -110,6 +113,7 @@ func New(cfg config.Config, opts Options) (*Worker, error) {
 		stopping:   make(chan struct{}),
 		reconfig:   make(map[string]bool),
 		connectors: make(map[string]*connectorRunner),
+		retiring:   make(map[string]*connectorRunner),
 		tasks:      make(map[connector.TaskID]*taskRunner),
 	}
 	w.clusterID.Store("")
@@ -317,10 +321,10 @@ func (w *Worker) requestReconfiguration(name string) {
 	w.poke()
 }
 
-func (w *Worker) takeEvents() ([]storage.ConfigEvent, map[string]bool) {
+func (w *Worker) takeEvents() ([]storage.ConfigEvent, map[string]bool, []connectorEvent) {
 	w.eventsMu.Lock()
 	defer w.eventsMu.Unlock()
-	ev, rc := w.events, w.reconfig
-	w.events, w.reconfig = nil, make(map[string]bool)
-	return ev, rc
+	ev, rc, ce := w.events, w.reconfig, w.connEvents
+	w.events, w.reconfig, w.connEvents = nil, make(map[string]bool), nil
+	return ev, rc, ce
 }

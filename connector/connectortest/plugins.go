@@ -80,7 +80,7 @@ func (c *counter) Get(k string) int {
 // fanout is a connector that gives every task the connector's config plus its task number.
 type fanout struct{ config map[string]string }
 
-func (f *fanout) Start(_ connector.Context, config map[string]string) error {
+func (f *fanout) Start(_ context.Context, _ connector.Context, config map[string]string) error {
 	if config[KeyFailStart] == "true" {
 		return errors.New("connector asked to fail at start")
 	}
@@ -88,7 +88,7 @@ func (f *fanout) Start(_ connector.Context, config map[string]string) error {
 	return nil
 }
 
-func (f *fanout) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+func (f *fanout) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]string, error) {
 	out := make([]map[string]string, maxTasks)
 	for i := range out {
 		c := maps.Clone(f.config)
@@ -98,7 +98,7 @@ func (f *fanout) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 	return out, nil
 }
 
-func (f *fanout) Stop() error { return nil }
+func (f *fanout) Stop(context.Context) error { return nil }
 
 // countingSource emits records "<task>-<n>" with offsets {"n": n} in partition {"task": id}, resuming after the
 // committed offset.
@@ -111,14 +111,14 @@ type countingSource struct {
 	first bool
 }
 
-func (s *countingSource) Start(ctx connector.SourceTaskContext, config map[string]string) error {
+func (s *countingSource) Start(_ context.Context, tc connector.SourceTaskContext, config map[string]string) error {
 	s.cfg = config
 	s.topic = config[KeyTopic]
 	s.task = config["test.task.id"]
 	s.limit, _ = strconv.ParseInt(config[KeyCount], 10, 64)
 	s.first = true
 	Starts.inc(config["name"] + "-" + s.task)
-	if off := ctx.Offsets().Offset(map[string]any{"task": s.task}); off != nil {
+	if off := tc.Offsets().Offset(map[string]any{"task": s.task}); off != nil {
 		if n, ok := off["n"].(int64); ok {
 			s.next = n + 1
 		}
@@ -160,7 +160,7 @@ func (s *countingSource) Poll(ctx context.Context) ([]*connector.SourceRecord, e
 	return recs, nil
 }
 
-func (s *countingSource) Stop() error { return nil }
+func (s *countingSource) Stop(context.Context) error { return nil }
 
 // Collected holds what collecting sinks received, by connector name.
 var Collected = &collection{m: map[string][]string{}}
@@ -179,7 +179,7 @@ func (c *collection) Values(name string) []string {
 
 type collectingSink struct{ name string }
 
-func (s *collectingSink) Start(_ connector.SinkTaskContext, config map[string]string) error {
+func (s *collectingSink) Start(_ context.Context, _ connector.SinkTaskContext, config map[string]string) error {
 	s.name = config["name"]
 	Starts.inc(config["name"] + "-" + config["test.task.id"])
 	return nil
@@ -195,4 +195,4 @@ func (s *collectingSink) Put(_ context.Context, recs []*connector.SinkRecord) er
 }
 
 func (s *collectingSink) Flush(context.Context, map[connector.TopicPartition]int64) error { return nil }
-func (s *collectingSink) Stop() error                                                     { return nil }
+func (s *collectingSink) Stop(context.Context) error                                      { return nil }

@@ -1,6 +1,7 @@
 package filestream
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"maps"
@@ -67,10 +68,10 @@ func TestSourceConnector(t *testing.T) {
 	t.Parallel()
 	config := map[string]string{"name": "src", KeyFile: "/in", KeyTopic: "t", "connector.class": "FileStreamSource"}
 	c := &SourceConnector{}
-	if err := c.Start(connContext{}, config); err != nil {
+	if err := c.Start(context.Background(), connContext{}, config); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.TaskConfigs(5)
+	got, err := c.TaskConfigs(context.Background(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +79,13 @@ func TestSourceConnector(t *testing.T) {
 		t.Fatalf("TaskConfigs(5) = %v, want one copy of the connector config", got)
 	}
 	got[0]["x"] = "y"
-	if again, _ := c.TaskConfigs(1); !maps.Equal(again[0], config) {
+	if again, _ := c.TaskConfigs(context.Background(), 1); !maps.Equal(again[0], config) {
 		t.Errorf("task configs share state with the caller")
 	}
-	if err := c.Stop(); err != nil {
+	if err := c.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&SourceConnector{}).Start(connContext{}, map[string]string{}); err == nil {
+	if err := (&SourceConnector{}).Start(context.Background(), connContext{}, map[string]string{}); err == nil {
 		t.Error("Start without topic: no error")
 	}
 }
@@ -93,10 +94,10 @@ func TestSinkConnector(t *testing.T) {
 	t.Parallel()
 	config := map[string]string{KeyFile: "/out", "topics": "t"}
 	c := &SinkConnector{}
-	if err := c.Start(connContext{}, config); err != nil {
+	if err := c.Start(context.Background(), connContext{}, config); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.TaskConfigs(3)
+	got, err := c.TaskConfigs(context.Background(), 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type SinkConnector struct {
 }
 
 // Start validates the configuration and keeps it for the tasks.
-func (c *SinkConnector) Start(ctx connector.Context, config map[string]string) error {
+func (c *SinkConnector) Start(_ context.Context, cc connector.Context, config map[string]string) error {
 	p, err := SinkSpec().Parse(config)
 	if err != nil {
 		return err
@@ -36,13 +36,13 @@ func (c *SinkConnector) Start(ctx connector.Context, config map[string]string) e
 	if file == "" {
 		file = "standard output"
 	}
-	loggerOf(ctx).Info("file sink connector starting", "file", file)
+	loggerOf(cc).Info("file sink connector starting", "file", file)
 	return nil
 }
 
 // TaskConfigs returns maxTasks copies of the connector's configuration, as Kafka does: tasks all append to
 // the same file.
-func (c *SinkConnector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+func (c *SinkConnector) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]string, error) {
 	out := make([]map[string]string, maxTasks)
 	for i := range out {
 		out[i] = maps.Clone(c.config)
@@ -51,7 +51,7 @@ func (c *SinkConnector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 }
 
 // Stop does nothing: the connector watches nothing.
-func (c *SinkConnector) Stop() error { return nil }
+func (c *SinkConnector) Stop(context.Context) error { return nil }
 
 // AlterOffsets accepts any offsets: the connector keeps none of its own.
 func (c *SinkConnector) AlterOffsets(map[string]string, []connector.PartitionOffset) (bool, error) {
@@ -69,7 +69,7 @@ type SinkTask struct {
 }
 
 // Start opens the file for appending, creating it if needed.
-func (t *SinkTask) Start(_ connector.SinkTaskContext, config map[string]string) error {
+func (t *SinkTask) Start(_ context.Context, _ connector.SinkTaskContext, config map[string]string) error {
 	p, err := SinkSpec().Parse(config)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (t *SinkTask) Flush(context.Context, map[connector.TopicPartition]int64) er
 }
 
 // Stop writes out buffered lines and closes the file.
-func (t *SinkTask) Stop() error {
+func (t *SinkTask) Stop(context.Context) error {
 	if t.w == nil {
 		return nil
 	}

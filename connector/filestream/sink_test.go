@@ -38,7 +38,7 @@ func TestSinkTaskAppendsAndFlushes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.txt")
 	writeFile(t, path, "existing\n")
 	task := &SinkTask{}
-	if err := task.Start(sinkContext{}, map[string]string{KeyFile: path}); err != nil {
+	if err := task.Start(context.Background(), sinkContext{}, map[string]string{KeyFile: path}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -55,13 +55,13 @@ func TestSinkTaskAppendsAndFlushes(t *testing.T) {
 	if err := task.Put(ctx, sinkRecords("last")); err != nil {
 		t.Fatal(err)
 	}
-	if err := task.Stop(); err != nil {
+	if err := task.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, path); got != want+"last\n" {
 		t.Fatalf("file after Stop = %q", got)
 	}
-	if err := task.Stop(); err != nil {
+	if err := task.Stop(context.Background()); err != nil {
 		t.Fatalf("second Stop: %v", err)
 	}
 }
@@ -70,7 +70,7 @@ func TestSinkTaskCreatesFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "new.txt")
 	task := &SinkTask{}
-	if err := task.Start(sinkContext{}, map[string]string{KeyFile: path}); err != nil {
+	if err := task.Start(context.Background(), sinkContext{}, map[string]string{KeyFile: path}); err != nil {
 		t.Fatal(err)
 	}
 	if err := task.Put(context.Background(), sinkRecords([]byte("bytes"))); err != nil {
@@ -82,7 +82,7 @@ func TestSinkTaskCreatesFile(t *testing.T) {
 	if got := readFile(t, path); got != "bytes\n" {
 		t.Fatalf("file = %q", got)
 	}
-	if err := task.Stop(); err != nil {
+	if err := task.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -91,7 +91,7 @@ func TestSinkTaskStdout(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	task := &SinkTask{stdout: &out}
-	if err := task.Start(sinkContext{}, map[string]string{}); err != nil {
+	if err := task.Start(context.Background(), sinkContext{}, map[string]string{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := task.Put(context.Background(), sinkRecords("x", true)); err != nil {
@@ -106,7 +106,7 @@ func TestSinkTaskStdout(t *testing.T) {
 	if out.String() != "x\ntrue\n" {
 		t.Errorf("stdout = %q", out.String())
 	}
-	if err := task.Stop(); err != nil {
+	if err := task.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -114,7 +114,7 @@ func TestSinkTaskStdout(t *testing.T) {
 func TestSinkTaskStartError(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	err := (&SinkTask{}).Start(sinkContext{}, map[string]string{KeyFile: dir})
+	err := (&SinkTask{}).Start(context.Background(), sinkContext{}, map[string]string{KeyFile: dir})
 	if err == nil || !strings.HasPrefix(err.Error(), "Couldn't find or create file '"+dir+"' for FileStreamSinkTask") {
 		t.Fatalf("Start on a directory = %v", err)
 	}

@@ -34,7 +34,7 @@ type SourceConnector struct {
 }
 
 // Start validates the configuration and keeps it for the task.
-func (c *SourceConnector) Start(ctx connector.Context, config map[string]string) error {
+func (c *SourceConnector) Start(_ context.Context, cc connector.Context, config map[string]string) error {
 	p, err := SourceSpec().Parse(config)
 	if err != nil {
 		return err
@@ -44,18 +44,18 @@ func (c *SourceConnector) Start(ctx connector.Context, config map[string]string)
 	if file == "" {
 		file = "standard input"
 	}
-	loggerOf(ctx).Info("file source connector starting", "file", file)
+	loggerOf(cc).Info("file source connector starting", "file", file)
 	return nil
 }
 
 // TaskConfigs returns one task configuration, a copy of the connector's configuration, whatever maxTasks
 // is: only one reader of a file makes sense.
-func (c *SourceConnector) TaskConfigs(int) ([]map[string]string, error) {
+func (c *SourceConnector) TaskConfigs(context.Context, int) ([]map[string]string, error) {
 	return []map[string]string{maps.Clone(c.config)}, nil
 }
 
 // Stop does nothing: the connector watches nothing.
-func (c *SourceConnector) Stop() error { return nil }
+func (c *SourceConnector) Stop(context.Context) error { return nil }
 
 // AlterOffsets checks offsets an operator writes, as Kafka's alterOffsets does: every offset must be null or
 // hold a non-negative integer "position", every partition a "filename". Reading standard input keeps no
@@ -132,14 +132,14 @@ type SourceTask struct {
 
 // Start reads the configuration. The file is opened by the first Poll, so that a file that does not exist
 // yet is waited for.
-func (t *SourceTask) Start(ctx connector.SourceTaskContext, config map[string]string) error {
+func (t *SourceTask) Start(_ context.Context, tc connector.SourceTaskContext, config map[string]string) error {
 	p, err := SourceSpec().Parse(config)
 	if err != nil {
 		return err
 	}
-	t.log = loggerOf(ctx)
-	if ctx != nil {
-		t.offsets = ctx.Offsets()
+	t.log = loggerOf(tc)
+	if tc != nil {
+		t.offsets = tc.Offsets()
 	}
 	t.filename = p.String(KeyFile)
 	var name any
@@ -380,7 +380,7 @@ func (t *SourceTask) logName() string {
 }
 
 // Stop closes the file. Standard input is left open: it belongs to the process.
-func (t *SourceTask) Stop() error {
+func (t *SourceTask) Stop(context.Context) error {
 	if t.f == nil {
 		return nil
 	}

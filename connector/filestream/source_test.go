@@ -51,11 +51,11 @@ func appendFile(t *testing.T, path, content string) {
 func startSource(t *testing.T, ctx *taskContext, config map[string]string) *SourceTask {
 	t.Helper()
 	task := &SourceTask{pollInterval: time.Millisecond}
-	if err := task.Start(ctx, config); err != nil {
+	if err := task.Start(context.Background(), ctx, config); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := task.Stop(); err != nil {
+		if err := task.Stop(context.Background()); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
 	})
@@ -227,10 +227,10 @@ func TestSourceTaskPollReturnsOnCancel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.txt")
 	writeFile(t, path, "")
 	task := &SourceTask{pollInterval: time.Hour}
-	if err := task.Start(&taskContext{}, map[string]string{KeyFile: path, KeyTopic: "t"}); err != nil {
+	if err := task.Start(context.Background(), &taskContext{}, map[string]string{KeyFile: path, KeyTopic: "t"}); err != nil {
 		t.Fatal(err)
 	}
-	defer task.Stop()
+	defer task.Stop(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	recs, err := task.Poll(ctx) // would block for an hour if the context were ignored
@@ -243,10 +243,10 @@ func TestSourceTaskStdin(t *testing.T) {
 	t.Parallel()
 	in := make(chan []byte, 4)
 	task := &SourceTask{pollInterval: time.Millisecond, stdin: func() <-chan []byte { return in }}
-	if err := task.Start(&taskContext{}, map[string]string{KeyTopic: "t"}); err != nil {
+	if err := task.Start(context.Background(), &taskContext{}, map[string]string{KeyTopic: "t"}); err != nil {
 		t.Fatal(err)
 	}
-	defer task.Stop()
+	defer task.Stop(context.Background())
 	in <- []byte("a\nb")
 	in <- []byte("\n")
 	got := pollFor(t, task, 2)
@@ -270,14 +270,14 @@ func TestSourceTaskStopIsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.txt")
 	writeFile(t, path, "x\n")
 	task := &SourceTask{pollInterval: time.Millisecond}
-	if err := task.Start(&taskContext{}, map[string]string{KeyFile: path, KeyTopic: "t"}); err != nil {
+	if err := task.Start(context.Background(), &taskContext{}, map[string]string{KeyFile: path, KeyTopic: "t"}); err != nil {
 		t.Fatal(err)
 	}
 	pollFor(t, task, 1)
-	if err := task.Stop(); err != nil {
+	if err := task.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := task.Stop(); err != nil {
+	if err := task.Stop(context.Background()); err != nil {
 		t.Fatalf("second Stop: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -271,10 +272,10 @@ func TestTaskConfigsShareOrSplitTheFilters(t *testing.T) {
 				raw[k] = v
 			}
 			c := &Connector{}
-			if err := c.Start(nil, raw); err != nil {
+			if err := c.Start(context.Background(), nil, raw); err != nil {
 				t.Fatal(err)
 			}
-			tcs, err := c.TaskConfigs(tc.maxTasks)
+			tcs, err := c.TaskConfigs(context.Background(), tc.maxTasks)
 			if err != nil {
 				t.Fatal(err)
 			}

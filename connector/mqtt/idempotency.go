@@ -9,9 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/connectd/connectd/connector"
 )
 
 // repository is an idempotent repository: the keys of messages already written. It is called with the
@@ -26,14 +24,15 @@ type repository interface {
 	close()
 }
 
-// newRepository builds the repository the config names. The kafka repository reads its topic first.
-func newRepository(c *config, log *slog.Logger) (repository, error) {
+// newRepository builds the repository the config names. The kafka repository opens its topic through opener
+// (the task context's connector.KeyedLogOpener, nil when the worker offers none) and reads it first.
+func newRepository(ctx context.Context, c *config, log *slog.Logger, opener connector.KeyedLogOpener) (repository, error) {
 	mem := &memoryRepository{cache: newLRU(c.idemDimension)}
 	if c.idemRepo != "kafka" {
 		return mem, nil
 	}
 	mem.cache = newLRU(c.idemMaxCache)
-	return startKafkaRepository(c, mem, log)
+	return startKafkaRepository(ctx, c, mem, log, opener)
 }
 
 // memoryRepository is Camel's MemoryIdempotentRepository: the most recently used keys, per task.
@@ -119,146 +118,67 @@ const (
 	actionClear  = "clear"
 )
 
-// repositoryLoadTimeout bounds reading the kafka repository's topic at start.
+// repositoryLoadTimeout bounds opening and reading the kafka repository's topic at start.
 const repositoryLoadTimeout = 60 * time.Second
+
+// repositoryFlushTimeout bounds writing the keys still queued when the repository closes.
+const repositoryFlushTimeout = 5 * time.Second
 
 // kafkaRepository is Camel's KafkaIdempotentRepository: keys are kept in a local LRU, which is filled from the
 // topic at start and kept up to date with what other tasks write; a key is written ("add") once its records
 // are in Kafka (Camel writes it on arrival, which loses the message if the task dies before writing it).
+//
+// The topic is a connector.KeyedLog the worker opens with its own Kafka client settings (TLS, SASL), and "read
+// to the end" at start means the end offsets Kafka lists, so compaction gaps and transaction markers at the end
+// of the topic do not hold the task up.
 type kafkaRepository struct {
 	*memoryRepository
-	client *kgo.Client
-	topic  string
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
+	klog  connector.KeyedLog
+	topic string
+	log   *slog.Logger
+
+	// Keys confirmed but not yet written; confirm must not block, so one goroutine writes them.
+	wmu     sync.Mutex
+	pending [][]byte
+	wake    chan struct{}
+	stop    chan struct{}
+	cancel  context.CancelFunc // ends a flush that overruns repositoryFlushTimeout
+	done    chan struct{}
 }
 
-func startKafkaRepository(c *config, mem *memoryRepository, log *slog.Logger) (*kafkaRepository, error) {
-	client, err := kgo.NewClient(
-		kgo.SeedBrokers(c.idemBootstrap...),
-		kgo.ConsumeTopics(c.idemTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(c.idemPoll),
-		kgo.AllowAutoTopicCreation(),
-		kgo.ClientID("connectd-mqtt-idempotency"),
-	)
+func startKafkaRepository(ctx context.Context, c *config, mem *memoryRepository, log *slog.Logger,
+	opener connector.KeyedLogOpener) (*kafkaRepository, error) {
+	if opener == nil {
+		return nil, errors.New("idempotent repository: the worker offers no Kafka topics to tasks")
+	}
+	r := &kafkaRepository{memoryRepository: mem, topic: c.idemTopic, log: log,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	lctx, cancel := context.WithTimeout(ctx, repositoryLoadTimeout)
+	defer cancel()
+	klog, err := opener.OpenKeyedLog(lctx, connector.KeyedLogSpec{Topic: c.idemTopic, Bootstrap: c.idemBootstrap,
+		OnRecord: r.apply})
 	if err != nil {
 		return nil, fmt.Errorf("idempotent repository: %w", err)
 	}
-	r := &kafkaRepository{memoryRepository: mem, client: client, topic: c.idemTopic, log: log, done: make(chan struct{})}
-	ctx, cancel := context.WithTimeout(context.Background(), repositoryLoadTimeout)
-	defer cancel()
-	if err := r.load(ctx); err != nil {
-		client.Close()
+	r.klog = klog
+	if err := klog.ReadToEnd(lctx); err != nil {
+		_ = klog.Close()
 		return nil, fmt.Errorf("idempotent repository: read topic %s from %v: %w", c.idemTopic, c.idemBootstrap, err)
 	}
-	runCtx, stop := context.WithCancel(context.Background())
-	r.cancel = stop
-	go r.follow(runCtx)
+	log.Info("idempotent repository loaded", "topic", r.topic)
+	wctx, stopWrites := context.WithCancel(context.WithoutCancel(ctx))
+	r.cancel = stopWrites
+	go r.write(wctx)
 	return r, nil
 }
 
-// load reads the topic up to the end offsets it had when load began.
-func (r *kafkaRepository) load(ctx context.Context) error {
-	ends, err := r.endOffsets(ctx)
-	if err != nil {
-		return err
-	}
-	next := map[int32]int64{}
-	caughtUp := func() bool {
-		for p, end := range ends {
-			if next[p] < end {
-				return false
-			}
-		}
-		return true
-	}
-	n := 0
-	for !caughtUp() {
-		fetches := r.client.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		for _, fe := range fetches.Errors() {
-			if !errors.Is(fe.Err, context.Canceled) {
-				r.log.Warn("idempotent repository fetch failed", "topic", fe.Topic, "partition", fe.Partition, "err", fe.Err)
-			}
-		}
-		fetches.EachRecord(func(rec *kgo.Record) {
-			r.apply(rec)
-			next[rec.Partition] = rec.Offset + 1
-			n++
-		})
-	}
-	r.log.Info("idempotent repository loaded", "topic", r.topic, "records", n)
-	return nil
-}
-
-// endOffsets lists the topic's partitions and their end offsets; a topic that does not exist is empty.
-func (r *kafkaRepository) endOffsets(ctx context.Context) (map[int32]int64, error) {
-	meta := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(r.topic)
-	meta.Topics = append(meta.Topics, mt)
-	resp, err := meta.RequestWith(ctx, r.client)
-	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	ends := map[int32]int64{}
-	if len(resp.Topics) == 0 {
-		return ends, nil
-	}
-	t := resp.Topics[0]
-	if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
-		if errors.Is(err, kerr.UnknownTopicOrPartition) {
-			return ends, nil
-		}
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	lo := kmsg.NewPtrListOffsetsRequest()
-	lo.ReplicaID = -1
-	lt := kmsg.NewListOffsetsRequestTopic()
-	lt.Topic = r.topic
-	for _, p := range t.Partitions {
-		lp := kmsg.NewListOffsetsRequestTopicPartition()
-		lp.Partition = p.Partition
-		lp.Timestamp = -1 // latest
-		lt.Partitions = append(lt.Partitions, lp)
-	}
-	lo.Topics = append(lo.Topics, lt)
-	loResp, err := lo.RequestWith(ctx, r.client)
-	if err != nil {
-		return nil, fmt.Errorf("list offsets: %w", err)
-	}
-	for _, rt := range loResp.Topics {
-		for _, rp := range rt.Partitions {
-			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
-				return nil, fmt.Errorf("list offsets of partition %d: %w", rp.Partition, err)
-			}
-			if rp.Offset > 0 {
-				ends[rp.Partition] = rp.Offset
-			}
-		}
-	}
-	return ends, nil
-}
-
-// follow applies what other tasks write until ctx is done.
-func (r *kafkaRepository) follow(ctx context.Context) {
-	defer close(r.done)
-	for ctx.Err() == nil {
-		fetches := r.client.PollFetches(ctx)
-		fetches.EachRecord(r.apply)
-	}
-}
-
-// apply replays one action of the topic into the cache; keys in flight here are left alone.
-func (r *kafkaRepository) apply(rec *kgo.Record) {
-	key := string(rec.Key)
+// apply replays one action of the topic into the cache (from the log's reader); keys in flight here are left
+// alone.
+func (r *kafkaRepository) apply(k, value []byte) {
+	key := string(k)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch string(rec.Value) {
+	switch string(value) {
 	case actionAdd:
 		if e, ok := r.cache.get(key); !ok || e.pending == nil {
 			r.cache.put(key, nil)
@@ -280,21 +200,59 @@ func (r *kafkaRepository) apply(rec *kgo.Record) {
 
 func (r *kafkaRepository) confirm(key string) {
 	r.memoryRepository.confirm(key)
-	r.client.Produce(context.Background(), &kgo.Record{Topic: r.topic, Key: []byte(key), Value: []byte(actionAdd)},
-		func(_ *kgo.Record, err error) {
-			if err != nil && !errors.Is(err, kgo.ErrClientClosed) {
-				r.log.Warn("idempotent repository write failed", "topic", r.topic, "err", err)
+	r.wmu.Lock()
+	r.pending = append(r.pending, []byte(key))
+	r.wmu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// write appends confirmed keys in batches until close, then writes what is left.
+func (r *kafkaRepository) write(ctx context.Context) {
+	defer close(r.done)
+	for {
+		r.wmu.Lock()
+		keys := r.pending
+		r.pending = nil
+		r.wmu.Unlock()
+		if len(keys) > 0 {
+			recs := make([]connector.KeyedRecord, len(keys))
+			for i, k := range keys {
+				recs[i] = connector.KeyedRecord{Key: k, Value: []byte(actionAdd)}
 			}
-		})
+			if err := r.klog.Append(ctx, recs...); err != nil && ctx.Err() == nil {
+				r.log.Warn("idempotent repository write failed", "topic", r.topic, "keys", len(keys), "err", err)
+			}
+			continue
+		}
+		select {
+		case <-r.wake:
+		case <-r.stop:
+			r.wmu.Lock()
+			empty := len(r.pending) == 0
+			r.wmu.Unlock()
+			if empty {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func (r *kafkaRepository) close() {
-	r.cancel()
-	<-r.done
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := r.client.Flush(ctx); err != nil {
-		r.log.Warn("idempotent repository flush failed", "topic", r.topic, "err", err)
+	close(r.stop)
+	t := time.NewTimer(repositoryFlushTimeout)
+	defer t.Stop()
+	select {
+	case <-r.done:
+	case <-t.C:
+		r.log.Warn("idempotent repository flush timed out", "topic", r.topic)
+		r.cancel()
+		<-r.done
 	}
-	r.client.Close()
+	r.cancel()
+	_ = r.klog.Close()
 }

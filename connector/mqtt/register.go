@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"maps"
 	"strconv"
 
@@ -47,13 +48,13 @@ type Connector struct {
 }
 
 // Start checks the configuration and keeps it for the tasks.
-func (c *Connector) Start(ctx connector.Context, config map[string]string) error {
+func (c *Connector) Start(_ context.Context, cc connector.Context, config map[string]string) error {
 	cfg, err := parseConfig(config)
 	if err != nil {
 		return err
 	}
 	c.raw, c.cfg = maps.Clone(config), cfg
-	log := loggerOf(ctx)
+	log := loggerOf(cc)
 	log.Info("mqtt source connector starting", "brokers", len(cfg.brokers), "filters", len(cfg.filters),
 		"kafka_topics", len(cfg.kafkaTopics), "qos", cfg.qos, "clean_session", cfg.cleanSession)
 	if cfg.cleanSession && cfg.qos > 0 {
@@ -66,7 +67,7 @@ func (c *Connector) Start(ctx connector.Context, config map[string]string) error
 // TaskConfigs gives every task the connector's configuration plus its index and the task count: with shared
 // subscriptions (the default) maxTasks tasks share every filter; without, the filters are dealt out, so there
 // are at most as many tasks as filters.
-func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+func (c *Connector) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]string, error) {
 	n := max(maxTasks, 1)
 	if !c.cfg.shared {
 		n = min(n, len(c.cfg.filters))
@@ -82,4 +83,4 @@ func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
 }
 
 // Stop does nothing: Start acquired nothing.
-func (c *Connector) Stop() error { return nil }
+func (c *Connector) Stop(context.Context) error { return nil }

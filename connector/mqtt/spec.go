@@ -289,7 +289,8 @@ func fields() []*connector.Field {
 			Documentation("Keys the memory repository remembers (least recently used are forgotten)."),
 		connector.String(fieldIdempotencyBootstrap).WithDefault("localhost:9092").Imp(connector.Low).
 			Display("Repository bootstrap servers", connector.WidthLong).
-			Documentation("Kafka bootstrap servers of the kafka repository (plaintext, no authentication, as in Camel)."),
+			Documentation("Kafka bootstrap servers of the kafka repository. The client uses the worker's Kafka "+
+				"client settings (security.protocol, SASL, TLS); Camel connects in plaintext without authentication."),
 		connector.String(fieldIdempotencyTopic).WithDefault("kafka_idempotent_repository").Imp(connector.Low).
 			Display("Repository topic", connector.WidthMedium).
 			Documentation("Topic of the kafka repository."),

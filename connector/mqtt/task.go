@@ -27,19 +27,20 @@ type SourceTask struct {
 
 // Start reads the configuration and starts connecting in the background: a broker that is down makes Poll
 // fail after the max retry time, not Start.
-func (t *SourceTask) Start(ctx connector.SourceTaskContext, raw map[string]string) error {
+func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, raw map[string]string) error {
 	cfg, err := parseConfig(raw)
 	if err != nil {
 		return err
 	}
-	t.log = loggerOf(ctx)
+	t.log = loggerOf(tc)
 	t.cfg = cfg
 	if cfg.removeHeaders != nil && cfg.removeHeaders.re == nil {
 		t.log.Warn("remove headers pattern is not an RE2 regular expression; it removes only the headers it names "+
 			"exactly or by a trailing *", "pattern", cfg.removeHeaders.pattern)
 	}
 	if cfg.idempotency {
-		if t.repo, err = newRepository(cfg, t.log); err != nil {
+		opener, _ := tc.(connector.KeyedLogOpener)
+		if t.repo, err = newRepository(ctx, cfg, t.log, opener); err != nil {
 			return err
 		}
 	}
@@ -138,7 +139,7 @@ func (t *SourceTask) CommitRecord(rec *connector.SourceRecord, _ *connector.Reco
 
 // Stop disconnects. Messages not yet acknowledged stay with the broker (with a persistent session they are
 // redelivered to the task's next start).
-func (t *SourceTask) Stop() error {
+func (t *SourceTask) Stop(context.Context) error {
 	if t.pipe != nil {
 		t.pipe.close()
 	}

@@ -51,10 +51,10 @@ func baseConfig(broker *mqtttest.Broker, extra map[string]string) map[string]str
 func startTask(t *testing.T, cfg map[string]string) *SourceTask {
 	t.Helper()
 	task := &SourceTask{}
-	if err := task.Start(taskCtx{}, cfg); err != nil {
+	if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	t.Cleanup(func() { _ = task.Stop() })
+	t.Cleanup(func() { _ = task.Stop(context.Background()) })
 	return task
 }
 
@@ -189,10 +189,10 @@ func TestTaskFailsAfterMaxRetryTime(t *testing.T) {
 		fieldMaxRetryTime: "300", fieldMaxPollDuration: "20", fieldPassword: "hunter2", fieldUsername: "u",
 	}
 	task := &SourceTask{}
-	if err := task.Start(taskCtx{}, cfg); err != nil {
+	if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	defer task.Stop()
+	defer task.Stop(context.Background())
 	var err error
 	deadline := time.Now().Add(20 * time.Second)
 	for err == nil && time.Now().Before(deadline) {
@@ -278,10 +278,10 @@ func TestTaskAuthenticatesAndReportsRefusedCredentials(t *testing.T) {
 func taskOf(t *testing.T, raw map[string]string, maxTasks, i int) *SourceTask {
 	t.Helper()
 	c := &Connector{}
-	if err := c.Start(nil, raw); err != nil {
+	if err := c.Start(context.Background(), nil, raw); err != nil {
 		t.Fatal(err)
 	}
-	tcs, err := c.TaskConfigs(maxTasks)
+	tcs, err := c.TaskConfigs(context.Background(), maxTasks)
 	if err != nil || i >= len(tcs) {
 		t.Fatalf("task configs: %d, %v", len(tcs), err)
 	}
@@ -391,10 +391,10 @@ func TestContentLogLevelLogsEveryRecord(t *testing.T) {
 	task := &SourceTask{}
 	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg := baseConfig(b, map[string]string{fieldContentLogLevel: "info", fieldPassword: "s3cret", fieldUsername: "u"})
-	if err := task.Start(taskCtx{log: logger}, cfg); err != nil {
+	if err := task.Start(context.Background(), taskCtx{log: logger}, cfg); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = task.Stop() })
+	t.Cleanup(func() { _ = task.Stop(context.Background()) })
 	waitConnected(t, b, "it-0")
 	b.Publish(t, "/mqtt/test/log", []byte(`{"rpm":900}`), 0)
 	pollN(t, task, 1, 10*time.Second)
@@ -420,10 +420,10 @@ func BenchmarkTaskThroughput(b *testing.B) {
 			task := &SourceTask{}
 			cfg := map[string]string{"name": "bench", fieldBrokerURL: broker.URL(), fieldTopic: "bench/#", "topics": "t",
 				fieldQoS: strconv.Itoa(int(bc.qos)), fieldMaxNotCommitted: "10000", fieldQueueSize: "10000"}
-			if err := task.Start(taskCtx{}, cfg); err != nil {
+			if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
 				b.Fatal(err)
 			}
-			defer task.Stop()
+			defer task.Stop(context.Background())
 			waitFor(b, 10*time.Second, "subscribed", func() bool { return broker.Ready("bench-0") })
 			payload := make([]byte, bc.size)
 			meta := &connector.RecordMetadata{}
