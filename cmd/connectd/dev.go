@@ -79,7 +79,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	defer broker.Close()
+	defer broker.Close() //nolint:errcheck // the dev stack is exiting; a broker that fails to close has nothing left to serve
 
 	reg, err := newRegistry()
 	if err != nil {

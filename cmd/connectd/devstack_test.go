@@ -47,7 +47,7 @@ type devStack struct {
 // startDev runs runDev with args (after the free-port flags) until the test ends, and waits for its banner.
 func startDev(t *testing.T, args ...string) *devStack {
 	t.Helper()
-	var stderr io.Writer = io.Discard
+	stderr := io.Discard // an io.Writer, which t.Output() replaces
 	if os.Getenv("CONNECTD_TEST_LOG") != "" {
 		stderr = t.Output()
 	}

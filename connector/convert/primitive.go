@@ -191,7 +191,7 @@ func (c *PrimitiveConverter) ToConnectData(_ string, data []byte) (*connector.Sc
 	}
 	if len(data) != p.size {
 		return nil, nil, dataErrorCause("Failed to deserialize "+p.name+": ",
-			fmt.Errorf("Size of data received by %s is not %d", p.deserializer, p.size))
+			fmt.Errorf("Size of data received by %s is not %d", p.deserializer, p.size)) //nolint:staticcheck // Kafka's SerializationException message, word for word
 	}
 	v, err := p.get(data)
 	if err != nil {
