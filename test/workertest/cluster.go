@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -350,7 +351,7 @@ func (c *Cluster) WaitStoreWithin(i int, budget time.Duration, what string, cond
 			c.t.Fatalf("waiting for %s: worker %d stopped", what, i)
 		default:
 		}
-		c.t.Fatalf("timed out after %s waiting for %s (worker %d)", budget, what, i)
+		c.t.Fatalf("timed out after %s waiting for %s (worker %d)\n%s", budget, what, i, goroutines())
 	}
 }
 
@@ -401,7 +402,7 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			t.Fatalf("timed out after %s waiting for %s\n%s", timeout, what, goroutines())
 		}
 		<-tick.C
 	}
@@ -432,6 +433,14 @@ func (c *Cluster) ConnectorState(i int, name string) (string, []string) {
 func (c *Cluster) WaitRunning(i int, name string, tasks int) {
 	c.t.Helper()
 	c.WaitState(i, name, records.StateRunning, tasks)
+}
+
+// goroutines returns the stacks of every goroutine, grouped, for a wait that timed out: what the herders and
+// group members were blocked on is what tells a slow machine from a stuck worker.
+func goroutines() string {
+	var b strings.Builder
+	_ = pprof.Lookup("goroutine").WriteTo(&b, 1) // a strings.Builder does not fail
+	return "goroutines at the timeout:\n" + b.String()
 }
 
 // testLogger writes worker logs to the test output when CONNECTD_TEST_LOG is set (e.g. "debug"), and
