@@ -143,6 +143,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		// The listener failed or was closed under us: the connections it accepted must not outlive Serve
+		// (their goroutines would keep answering with nobody to stop them).
+		_ = srv.Close()
+		s.forwarder.CloseIdleConnections()
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -653,5 +654,42 @@ func TestRequestLog(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("request log\n%v\nwant\n%v", got, want)
+	}
+}
+
+// When the listener fails or is closed under it (a killed worker's socket), Serve returns and takes the
+// connections it accepted with it: none is left served by a goroutine nobody owns.
+func TestServeClosesConnectionsWhenTheListenerFails(t *testing.T) {
+	s := newTestServer(t, seededHerder(t))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(t.Context(), ln) }()
+	// A keep-alive connection with one request answered, as a peer worker's forwarder holds.
+	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /connectors HTTP/1.1\r\nHost: w\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	ln.Close()
+	if err := <-done; err == nil {
+		t.Error("Serve returned nil after its listener failed")
+	}
+	// The deadline only turns a connection left open into a failure instead of a hang.
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if n, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("connection still served after Serve returned: read %d bytes, %v", n, err)
 	}
 }

@@ -5,16 +5,16 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
 // waitTopics waits until GET /connectors/{name}/topics answers want.
 func waitTopics(t *testing.T, c *workertest.Cluster, name, want, what string) {
 	t.Helper()
-	workertest.WaitFor(t, 30*time.Second, what, func() bool {
+	c.WaitStore(0, what, func(*storage.Store) bool {
 		_, body := c.Do(0, http.MethodGet, "/connectors/"+name+"/topics", nil)
 		return string(body) == want
 	})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/test/workertest"
@@ -23,7 +22,7 @@ func TestStatusRightAfterCreateThroughFollower(t *testing.T) {
 	}
 	// Only the leader takes a write with forward=false; the others answer 409 once the group has formed.
 	follower := -1
-	workertest.WaitFor(t, 30*time.Second, "a leader takes writes", func() bool {
+	workertest.WaitFor(t, c.Eventually(), "a leader takes writes", func() bool {
 		for i := range 3 {
 			if status, _ := create(i, "probe", "?forward=false"); status == http.StatusCreated {
 				follower = (i + 1) % 3

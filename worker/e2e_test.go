@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -106,13 +106,13 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	}
 
 	// Topic tracking records the topic once the source wrote to it.
-	workertest.WaitFor(t, 30*time.Second, "topic tracked", func() bool {
+	c.WaitStore(0, "topic tracked", func(*storage.Store) bool {
 		_, body := c.Do(0, http.MethodGet, "/connectors/src/topics", nil)
 		return string(body) == `{"src":{"topics":["lines"]}}`
 	})
 	status, body = c.Do(0, http.MethodPut, "/connectors/src/topics/reset", nil)
 	expect(t, "topics reset", status, body, 202, "")
-	workertest.WaitFor(t, 30*time.Second, "topics reset", func() bool {
+	c.WaitStore(0, "topics reset", func(*storage.Store) bool {
 		_, body := c.Do(0, http.MethodGet, "/connectors/src/topics", nil)
 		return string(body) == `{"src":{"topics":[]}}`
 	})
@@ -120,7 +120,7 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	// Pause and resume.
 	status, body = c.Do(0, http.MethodPut, "/connectors/src/pause", nil)
 	expect(t, "pause", status, body, 202, "")
-	workertest.WaitFor(t, 30*time.Second, "paused", func() bool {
+	c.WaitStore(0, "paused", func(*storage.Store) bool {
 		st, ts := c.ConnectorState(0, "src")
 		return st == "PAUSED" && len(ts) == 1 && ts[0] == "PAUSED"
 	})
@@ -148,7 +148,7 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	if info := decode[map[string]any](t, body); status != 200 || info["config"].(map[string]any)["batch.size"] != "10" {
 		t.Fatalf("patch: %d %s", status, body)
 	}
-	workertest.WaitFor(t, 30*time.Second, "task reconfigured", func() bool {
+	c.WaitStore(0, "task reconfigured", func(*storage.Store) bool {
 		_, body := c.Do(0, http.MethodGet, "/connectors/src/tasks-config", nil)
 		return strings.Contains(string(body), `"batch.size":"10"`)
 	})
@@ -159,7 +159,7 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	expect(t, "alter offsets while running", status, body, 400, `{"error_code":400,"message":"Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint"}`)
 	status, body = c.Do(0, http.MethodPut, "/connectors/src/stop", nil)
 	expect(t, "stop", status, body, 204, "")
-	workertest.WaitFor(t, 30*time.Second, "stopped", func() bool {
+	c.WaitStore(0, "stopped", func(*storage.Store) bool {
 		st, ts := c.ConnectorState(0, "src")
 		return st == "STOPPED" && len(ts) == 0
 	})
@@ -206,7 +206,7 @@ func TestRESTEndpointsEndToEnd(t *testing.T) {
 	expect(t, "delete", status, body, 204, "")
 	status, body = c.Do(0, http.MethodGet, "/connectors/src", nil)
 	expect(t, "deleted", status, body, 404, `{"error_code":404,"message":"Connector src not found"}`)
-	workertest.WaitFor(t, 30*time.Second, "status tombstoned", func() bool {
+	c.WaitStore(0, "status tombstoned", func(*storage.Store) bool {
 		status, _ := c.Do(0, http.MethodGet, "/connectors/src/status", nil)
 		return status == 404
 	})

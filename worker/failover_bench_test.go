@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -30,10 +31,10 @@ func BenchmarkFailover(b *testing.B) {
 				c := workertest.NewCluster(b, workertest.Workers(3), workertest.Plugins(connectortest.Register),
 					workertest.KafkaOpts(kfake.GroupMinSessionTimeout(100*time.Millisecond)), workertest.WorkerProps(settings[name]))
 				createSource(b, c, 0, "work", 6)
-				workertest.WaitFor(b, 2*time.Minute, "2/2/2", func() bool { return balanced(spread(b, c, 0, "work"), 3, 2) })
+				c.WaitStore(0, "2/2/2", func(s *storage.Store) bool { return balanced(spread(s, "work"), 3, 2) })
 				b.StartTimer()
 				c.KillWorker(2)
-				workertest.WaitFor(b, 10*time.Minute, "tasks moved", func() bool { return balanced(spread(b, c, 0, "work"), 2, 3) })
+				c.WaitStore(0, "tasks moved", func(s *storage.Store) bool { return balanced(spread(s, "work"), 2, 3) })
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/test/workertest"
@@ -37,7 +36,7 @@ func TestLogLinesNameOneComponent(t *testing.T) {
 	var out lockedBuffer
 	c := workertest.NewCluster(t, workertest.LogHandler(loglevel.New().Handler(slog.NewTextHandler(&out, nil))))
 	var joined string
-	workertest.WaitFor(t, 30*time.Second, "the worker joins its group", func() bool {
+	workertest.WaitFor(t, c.Eventually(), "the worker joins its group", func() bool {
 		for _, l := range out.lines() {
 			if strings.Contains(l, `msg="joined group"`) {
 				joined = l

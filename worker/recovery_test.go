@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -35,12 +35,12 @@ func TestRestartRecoversState(t *testing.T) {
 	mk("paused", "PAUSED")
 	mk("stopped", "STOPPED")
 	c.WaitRunning(0, "running", 2)
-	workertest.WaitFor(t, 30*time.Second, "offsets of both tasks at 49", func() bool {
+	c.WaitStore(0, "offsets of both tasks at 49", func(*storage.Store) bool {
 		_, body := c.Do(0, http.MethodGet, "/connectors/running/offsets", nil)
 		return strings.Contains(string(body), `{"partition":{"task":"0"},"offset":{"n":49}}`) &&
 			strings.Contains(string(body), `{"partition":{"task":"1"},"offset":{"n":49}}`)
 	})
-	workertest.WaitFor(t, 30*time.Second, "paused and stopped states", func() bool {
+	c.WaitStore(0, "paused and stopped states", func(*storage.Store) bool {
 		p, _ := c.ConnectorState(0, "paused")
 		s, _ := c.ConnectorState(0, "stopped")
 		return p == "PAUSED" && s == "STOPPED"
@@ -68,7 +68,7 @@ func TestRestartRecoversState(t *testing.T) {
 		}
 	}
 	c.WaitRunning(i, "running", 2)
-	workertest.WaitFor(t, 30*time.Second, "paused and stopped states after restart", func() bool {
+	c.WaitStore(i, "paused and stopped states after restart", func(*storage.Store) bool {
 		p, pt := c.ConnectorState(i, "paused")
 		s, _ := c.ConnectorState(i, "stopped")
 		// A connector created PAUSED has not generated tasks yet: Kafka Connect asks for task configs only
@@ -76,7 +76,7 @@ func TestRestartRecoversState(t *testing.T) {
 		return p == "PAUSED" && len(pt) == 0 && s == "STOPPED"
 	})
 	// Statuses survive a restart as they were, so wait for the new worker to really start the task.
-	workertest.WaitFor(t, 30*time.Second, "task running-0 started by the new worker", func() bool {
+	workertest.WaitFor(t, c.Eventually(), "task running-0 started by the new worker", func() bool {
 		return connectortest.Starts.Get("running-0") > startsBefore
 	})
 	// Resumed from the committed offsets: no record is produced twice.
@@ -168,7 +168,7 @@ func TestFileStreamRoundTrip(t *testing.T) {
 		status, resp := c.Do(0, http.MethodPost, "/connectors", body)
 		expect(t, "create", status, resp, 201, "")
 	}
-	workertest.WaitFor(t, 3*time.Minute, "all lines in the sink file", func() bool {
+	workertest.WaitFor(t, c.Eventually(), "all lines in the sink file", func() bool {
 		return countLines(out) >= lines
 	})
 	got, err := os.ReadFile(out)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/filestream"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -173,8 +174,8 @@ func leaderIndex(t *testing.T, c *workertest.Cluster) int {
 func owner(t *testing.T, c *workertest.Cluster, name string) string {
 	t.Helper()
 	var id string
-	workertest.WaitFor(t, 60*time.Second, name+" running", func() bool {
-		id = place(t, c, 0, name).connector
+	c.WaitStore(0, name+" running", func(s *storage.Store) bool {
+		id = place(s, name).connector
 		return id != ""
 	})
 	return id

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/storage/records"
@@ -27,7 +26,7 @@ func TestRebalanceDuringCreateBurst(t *testing.T) {
 		return map[string]string{"name": name, "connector.class": connectortest.SourceClass, "tasks.max": "1", "topic": "burst"}
 	}
 	lead := -1
-	workertest.WaitFor(t, 30*time.Second, "a leader takes connector configs", func() bool {
+	workertest.WaitFor(t, c.Eventually(), "a leader takes connector configs", func() bool {
 		for i := range 3 {
 			if _, err := c.Node(i).Worker.CreateConnector(ctx, "probe", source("probe"), ""); err == nil {
 				lead = i
@@ -67,9 +66,12 @@ func TestRebalanceDuringCreateBurst(t *testing.T) {
 	}
 
 	// Without the leader rejoining during the stream, the followers own at most the connectors of the round
-	// that started it. Read from a follower's store: the followers write STOPPED statuses for what they own.
+	// that started it, and the stream goes on until this wait ends: so the wait has no deadline of its own,
+	// only the budget for "eventually", and how fast a loaded machine creates connectors does not matter. Read
+	// from a follower's store: the followers write STOPPED statuses for what they own. (Polled, not a
+	// WaitStore: a failed create ends the wait without a write to the store.)
 	const want = 150
-	workertest.WaitFor(t, 30*time.Second, fmt.Sprintf("followers own %d connectors while creates go on", want), func() bool {
+	workertest.WaitFor(t, c.Eventually(), fmt.Sprintf("followers own %d connectors while creates go on", want), func() bool {
 		if ctx.Err() != nil {
 			return true // a create failed; reported above
 		}

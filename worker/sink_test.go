@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -89,7 +90,8 @@ func TestSinkPauseReportsPaused(t *testing.T) {
 
 	status, body := c.Do(0, http.MethodPut, "/connectors/paused-sink/pause", nil)
 	expect(t, "pause", status, body, 202, "")
-	workertest.WaitFor(t, 10*time.Second, "connector and every task PAUSED", func() bool {
+	// Within less than the 60 s flush interval, whose commit would wake a task that missed the pause.
+	c.WaitStoreWithin(0, 50*time.Second, "connector and every task PAUSED", func(*storage.Store) bool {
 		st, ts := c.ConnectorState(0, "paused-sink")
 		return st == "PAUSED" && slices.Equal(ts, []string{"PAUSED", "PAUSED", "PAUSED"})
 	})
@@ -98,7 +100,7 @@ func TestSinkPauseReportsPaused(t *testing.T) {
 	starts := connectortest.Starts.Get("paused-sink-0")
 	status, body = c.Do(0, http.MethodPost, "/connectors/paused-sink/tasks/0/restart", nil)
 	expect(t, "restart task", status, body, 204, "")
-	workertest.WaitFor(t, 30*time.Second, "task 0 restarted and every task PAUSED", func() bool {
+	workertest.WaitFor(t, c.Eventually(), "task 0 restarted and every task PAUSED", func() bool {
 		_, ts := c.ConnectorState(0, "paused-sink")
 		return connectortest.Starts.Get("paused-sink-0") > starts && slices.Equal(ts, []string{"PAUSED", "PAUSED", "PAUSED"})
 	})

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,8 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/filestream"
+	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/localkafka"
@@ -88,6 +91,7 @@ type Node struct {
 	URL    string
 	cancel context.CancelFunc
 	done   chan error
+	exited chan struct{} // closed when the worker and its REST server have returned
 	ln     net.Listener
 }
 
@@ -181,7 +185,8 @@ func (c *Cluster) StartWorker() int {
 		c.t.Fatalf("new api server: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &Node{Worker: w, URL: strings.TrimSuffix(url, "/"), cancel: cancel, done: make(chan error, 1), ln: ln}
+	n := &Node{Worker: w, URL: strings.TrimSuffix(url, "/"), cancel: cancel, done: make(chan error, 1),
+		exited: make(chan struct{}), ln: ln}
 	go func() {
 		errc := make(chan error, 2)
 		go func() { errc <- w.Run(ctx) }()
@@ -193,6 +198,7 @@ func (c *Cluster) StartWorker() int {
 			errc <- serveHandler(ctx, ln, c.opts.wrap(srv.Handler()))
 		}()
 		err := errors.Join(<-errc, <-errc)
+		close(n.exited)
 		n.done <- err
 	}()
 	c.mu.Lock()
@@ -217,8 +223,8 @@ func (c *Cluster) WaitReady(i int) {
 	case <-n.Worker.Ready():
 	case err := <-n.done:
 		c.t.Fatalf("worker %d stopped before ready: %v", i, err)
-	case <-time.After(60 * time.Second):
-		c.t.Fatalf("worker %d not ready within 60s", i)
+	case <-time.After(c.Eventually()):
+		c.t.Fatalf("worker %d not ready within %s", i, c.Eventually())
 	}
 }
 
@@ -326,7 +332,101 @@ func Do(t testing.TB, base, method, path string, body any) (int, []byte) {
 	return resp.StatusCode, data
 }
 
-// WaitFor polls cond until it is true or timeout passes, failing the test with what's description.
+// Eventually is the time budget for the workers to converge on something "eventually": a rebalance, a
+// failover, a status or offset read back. It is no measurement, only a bound that turns a hang into a failure, so
+// it is generous and follows the cluster's own timers: detecting a dead member (session.timeout.ms), a round
+// in which a member takes its time to rejoin (rebalance.timeout.ms), a departed member's work held back
+// (scheduled.rebalance.max.delay.ms) and revoked tasks stopping (task.shutdown.graceful.timeout.ms), each of
+// which a test may meet more than once and a loaded machine under the race detector stretches, hence a factor of
+// 4, with at least 2 minutes and, for the 5-minute scheduled delay of the defaults, at most 10.
+func (c *Cluster) Eventually() time.Duration {
+	c.t.Helper()
+	cfg, _, err := config.ParseConfig(c.opts.props)
+	if err != nil {
+		c.t.Fatalf("worker config: %v", err)
+	}
+	d := 4 * (cfg.SessionTimeout + cfg.RebalanceTimeout + cfg.ScheduledRebalanceMaxDelay + cfg.TaskShutdownGracefulTimeout)
+	return min(max(d, 2*time.Minute), 10*time.Minute)
+}
+
+// WaitStore waits until cond holds for worker i's store, the read model of the internal topics that every REST
+// read of connectors, configs, statuses and offsets is served from. cond is evaluated now and again after every
+// write to the store, with no polling; the test fails when c.Eventually() passes first or the worker stops.
+func (c *Cluster) WaitStore(i int, what string, cond func(s *storage.Store) bool) {
+	c.t.Helper()
+	c.WaitStoreWithin(i, c.Eventually(), what, cond)
+}
+
+// WaitStoreWithin is WaitStore with a deadline of its own, for a test whose claim is that something happens
+// before another timer fires (e.g. before the next offset flush would wake a task anyway).
+func (c *Cluster) WaitStoreWithin(i int, budget time.Duration, what string, cond func(s *storage.Store) bool) {
+	c.t.Helper()
+	n := c.Node(i)
+	if n == nil {
+		c.t.Fatalf("waiting for %s: worker %d is stopped", what, i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	store := n.Worker.Store()
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-n.exited:
+			close(stopped)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := store.WaitFor(ctx, func() bool { return cond(store) }); err != nil {
+		select {
+		case <-stopped:
+			c.t.Fatalf("waiting for %s: worker %d stopped", what, i)
+		default:
+		}
+		c.t.Fatalf("timed out after %s waiting for %s (worker %d)\n%s", budget, what, i, goroutines())
+	}
+}
+
+// Status is a connector's status as a worker's store holds it, which GET /connectors/{name}/status reports.
+type Status struct {
+	Connector records.Status
+	Tasks     []records.Status // by task number, as the status topic has them
+}
+
+// State reads name's status from worker i's store; ok is false while there is no connector status.
+func State(s *storage.Store, name string) (st Status, ok bool) {
+	st.Connector, ok = s.ConnectorStatus(name)
+	for _, ts := range s.TaskStatuses(name) {
+		st.Tasks = append(st.Tasks, ts.Status)
+	}
+	return st, ok
+}
+
+// Is reports whether the connector and exactly tasks tasks are in state.
+func (st Status) Is(state records.State, tasks int) bool {
+	if st.Connector.State != state || len(st.Tasks) != tasks {
+		return false
+	}
+	for _, ts := range st.Tasks {
+		if ts.State != state {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitState waits until worker i sees the connector and exactly tasks tasks in state.
+func (c *Cluster) WaitState(i int, name string, state records.State, tasks int) {
+	c.t.Helper()
+	c.WaitStore(i, fmt.Sprintf("connector %s %s with %d %s tasks", name, state, tasks, state), func(s *storage.Store) bool {
+		st, _ := State(s, name)
+		return st.Is(state, tasks)
+	})
+}
+
+// WaitFor polls cond until it is true or timeout passes, failing the test with what's description. It is for
+// conditions outside the workers' stores (a file, a topic, a counter in a test connector); for anything a
+// store holds, WaitStore waits without polling.
 func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -334,7 +434,7 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			t.Fatalf("timed out after %s waiting for %s\n%s", timeout, what, goroutines())
 		}
 		<-tick.C
 	}
@@ -364,18 +464,15 @@ func (c *Cluster) ConnectorState(i int, name string) (string, []string) {
 // WaitRunning waits until the connector and tasks tasks of it are RUNNING, as worker i reports.
 func (c *Cluster) WaitRunning(i int, name string, tasks int) {
 	c.t.Helper()
-	WaitFor(c.t, 150*time.Second, fmt.Sprintf("connector %s RUNNING with %d running tasks", name, tasks), func() bool {
-		st, ts := c.ConnectorState(i, name)
-		if st != "RUNNING" || len(ts) != tasks {
-			return false
-		}
-		for _, s := range ts {
-			if s != "RUNNING" {
-				return false
-			}
-		}
-		return true
-	})
+	c.WaitState(i, name, records.StateRunning, tasks)
+}
+
+// goroutines returns the stacks of every goroutine, grouped, for a wait that timed out: what the herders and
+// group members were blocked on is what tells a slow machine from a stuck worker.
+func goroutines() string {
+	var b strings.Builder
+	_ = pprof.Lookup("goroutine").WriteTo(&b, 1) // a strings.Builder does not fail
+	return "goroutines at the timeout:\n" + b.String()
 }
 
 // testLogger writes worker logs to the test output when CONNECTD_TEST_LOG is set (e.g. "debug"), and

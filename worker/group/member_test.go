@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -246,129 +247,141 @@ func sameAssignment(t *testing.T, got, want Assignment) bool {
 }
 
 func TestMembersFormGroup(t *testing.T) {
-	c := newKafka(t)
-	cl := newClient(t, c)
-	var log leaderLog
+	// In a synctest bubble (see newVirtualKafka): the group's timers run on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		_, cl := newVirtualKafka(t)
+		var log leaderLog
 
-	var ds []*driver
-	for i := 1; i <= 3; i++ {
-		w := fmt.Sprintf("10.0.0.%d:8083", i)
-		ds = append(ds, startDriver(t, newTestMember(t, cl, "connect-cluster", w), "http://"+w+"/", log.assigner(sixTasksAt7)))
-	}
-	var leader JoinResult
-	waitFor(t, 20*time.Second, "three members in one generation", func() (ok bool) {
-		leader, ok = settled(ds...)
-		return ok
+		var ds []*driver
+		for i := 1; i <= 3; i++ {
+			w := fmt.Sprintf("10.0.0.%d:8083", i)
+			ds = append(ds, startDriver(t, newTestMember(t, cl, "connect-cluster", w), "http://"+w+"/", log.assigner(sixTasksAt7)))
+		}
+		var leader JoinResult
+		waitFor(t, 20*time.Second, "three members in one generation", func() (ok bool) {
+			leader, ok = settled(ds...)
+			return ok
+		})
+
+		leaders := 0
+		for i, d := range ds {
+			res, _, _ := d.state()
+			if res.IsLeader {
+				leaders++
+			}
+			if res.LeaderID != leader.MemberID || res.Protocol != ProtocolSessioned {
+				t.Errorf("member %d: leader %q protocol %q", i, res.LeaderID, res.Protocol)
+			}
+			if want := fmt.Sprintf("connect-10.0.0.%d:8083-", i+1); !strings.HasPrefix(res.MemberID, want) {
+				t.Errorf("member id %q does not start with %q", res.MemberID, want)
+			}
+			md := leader.Members[res.MemberID]
+			if md.Version != 2 || md.URL != d.url || md.ConfigOffset != 7 {
+				t.Errorf("metadata of member %d as the leader saw it: %+v", i, md)
+			}
+			want, ok := log.get(res.Generation)[res.MemberID]
+			if !ok || !sameAssignment(t, res.Assignment, want) {
+				t.Errorf("member %d received %+v, leader computed %+v", i, res.Assignment, want)
+			}
+			if res.Assignment.Version != 2 || res.Assignment.LeaderURL != leader.Members[leader.MemberID].URL {
+				t.Errorf("member %d assignment header %+v", i, res.Assignment)
+			}
+		}
+		if leaders != 1 {
+			t.Fatalf("%d leaders", leaders)
+		}
+		// Every task is running somewhere: the members merged their incremental assignments.
+		total := 0
+		for _, d := range ds {
+			d.mu.Lock()
+			total += len(d.running.Assigned.Tasks)
+			d.mu.Unlock()
+		}
+		if total != 6 {
+			t.Fatalf("%d tasks running, want 6", total)
+		}
 	})
-
-	leaders := 0
-	for i, d := range ds {
-		res, _, _ := d.state()
-		if res.IsLeader {
-			leaders++
-		}
-		if res.LeaderID != leader.MemberID || res.Protocol != ProtocolSessioned {
-			t.Errorf("member %d: leader %q protocol %q", i, res.LeaderID, res.Protocol)
-		}
-		if want := fmt.Sprintf("connect-10.0.0.%d:8083-", i+1); !strings.HasPrefix(res.MemberID, want) {
-			t.Errorf("member id %q does not start with %q", res.MemberID, want)
-		}
-		md := leader.Members[res.MemberID]
-		if md.Version != 2 || md.URL != d.url || md.ConfigOffset != 7 {
-			t.Errorf("metadata of member %d as the leader saw it: %+v", i, md)
-		}
-		want, ok := log.get(res.Generation)[res.MemberID]
-		if !ok || !sameAssignment(t, res.Assignment, want) {
-			t.Errorf("member %d received %+v, leader computed %+v", i, res.Assignment, want)
-		}
-		if res.Assignment.Version != 2 || res.Assignment.LeaderURL != leader.Members[leader.MemberID].URL {
-			t.Errorf("member %d assignment header %+v", i, res.Assignment)
-		}
-	}
-	if leaders != 1 {
-		t.Fatalf("%d leaders", leaders)
-	}
-	// Every task is running somewhere: the members merged their incremental assignments.
-	total := 0
-	for _, d := range ds {
-		d.mu.Lock()
-		total += len(d.running.Assigned.Tasks)
-		d.mu.Unlock()
-	}
-	if total != 6 {
-		t.Fatalf("%d tasks running, want 6", total)
-	}
 }
 
 func TestMemberEvictedAfterSessionTimeout(t *testing.T) {
-	c := newKafka(t)
-	cl := newClient(t, c)
-	var log leaderLog
-	d1 := startDriver(t, newTestMember(t, cl, "g", "w1"), "http://w1/", log.assigner(sixTasksAt7))
-	d2 := startDriver(t, newTestMember(t, cl, "g", "w2"), "http://w2/", log.assigner(sixTasksAt7))
-	d3 := startDriver(t, newTestMember(t, cl, "g", "w3"), "http://w3/", log.assigner(sixTasksAt7))
-	var before JoinResult
-	waitFor(t, 20*time.Second, "three members", func() (ok bool) { before, ok = settled(d1, d2, d3); return ok })
-	_, r1, _ := d1.state()
-	_, r2, _ := d2.state()
+	// In a synctest bubble (see newVirtualKafka): the group's timers run on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		_, cl := newVirtualKafka(t)
+		var log leaderLog
+		d1 := startDriver(t, newTestMember(t, cl, "g", "w1"), "http://w1/", log.assigner(sixTasksAt7))
+		d2 := startDriver(t, newTestMember(t, cl, "g", "w2"), "http://w2/", log.assigner(sixTasksAt7))
+		d3 := startDriver(t, newTestMember(t, cl, "g", "w3"), "http://w3/", log.assigner(sixTasksAt7))
+		var before JoinResult
+		waitFor(t, 20*time.Second, "three members", func() (ok bool) { before, ok = settled(d1, d2, d3); return ok })
+		_, r1, _ := d1.state()
+		_, r2, _ := d2.state()
 
-	d3.stop() // no more heartbeats, no LeaveGroup
-	var after JoinResult
-	waitFor(t, 20*time.Second, "the two others to rebalance without w3", func() (ok bool) {
-		after, ok = settled(d1, d2)
-		return ok && after.Generation > before.Generation
+		d3.stop() // no more heartbeats, no LeaveGroup
+		stopped := time.Now()
+		var after JoinResult
+		waitFor(t, 20*time.Second, "the two others to rebalance without w3", func() (ok bool) {
+			after, ok = settled(d1, d2)
+			return ok && after.Generation > before.Generation
+		})
+		// On the bubble's clock the coordinator cannot expel w3 before its session timeout has passed since its
+		// last heartbeat, at most one heartbeat interval before it stopped.
+		if took, floor := time.Since(stopped), 1500*time.Millisecond-100*time.Millisecond; took < floor {
+			t.Errorf("w3 expelled %v after it stopped, before its session timeout", took)
+		}
+		if _, n, _ := d1.state(); n <= r1 {
+			t.Error("member 1 was not told to rebalance")
+		}
+		if _, n, _ := d2.state(); n <= r2 {
+			t.Error("member 2 was not told to rebalance")
+		}
+		res3, _, _ := d3.state()
+		if _, ok := after.Members[res3.MemberID]; ok {
+			t.Error("the evicted member is still in the group")
+		}
 	})
-	if _, n, _ := d1.state(); n <= r1 {
-		t.Error("member 1 was not told to rebalance")
-	}
-	if _, n, _ := d2.state(); n <= r2 {
-		t.Error("member 2 was not told to rebalance")
-	}
-	res3, _, _ := d3.state()
-	if _, ok := after.Members[res3.MemberID]; ok {
-		t.Error("the evicted member is still in the group")
-	}
 }
 
 func TestMemberLeaveRebalancesAtOnce(t *testing.T) {
-	c := newKafka(t)
-	cl := newClient(t, c)
-	var leaves atomic.Int32
-	c.ControlKey(kmsg.LeaveGroup.Int16(), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		leaves.Add(1)
-		return nil, nil, false
-	})
-	var log leaderLog
-	long := func(cfg *Config) { cfg.SessionTimeout = time.Minute }
-	d1 := startDriver(t, newTestMember(t, cl, "g", "w1", long), "http://w1/", log.assigner(sixTasksAt7))
-	d2 := startDriver(t, newTestMember(t, cl, "g", "w2", long), "http://w2/", log.assigner(sixTasksAt7))
-	m3 := newTestMember(t, cl, "g", "w3", long)
-	d3 := startDriver(t, m3, "http://w3/", log.assigner(sixTasksAt7))
-	var before JoinResult
-	waitFor(t, 20*time.Second, "three members", func() (ok bool) { before, ok = settled(d1, d2, d3); return ok })
+	// In a synctest bubble (see newVirtualKafka): the group's timers run on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		c, cl := newVirtualKafka(t)
+		var leaves atomic.Int32
+		c.ControlKey(kmsg.LeaveGroup.Int16(), func(kmsg.Request) (kmsg.Response, error, bool) {
+			c.KeepControl()
+			leaves.Add(1)
+			return nil, nil, false
+		})
+		var log leaderLog
+		long := func(cfg *Config) { cfg.SessionTimeout = time.Minute }
+		d1 := startDriver(t, newTestMember(t, cl, "g", "w1", long), "http://w1/", log.assigner(sixTasksAt7))
+		d2 := startDriver(t, newTestMember(t, cl, "g", "w2", long), "http://w2/", log.assigner(sixTasksAt7))
+		m3 := newTestMember(t, cl, "g", "w3", long)
+		d3 := startDriver(t, m3, "http://w3/", log.assigner(sixTasksAt7))
+		var before JoinResult
+		waitFor(t, 20*time.Second, "three members", func() (ok bool) { before, ok = settled(d1, d2, d3); return ok })
 
-	d3.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := m3.Leave(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if leaves.Load() != 1 {
-		t.Fatalf("%d LeaveGroup requests", leaves.Load())
-	}
-	if _, id, stable := m3.Generation(); id != "" || stable {
-		t.Fatalf("member id %q stable %v after leaving", id, stable)
-	}
-	// The session timeout is a minute: the group can only get here this soon because of the leave.
-	waitFor(t, 15*time.Second, "the others to rebalance", func() bool {
-		after, ok := settled(d1, d2)
-		return ok && after.Generation > before.Generation
+		d3.stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m3.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if leaves.Load() != 1 {
+			t.Fatalf("%d LeaveGroup requests", leaves.Load())
+		}
+		if _, id, stable := m3.Generation(); id != "" || stable {
+			t.Fatalf("member id %q stable %v after leaving", id, stable)
+		}
+		// The session timeout is a minute: the group can only get here this soon because of the leave.
+		waitFor(t, 15*time.Second, "the others to rebalance", func() bool {
+			after, ok := settled(d1, d2)
+			return ok && after.Generation > before.Generation
+		})
+		// Leaving again is a no-op.
+		if err := m3.Leave(ctx); err != nil || leaves.Load() != 1 {
+			t.Fatalf("second leave: %v, %d requests", err, leaves.Load())
+		}
 	})
-	// Leaving again is a no-op.
-	if err := m3.Leave(ctx); err != nil || leaves.Load() != 1 {
-		t.Fatalf("second leave: %v, %d requests", err, leaves.Load())
-	}
 }
 
 func TestMemberSurvivesInjectedErrors(t *testing.T) {
@@ -452,163 +465,169 @@ func TestMemberSurvivesInjectedErrors(t *testing.T) {
 }
 
 func TestMemberJoinSequence(t *testing.T) {
-	c := newKafka(t)
-	cl := newClient(t, c)
-	var (
-		mu    sync.Mutex
-		joins []*kmsg.JoinGroupRequest
-	)
-	c.ControlKey(kmsg.JoinGroup.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		mu.Lock()
-		joins = append(joins, req.(*kmsg.JoinGroupRequest))
-		mu.Unlock()
-		return nil, nil, false
-	})
-	m := newTestMember(t, cl, "g", "w1", func(cfg *Config) { cfg.Protocol = ModeCompatible })
-	var log leaderLog
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	res, err := m.Join(ctx, Metadata{URL: "http://w1/", ConfigOffset: 3}, log.assigner(Snapshot{Offset: 3}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(joins) != 2 {
-		t.Fatalf("%d JoinGroup requests, want 2 (MEMBER_ID_REQUIRED, then the real join)", len(joins))
-	}
-	if joins[0].MemberID != "" || joins[1].MemberID != res.MemberID || joins[0].Version < 4 {
-		t.Fatalf("member ids %q then %q (v%d), joined as %q", joins[0].MemberID, joins[1].MemberID, joins[0].Version, res.MemberID)
-	}
-	j := joins[1]
-	if j.ProtocolType != "connect" || j.SessionTimeoutMillis != 1500 || j.RebalanceTimeoutMillis != 3000 || j.InstanceID != nil {
-		t.Fatalf("join request %+v", j)
-	}
-	var names []string
-	for _, p := range j.Protocols {
-		names = append(names, p.Name)
-		md, err := DecodeMetadata(p.Metadata)
+	// In a synctest bubble (see newVirtualKafka): the group's timers run on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		c, cl := newVirtualKafka(t)
+		var (
+			mu    sync.Mutex
+			joins []*kmsg.JoinGroupRequest
+		)
+		c.ControlKey(kmsg.JoinGroup.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+			c.KeepControl()
+			mu.Lock()
+			joins = append(joins, req.(*kmsg.JoinGroupRequest))
+			mu.Unlock()
+			return nil, nil, false
+		})
+		m := newTestMember(t, cl, "g", "w1", func(cfg *Config) { cfg.Protocol = ModeCompatible })
+		var log leaderLog
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		res, err := m.Join(ctx, Metadata{URL: "http://w1/", ConfigOffset: 3}, log.assigner(Snapshot{Offset: 3}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, _ := ProtocolVersion(p.Name); md.Version != v || md.URL != "http://w1/" || md.ConfigOffset != 3 {
-			t.Fatalf("protocol %s metadata %+v", p.Name, md)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(joins) != 2 {
+			t.Fatalf("%d JoinGroup requests, want 2 (MEMBER_ID_REQUIRED, then the real join)", len(joins))
 		}
-	}
-	if strings.Join(names, ",") != "compatible,default" {
-		t.Fatalf("protocols %v", names)
-	}
-	if res.Protocol != ProtocolCompatible || res.Assignment.Version != 1 {
-		t.Fatalf("chose %q, assignment v%d", res.Protocol, res.Assignment.Version)
-	}
+		if joins[0].MemberID != "" || joins[1].MemberID != res.MemberID || joins[0].Version < 4 {
+			t.Fatalf("member ids %q then %q (v%d), joined as %q", joins[0].MemberID, joins[1].MemberID, joins[0].Version, res.MemberID)
+		}
+		j := joins[1]
+		if j.ProtocolType != "connect" || j.SessionTimeoutMillis != 1500 || j.RebalanceTimeoutMillis != 3000 || j.InstanceID != nil {
+			t.Fatalf("join request %+v", j)
+		}
+		var names []string
+		for _, p := range j.Protocols {
+			names = append(names, p.Name)
+			md, err := DecodeMetadata(p.Metadata)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := ProtocolVersion(p.Name); md.Version != v || md.URL != "http://w1/" || md.ConfigOffset != 3 {
+				t.Fatalf("protocol %s metadata %+v", p.Name, md)
+			}
+		}
+		if strings.Join(names, ",") != "compatible,default" {
+			t.Fatalf("protocols %v", names)
+		}
+		if res.Protocol != ProtocolCompatible || res.Assignment.Version != 1 {
+			t.Fatalf("chose %q, assignment v%d", res.Protocol, res.Assignment.Version)
+		}
+	})
 }
 
 func TestMixedProtocolsFallBackToEager(t *testing.T) {
-	c := newKafka(t)
-	cl := newClient(t, c)
-	var log leaderLog
-	d1 := startDriver(t, newTestMember(t, cl, "g", "w1"), "http://w1/", log.assigner(sixTasksAt7))
-	d2 := startDriver(t, newTestMember(t, cl, "g", "w2", func(cfg *Config) { cfg.Protocol = ModeEager }), "http://w2/", log.assigner(sixTasksAt7))
-	var leader JoinResult
-	waitFor(t, 20*time.Second, "two members", func() (ok bool) { leader, ok = settled(d1, d2); return ok })
-	if leader.Protocol != ProtocolDefault {
-		t.Fatalf("chose %q", leader.Protocol)
-	}
-	total := 0
-	for _, d := range []*driver{d1, d2} {
-		res, _, _ := d.state()
-		if res.Assignment.Version != 0 || len(res.Assignment.Assigned.Tasks) != 3 {
-			t.Errorf("eager assignment %+v", res.Assignment)
+	// In a synctest bubble (see newVirtualKafka): the group's timers run on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		_, cl := newVirtualKafka(t)
+		var log leaderLog
+		d1 := startDriver(t, newTestMember(t, cl, "g", "w1"), "http://w1/", log.assigner(sixTasksAt7))
+		d2 := startDriver(t, newTestMember(t, cl, "g", "w2", func(cfg *Config) { cfg.Protocol = ModeEager }), "http://w2/", log.assigner(sixTasksAt7))
+		var leader JoinResult
+		waitFor(t, 20*time.Second, "two members", func() (ok bool) { leader, ok = settled(d1, d2); return ok })
+		if leader.Protocol != ProtocolDefault {
+			t.Fatalf("chose %q", leader.Protocol)
 		}
-		total += len(res.Assignment.Assigned.Connectors)
-	}
-	if total != 1 {
-		t.Errorf("%d connector instances assigned", total)
-	}
+		total := 0
+		for _, d := range []*driver{d1, d2} {
+			res, _, _ := d.state()
+			if res.Assignment.Version != 0 || len(res.Assignment.Assigned.Tasks) != 3 {
+				t.Errorf("eager assignment %+v", res.Assignment)
+			}
+			total += len(res.Assignment.Assigned.Connectors)
+		}
+		if total != 1 {
+			t.Errorf("%d connector instances assigned", total)
+		}
+	})
 }
 
 func TestHeartbeatErrors(t *testing.T) {
-	c := newKafka(t)
-	cl := newClient(t, c)
-	m := newTestMember(t, cl, "g", "w1", func(cfg *Config) { cfg.SessionTimeout, cfg.RebalanceTimeout = 10*time.Second, time.Second })
-	var log leaderLog
-	assign := log.assigner(Snapshot{Offset: 1})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	// In a synctest bubble (see newVirtualKafka): the group's timers run on the bubble's clock.
+	synctest.Test(t, func(t *testing.T) {
+		c, cl := newVirtualKafka(t)
+		m := newTestMember(t, cl, "g", "w1", func(cfg *Config) { cfg.SessionTimeout, cfg.RebalanceTimeout = 10*time.Second, time.Second })
+		var log leaderLog
+		assign := log.assigner(Snapshot{Offset: 1})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 
-	if err := m.Heartbeat(ctx); !errors.Is(err, ErrRebalanceNeeded) {
-		t.Fatalf("heartbeat before joining: %v", err)
-	}
-	join := func() JoinResult {
-		t.Helper()
-		res, err := m.Join(ctx, Metadata{URL: "http://w1/", ConfigOffset: 1}, assign)
-		if err != nil {
-			t.Fatal(err)
+		if err := m.Heartbeat(ctx); !errors.Is(err, ErrRebalanceNeeded) {
+			t.Fatalf("heartbeat before joining: %v", err)
 		}
-		return res
-	}
-	inject := func(code int16) {
-		c.ControlKey(kmsg.Heartbeat.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
-			resp := req.ResponseKind().(*kmsg.HeartbeatResponse)
-			resp.ErrorCode = code
-			return resp, nil, true
-		})
-	}
-	first := join()
+		join := func() JoinResult {
+			t.Helper()
+			res, err := m.Join(ctx, Metadata{URL: "http://w1/", ConfigOffset: 1}, assign)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		inject := func(code int16) {
+			c.ControlKey(kmsg.Heartbeat.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+				resp := req.ResponseKind().(*kmsg.HeartbeatResponse)
+				resp.ErrorCode = code
+				return resp, nil, true
+			})
+		}
+		first := join()
 
-	inject(16) // NOT_COORDINATOR
-	if err := m.Heartbeat(ctx); !errors.Is(err, ErrCoordinatorUnavailable) || !errors.Is(err, sarama.ErrNotCoordinatorForConsumer) {
-		t.Fatalf("heartbeat: %v", err)
-	}
-	if err := m.Heartbeat(ctx); err != nil {
-		t.Fatalf("heartbeat after rediscovery: %v", err)
-	}
-
-	inject(27) // REBALANCE_IN_PROGRESS
-	if err := m.Heartbeat(ctx); !errors.Is(err, ErrRebalanceNeeded) || !errors.Is(err, sarama.ErrRebalanceInProgress) {
-		t.Fatalf("heartbeat: %v", err)
-	}
-	// The member keeps its generation and goes on heartbeating (which keeps its session alive) until it
-	// rejoins: the next heartbeat reaches the coordinator again.
-	if gen, id, stable := m.Generation(); !stable || id != first.MemberID || gen != first.Generation {
-		t.Fatalf("after REBALANCE_IN_PROGRESS: generation %d id %q stable %v", gen, id, stable)
-	}
-	// (The injected error was one-shot, so the coordinator answers this one normally.)
-	if err := m.Heartbeat(ctx); err != nil {
-		t.Fatalf("second heartbeat during the rebalance: %v", err)
-	}
-	if res := join(); res.MemberID != first.MemberID {
-		t.Fatalf("rejoined as %q, was %q", res.MemberID, first.MemberID)
-	}
-
-	inject(25) // UNKNOWN_MEMBER_ID: the member id is forgotten
-	if err := m.Heartbeat(ctx); !errors.Is(err, ErrRebalanceNeeded) {
-		t.Fatalf("heartbeat: %v", err)
-	}
-	if _, id, _ := m.Generation(); id != "" {
-		t.Fatalf("member id %q kept after UNKNOWN_MEMBER_ID", id)
-	}
-	second := join()
-	if second.MemberID == first.MemberID {
-		t.Fatal("rejoined with the forgotten member id")
-	}
-
-	// The coordinator moves: the next heartbeat fails, the one after finds it.
-	before := c.CoordinatorFor("g")
-	for c.CoordinatorFor("g") == before {
-		c.RehashCoordinators()
-	}
-	err := m.Heartbeat(ctx)
-	if err != nil && !errors.Is(err, ErrCoordinatorUnavailable) {
-		t.Fatalf("heartbeat to the old coordinator: %v", err)
-	}
-	waitFor(t, 10*time.Second, "a heartbeat to the new coordinator", func() bool {
-		err := m.Heartbeat(ctx)
-		if err != nil && !errors.Is(err, ErrCoordinatorUnavailable) {
+		inject(16) // NOT_COORDINATOR
+		if err := m.Heartbeat(ctx); !errors.Is(err, ErrCoordinatorUnavailable) || !errors.Is(err, sarama.ErrNotCoordinatorForConsumer) {
 			t.Fatalf("heartbeat: %v", err)
 		}
-		return err == nil
+		if err := m.Heartbeat(ctx); err != nil {
+			t.Fatalf("heartbeat after rediscovery: %v", err)
+		}
+
+		inject(27) // REBALANCE_IN_PROGRESS
+		if err := m.Heartbeat(ctx); !errors.Is(err, ErrRebalanceNeeded) || !errors.Is(err, sarama.ErrRebalanceInProgress) {
+			t.Fatalf("heartbeat: %v", err)
+		}
+		// The member keeps its generation and goes on heartbeating (which keeps its session alive) until it
+		// rejoins: the next heartbeat reaches the coordinator again.
+		if gen, id, stable := m.Generation(); !stable || id != first.MemberID || gen != first.Generation {
+			t.Fatalf("after REBALANCE_IN_PROGRESS: generation %d id %q stable %v", gen, id, stable)
+		}
+		// (The injected error was one-shot, so the coordinator answers this one normally.)
+		if err := m.Heartbeat(ctx); err != nil {
+			t.Fatalf("second heartbeat during the rebalance: %v", err)
+		}
+		if res := join(); res.MemberID != first.MemberID {
+			t.Fatalf("rejoined as %q, was %q", res.MemberID, first.MemberID)
+		}
+
+		inject(25) // UNKNOWN_MEMBER_ID: the member id is forgotten
+		if err := m.Heartbeat(ctx); !errors.Is(err, ErrRebalanceNeeded) {
+			t.Fatalf("heartbeat: %v", err)
+		}
+		if _, id, _ := m.Generation(); id != "" {
+			t.Fatalf("member id %q kept after UNKNOWN_MEMBER_ID", id)
+		}
+		second := join()
+		if second.MemberID == first.MemberID {
+			t.Fatal("rejoined with the forgotten member id")
+		}
+
+		// The coordinator moves: the next heartbeat fails, the one after finds it.
+		before := c.CoordinatorFor("g")
+		for c.CoordinatorFor("g") == before {
+			c.RehashCoordinators()
+		}
+		err := m.Heartbeat(ctx)
+		if err != nil && !errors.Is(err, ErrCoordinatorUnavailable) {
+			t.Fatalf("heartbeat to the old coordinator: %v", err)
+		}
+		waitFor(t, 10*time.Second, "a heartbeat to the new coordinator", func() bool {
+			err := m.Heartbeat(ctx)
+			if err != nil && !errors.Is(err, ErrCoordinatorUnavailable) {
+				t.Fatalf("heartbeat: %v", err)
+			}
+			return err == nil
+		})
 	})
 }
 

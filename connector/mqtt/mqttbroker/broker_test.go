@@ -22,8 +22,10 @@ func newBroker(t *testing.T, cfg Config) *Broker {
 
 func connect(t *testing.T, b *Broker, id string, manualAck bool) paho.Client {
 	t.Helper()
+	// No auto-reconnect: no test here wants one, and after the broker closes (TestCloseReleasesWaitingPublishes)
+	// paho's reconnect goroutine would outlive Disconnect, which returns without waiting for it.
 	opts := paho.NewClientOptions().AddBroker(b.URL()).SetClientID(id).SetAutoAckDisabled(manualAck).
-		SetOrderMatters(false)
+		SetOrderMatters(false).SetAutoReconnect(false)
 	c := paho.NewClient(opts)
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect %s: %v", id, tok.Error())
