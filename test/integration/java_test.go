@@ -12,9 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
-	"time"
 )
 
 // member is one worker of an interop group: a connectd process (*worker) or a Java one (*javaWorker).
@@ -36,9 +34,7 @@ type javaWorker struct {
 	libs  string
 	props []string
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	process
 }
 
 func (j *javaWorker) id() string { return fmt.Sprintf("127.0.0.1:%d", j.port) }
@@ -47,89 +43,37 @@ func (j *javaWorker) url(path string) string {
 }
 func (j *javaWorker) file(ext string) string { return filepath.Join(j.dir, j.name+ext) }
 
-// start writes the properties and a log4j file, then launches the JVM in its own process group with its pid in
-// NAME.pid, which run.sh kills should the test binary die without cleaning up.
+// start writes the properties and a log4j file, then launches the JVM with its pid in NAME.pid.
 func (j *javaWorker) start() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.cmd != nil {
-		return nil
-	}
-	if err := os.WriteFile(j.file(".properties"), []byte(strings.Join(j.props, "\n")+"\n"), 0o644); err != nil {
-		return err
-	}
-	log4j := strings.Join([]string{
-		"log4j.rootLogger=INFO, file",
-		"log4j.appender.file=org.apache.log4j.FileAppender",
-		"log4j.appender.file.File=" + j.file(".log"),
-		"log4j.appender.file.layout=org.apache.log4j.PatternLayout",
-		"log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n",
-		"log4j.logger.org.reflections=ERROR",
-	}, "\n") + "\n"
-	if err := os.WriteFile(j.file(".log4j.properties"), []byte(log4j), 0o644); err != nil {
-		return err
-	}
-	out, err := os.OpenFile(j.file(".out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	// C1 only and the serial collector: the worker does little, and the machine has two cores for Kafka, the
-	// connectd workers and this JVM.
-	cmd := exec.Command("java", "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Djava.awt.headless=true", "-Dlog4j.configuration=file:"+j.file(".log4j.properties"),
-		"-cp", filepath.Join(j.libs, "*"), "org.apache.kafka.connect.cli.ConnectDistributed", j.file(".properties"))
-	cmd.Stdout = out
-	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return fmt.Errorf("start %s: %w", j.name, err)
-	}
-	if err := os.WriteFile(j.file(".pid"), []byte(fmt.Sprint(cmd.Process.Pid)), 0o644); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(done)
-	}()
-	j.cmd, j.done = cmd, done
-	return nil
-}
-
-func (j *javaWorker) running() bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.cmd == nil {
-		return false
-	}
-	select {
-	case <-j.done:
-		return false
-	default:
-		return true
-	}
+	return j.launch(j.name, j.file(".pid"), func() (*exec.Cmd, *os.File, error) {
+		if err := os.WriteFile(j.file(".properties"), []byte(strings.Join(j.props, "\n")+"\n"), 0o644); err != nil {
+			return nil, nil, err
+		}
+		log4j := strings.Join([]string{
+			"log4j.rootLogger=INFO, file",
+			"log4j.appender.file=org.apache.log4j.FileAppender",
+			"log4j.appender.file.File=" + j.file(".log"),
+			"log4j.appender.file.layout=org.apache.log4j.PatternLayout",
+			"log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n",
+			"log4j.logger.org.reflections=ERROR",
+		}, "\n") + "\n"
+		if err := os.WriteFile(j.file(".log4j.properties"), []byte(log4j), 0o644); err != nil {
+			return nil, nil, err
+		}
+		out, err := os.OpenFile(j.file(".out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		// C1 only and the serial collector: the worker does little, and the machine has two cores for Kafka, the
+		// connectd workers and this JVM.
+		return exec.Command("java", "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+			"-Djava.awt.headless=true", "-Dlog4j.configuration=file:"+j.file(".log4j.properties"),
+			"-cp", filepath.Join(j.libs, "*"), "org.apache.kafka.connect.cli.ConnectDistributed", j.file(".properties")), out, nil
+	})
 }
 
 // stop sends sig and waits for the exit; SIGKILL after 30 s.
-func (j *javaWorker) stop(sig syscall.Signal) {
-	j.mu.Lock()
-	cmd, done := j.cmd, j.done
-	j.cmd = nil
-	j.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(sig)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	_ = os.Remove(j.file(".pid"))
-}
+func (j *javaWorker) stop(sig syscall.Signal) { j.halt(sig, j.file(".pid")) }
 
 func kindOf(m member) string {
 	if _, ok := m.(*javaWorker); ok {

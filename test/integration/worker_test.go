@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -20,9 +19,7 @@ type worker struct {
 	bin   string
 	dir   string
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	process
 }
 
 func (w *worker) name() string           { return fmt.Sprintf("w%d", w.index+1) }
@@ -56,70 +53,17 @@ func (w *worker) writeProperties() error {
 	return os.WriteFile(w.file(".properties"), []byte(strings.Join(props, "\n")+"\n"), 0o644)
 }
 
-// start launches the process; its output is appended to wN.log and its pid written to wN.pid, which run.sh
-// uses to kill it should the test binary die without cleaning up.
+// start launches the process; its output is appended to wN.log and its pid written to wN.pid.
 func (w *worker) start() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.cmd != nil {
-		return nil
-	}
-	log, err := os.OpenFile(w.file(".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(log, "\n==== start %s\n", time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(w.bin, "worker", w.file(".properties"))
-	cmd.Stdout = log
-	cmd.Stderr = log
-	// Its own process group: a terminal's Ctrl-C reaches the suite, which stops workers in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return fmt.Errorf("start %s: %w", w.name(), err)
-	}
-	if err := os.WriteFile(w.file(".pid"), []byte(fmt.Sprint(cmd.Process.Pid)), 0o644); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		log.Close()
-		close(done)
-	}()
-	w.cmd, w.done = cmd, done
-	return nil
-}
-
-func (w *worker) running() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.cmd == nil {
-		return false
-	}
-	select {
-	case <-w.done:
-		return false
-	default:
-		return true
-	}
+	return w.launch(w.name(), w.file(".pid"), func() (*exec.Cmd, *os.File, error) {
+		log, err := os.OpenFile(w.file(".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(log, "\n==== start %s\n", time.Now().Format(time.RFC3339Nano))
+		return exec.Command(w.bin, "worker", w.file(".properties")), log, nil
+	})
 }
 
 // stop sends sig and waits for the exit; SIGKILL after 30 s.
-func (w *worker) stop(sig syscall.Signal) {
-	w.mu.Lock()
-	cmd, done := w.cmd, w.done
-	w.cmd = nil
-	w.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(sig)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	_ = os.Remove(w.file(".pid"))
-}
+func (w *worker) stop(sig syscall.Signal) { w.halt(sig, w.file(".pid")) }
