@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
 	"github.com/connectd/connectd/worker/kafkaclient"
+	"github.com/connectd/connectd/worker/properties"
 )
 
 // Config is a validated distributed-worker configuration with Apache Kafka Connect's property names and
@@ -317,7 +319,7 @@ func (p *configParser) boolean(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	if b, ok := parseBool(v); ok {
+	if b, ok := properties.Bool(v); ok {
 		return b
 	}
 	p.invalid(key, v, "Expected value to be either true or false")
@@ -331,19 +333,7 @@ func (p *configParser) list(key string, def []string) (items []string, present b
 	if !ok {
 		return def, false
 	}
-	return splitList(v), true
-}
-
-func splitList(v string) []string {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return []string{}
-	}
-	items := strings.Split(v, ",")
-	for i := range items {
-		items[i] = strings.TrimSpace(items[i])
-	}
-	return items
+	return properties.List(v), true
 }
 
 // oneOf returns the value, which must be one of options (compared case-insensitively when fold is set,
@@ -438,7 +428,7 @@ func (p *configParser) restListeners() []Listener {
 			p.warn("worker configuration key %s is ignored because listeners is set", k)
 		}
 	}
-	items := splitList(raw)
+	items := properties.List(raw)
 	if len(items) == 0 {
 		p.problems = append(p.problems, "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443.")
 		return nil
@@ -451,7 +441,7 @@ func (p *configParser) adminListeners() ([]Listener, bool) {
 	if !set {
 		return nil, false
 	}
-	return p.listeners("admin.listeners", splitList(raw)), true
+	return p.listeners("admin.listeners", properties.List(raw)), true
 }
 
 // listenerPattern is RestServer.LISTENER_PATTERN, anchored at both ends as Matcher.matches() is.
@@ -718,17 +708,6 @@ var localHostAddress = func(bound string) string {
 		}
 	}
 	return "127.0.0.1"
-}
-
-// parseBool parses a BOOLEAN setting as Kafka's ConfigDef does: "true" or "false", any case, trimmed.
-func parseBool(v string) (value, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	return false, false
 }
 
 // SaramaConfig builds the sarama configuration of one kind of Kafka client ("", "producer", "consumer" or

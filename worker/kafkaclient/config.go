@@ -18,6 +18,7 @@ import (
 	"github.com/xdg-go/scram"
 
 	"github.com/connectd/connectd/worker/kafkalog"
+	"github.com/connectd/connectd/worker/properties"
 )
 
 // saramaVersion is the protocol level connectd speaks. Kafka 3.6 request versions are accepted by Kafka
@@ -186,7 +187,7 @@ func (s *clientSettings) boolean(key string, def bool) bool {
 	if !ok {
 		return def
 	}
-	if b, ok := parseBool(v); ok {
+	if b, ok := properties.Bool(v); ok {
 		return b
 	}
 	s.invalid(key, "Expected value to be either true or false")
@@ -509,7 +510,7 @@ func (s *clientSettings) tlsConfig() *tls.Config {
 		versions := map[string]uint16{"TLSv1": tls.VersionTLS10, "TLSv1.1": tls.VersionTLS11,
 			"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13}
 		tc.MinVersion, tc.MaxVersion = 0, 0
-		for _, p := range splitList(protocols) {
+		for _, p := range properties.List(protocols) {
 			v, ok := versions[p]
 			if !ok {
 				s.invalid("ssl.enabled.protocols", "supported protocols are TLSv1, TLSv1.1, TLSv1.2 and TLSv1.3")
@@ -661,27 +662,4 @@ func keyBlock(data []byte) []byte {
 		}
 	}
 	return nil
-}
-
-// parseBool parses a BOOLEAN setting as Kafka's ConfigDef does: "true" or "false", any case, trimmed.
-func parseBool(v string) (value, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	return false, false
-}
-
-func splitList(v string) []string {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return []string{}
-	}
-	items := strings.Split(v, ",")
-	for i := range items {
-		items[i] = strings.TrimSpace(items[i])
-	}
-	return items
 }
