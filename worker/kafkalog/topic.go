@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector/backoff"
 )
 
 // TopicSpec describes an internal topic to create or verify.
@@ -109,7 +111,8 @@ func EnsureTopic(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec)
 		rfTimeout = 60 * time.Second
 	}
 	var rfDeadline time.Time
-	for attempt := 0; ; attempt++ {
+	bo := adminBackoff()
+	for {
 		err := admin.CreateTopic(spec.Name, detail, false)
 		switch {
 		case err == nil:
@@ -143,7 +146,7 @@ func EnsureTopic(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec)
 		default:
 			log.Warn("topic creation failed, retrying", "topic", spec.Name, "err", err)
 		}
-		if serr := waitCtx(ctx, retryDelay(0, attempt)); serr != nil {
+		if serr := bo.Wait(ctx); serr != nil {
 			return fmt.Errorf("kafkalog: create topic %s: %w (last error: %v)", spec.Name, serr, err)
 		}
 	}
@@ -152,7 +155,8 @@ func EnsureTopic(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec)
 // verifyCleanupPolicy checks an existing topic's cleanup.policy. A topic that cannot be described (missing
 // permission, old broker, deleted meanwhile) is not checked, as in Connect.
 func verifyCleanupPolicy(ctx context.Context, admin sarama.ClusterAdmin, spec TopicSpec, log *slog.Logger) error {
-	for attempt := 0; ; attempt++ {
+	bo := adminBackoff()
+	for {
 		entries, err := describeTopicConfig(admin, spec.Name, "cleanup.policy")
 		switch {
 		case err == nil:
@@ -174,7 +178,7 @@ func verifyCleanupPolicy(ctx context.Context, admin sarama.ClusterAdmin, spec To
 			return fmt.Errorf("kafkalog: cannot describe the config of topic %s: %w", spec.Name, err)
 		}
 		log.Warn("describe topic config failed, retrying", "topic", spec.Name, "err", err)
-		if serr := waitCtx(ctx, retryDelay(0, attempt)); serr != nil {
+		if serr := bo.Wait(ctx); serr != nil {
 			return fmt.Errorf("kafkalog: describe topic %s: %w (last error: %v)", spec.Name, serr, err)
 		}
 	}
@@ -270,13 +274,8 @@ func retriableAdminError(err error) bool {
 	return true // transport errors, no controller known, out of brokers
 }
 
-func waitCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// adminBackoff paces retried admin requests as the Kafka clients' retry.backoff.ms (100 ms) and
+// retry.backoff.max.ms (1 s) do.
+func adminBackoff() backoff.Backoff {
+	return backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}
 }
