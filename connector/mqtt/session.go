@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/connectd/connectd/connector/backoff"
 )
 
 // ErrBrokerUnavailable is returned by Poll when the task could not connect to the broker, or subscribe, for
@@ -78,7 +79,7 @@ func (s *session) halt() {
 // stay with the broker, which redelivers them to the next connection of this client id when the session is
 // persistent.
 func (s *session) run(ctx context.Context) {
-	backoff := firstBackoff
+	bo := backoff.Backoff{Base: firstBackoff, Max: maxBackoff, Jitter: true}
 	for gen := uint64(1); ctx.Err() == nil; gen++ {
 		select {
 		case <-s.halted:
@@ -92,7 +93,7 @@ func (s *session) run(ctx context.Context) {
 				return
 			}
 			s.fail(err)
-			wait := backoff/2 + rand.N(backoff/2+1)
+			wait := bo.Next()
 			s.log.Warn("mqtt connect failed", "client_id", s.clientID, "retry_in", wait, "err", err)
 			timer := time.NewTimer(wait)
 			select {
@@ -103,11 +104,10 @@ func (s *session) run(ctx context.Context) {
 				timer.Stop()
 			case <-timer.C:
 			}
-			backoff = min(2*backoff, maxBackoff)
 			continue
 		}
 		s.succeed()
-		backoff = firstBackoff
+		bo.Reset()
 		select {
 		case err := <-lost:
 			if !s.cfg.cleanSession {
