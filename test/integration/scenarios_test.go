@@ -203,19 +203,7 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 	if err := poll(ctx, 3*time.Minute, func() (bool, error) { return tr.complete(), nil }); err != nil {
 		t.Errorf("not every message arrived: %v", err)
 	}
-	// Late duplicates: wait until the record count holds still for 3 s.
-	last, still := -1, 0
-	_ = poll(ctx, time.Minute, func() (bool, error) {
-		tr.mu.Lock()
-		n := tr.records
-		tr.mu.Unlock()
-		if n == last {
-			still++
-		} else {
-			last, still = n, 0
-		}
-		return still >= 15, nil
-	})
+	waitStill(ctx, tr)
 	res.Sent, res.Received, res.Lost, res.Duplicated = tr.account()
 	res.Republished = tr.republished.Load()
 	if !out.since.IsZero() {
