@@ -68,12 +68,11 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 		offsets:     make(map[connector.TopicPartition]int64),
 		cancel:      cancel,
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		h.control(consumeCtx)
-	}()
+	// The pause/resume control goroutine, as the source task's helpers: owned by the task, ended with
+	// consumeCtx and waited for before the plugin stops.
+	helpers := newSupervisor(consumeCtx)
+	defer helpers.Stop()
+	helpers.Go(h.control)
 
 	for consumeCtx.Err() == nil {
 		topics, err := t.sinkTopics(client)
@@ -102,7 +101,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 		}
 	}
 	cancel()
-	wg.Wait()
+	helpers.Stop()
 	if err := safely(func() error { return task.Stop(ctx) }); err != nil {
 		t.log.Warn("task stop failed", "err", err)
 	}
