@@ -112,6 +112,7 @@ type Registry struct {
 	connectors       map[string]*Plugin
 	converters       map[string]*ConverterPlugin
 	headerConverters map[string]*ConverterPlugin
+	transforms       map[string]*TransformPlugin // transformations and predicates
 	// aliases maps each unambiguous alias to its class (Kafka's PluginUtils.computeAliases).
 	aliases map[string]string
 }
@@ -122,6 +123,7 @@ func NewRegistry() *Registry {
 		connectors:       map[string]*Plugin{},
 		converters:       map[string]*ConverterPlugin{},
 		headerConverters: map[string]*ConverterPlugin{},
+		transforms:       map[string]*TransformPlugin{},
 		aliases:          map[string]string{},
 	}
 }
@@ -179,7 +181,7 @@ func (r *Registry) RegisterConverter(p ConverterPlugin) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := into[p.Class]; dup || r.connectors[p.Class] != nil {
+	if _, dup := into[p.Class]; dup || r.connectors[p.Class] != nil || r.transforms[p.Class] != nil {
 		return fmt.Errorf("%w: %s", ErrDuplicatePlugin, p.Class)
 	}
 	into[p.Class] = &p
@@ -189,7 +191,8 @@ func (r *Registry) RegisterConverter(p ConverterPlugin) error {
 
 // known reports whether class is registered as any plugin.
 func (r *Registry) known(class string) bool {
-	return r.connectors[class] != nil || r.converters[class] != nil || r.headerConverters[class] != nil
+	return r.connectors[class] != nil || r.converters[class] != nil || r.headerConverters[class] != nil ||
+		r.transforms[class] != nil
 }
 
 // computeAliases rebuilds the alias table over every plugin, as Kafka does over everything it scanned: each
@@ -220,6 +223,9 @@ func (r *Registry) computeAliases() {
 	for class := range r.headerConverters {
 		claim(simpleName(class), class)
 		claim(prunedName(class, KindHeaderConverter), class)
+	}
+	for class := range r.transforms {
+		claim(simpleName(class), class)
 	}
 	r.aliases = map[string]string{}
 	for alias, classes := range claims {
@@ -387,8 +393,8 @@ func (r *Registry) fullName(class string) string {
 }
 
 // Plugins lists plugins as GET /connector-plugins does: sinks then sources when connectorsOnly; otherwise
-// also converters and header converters after them (connectd has no transformations or predicates). Each
-// group is sorted by class.
+// also converters, header converters, transformations and predicates after them. Each group is sorted by
+// class.
 func (r *Registry) Plugins(connectorsOnly bool) []PluginInfo {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -409,6 +415,13 @@ func (r *Registry) Plugins(connectorsOnly bool) []PluginInfo {
 			out = append(out, PluginInfo{Class: class, Type: p.Type, Version: p.Version})
 		}
 	}
+	for _, t := range []PluginType{PluginTransformation, PluginPredicate} {
+		for _, class := range slices.Sorted(maps.Keys(r.transforms)) {
+			if p := r.transforms[class]; p.Type == t {
+				out = append(out, PluginInfo{Class: class, Type: t, Version: p.Version})
+			}
+		}
+	}
 	return out
 }
 
@@ -418,7 +431,7 @@ func (r *Registry) Plugins(connectorsOnly bool) []PluginInfo {
 func (r *Registry) PluginConfig(plugin string) ([]ConfigKeyInfo, error) {
 	r.mu.RLock()
 	full := r.fullName(plugin)
-	conn, conv, hconv := r.connectors[full], r.converters[full], r.headerConverters[full]
+	conn, conv, hconv, tr := r.connectors[full], r.converters[full], r.headerConverters[full], r.transforms[full]
 	r.mu.RUnlock()
 	switch {
 	case conn != nil:
@@ -437,6 +450,8 @@ func (r *Registry) PluginConfig(plugin string) ([]ConfigKeyInfo, error) {
 		return conv.Spec.KeyInfos(), nil
 	case hconv != nil:
 		return hconv.Spec.KeyInfos(), nil
+	case tr != nil:
+		return tr.Spec.KeyInfos(), nil
 	}
 	return nil, &UnknownPluginError{Name: plugin}
 }

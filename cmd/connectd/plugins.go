@@ -5,6 +5,7 @@ import (
 	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/filestream"
 	"github.com/connectd/connectd/connector/mqtt"
+	"github.com/connectd/connectd/connector/transforms"
 )
 
 // newRegistry builds the registry of every plugin connectd ships.
@@ -14,6 +15,7 @@ func newRegistry() (*connector.Registry, error) {
 		convert.Register,
 		filestream.Register,
 		mqtt.Register,
+		transforms.Register,
 	} {
 		if err := register(r); err != nil {
 			return nil, err

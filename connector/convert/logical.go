@@ -12,11 +12,11 @@ import (
 
 // Names of Kafka Connect's logical types, and the Decimal schema parameter holding the scale.
 const (
-	DecimalName   = "org.apache.kafka.connect.data.Decimal"
+	DecimalName   = connector.LogicalDecimal
 	DecimalScale  = "scale"
-	DateName      = "org.apache.kafka.connect.data.Date"
-	TimeName      = "org.apache.kafka.connect.data.Time"
-	TimestampName = "org.apache.kafka.connect.data.Timestamp"
+	DateName      = connector.LogicalDate
+	TimeName      = connector.LogicalTime
+	TimestampName = connector.LogicalTimestamp
 )
 
 const millisPerDay = 24 * 60 * 60 * 1000
@@ -55,15 +55,7 @@ func isLogical(s *connector.Schema) bool {
 }
 
 // javaTypeName is the name of Schema.Type in Java, as Kafka's messages print it.
-func javaTypeName(t connector.SchemaType) string {
-	switch t {
-	case connector.TypeFloat32:
-		return "FLOAT32"
-	case connector.TypeFloat64:
-		return "FLOAT64"
-	}
-	return strings.ToUpper(string(t))
-}
+func javaTypeName(t connector.SchemaType) string { return connector.JavaTypeName(t) }
 
 // decimalScale reads the scale of a Decimal schema, with Kafka's errors.
 func decimalScale(s *connector.Schema) (int, error) {

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
-	"time"
 
 	"github.com/connectd/connectd/connector"
 )
@@ -203,35 +201,9 @@ func (c *PrimitiveConverter) ToConnectData(_ string, data []byte) (*connector.Sc
 // javaClassOf is value.getClass() as Java prints it for the Java counterpart of a Go value of Connect data
 // ("class java.lang.String"); a Go type with no counterpart is named as Go names it.
 func javaClassOf(value any) string {
-	switch value.(type) {
-	case string:
-		return "class java.lang.String"
-	case bool:
-		return "class java.lang.Boolean"
-	case int8:
-		return "class java.lang.Byte"
-	case int16:
-		return "class java.lang.Short"
-	case int32:
-		return "class java.lang.Integer"
-	case int64:
-		return "class java.lang.Long"
-	case float32:
-		return "class java.lang.Float"
-	case float64:
-		return "class java.lang.Double"
-	case []byte, connector.RawJSON:
-		return "class [B"
-	case *connector.Struct, connector.Struct:
-		return "class org.apache.kafka.connect.data.Struct"
-	case *big.Rat, *big.Int:
-		return "class java.math.BigDecimal"
-	case time.Time:
-		return "class java.util.Date"
-	case []any:
-		return "class java.util.ArrayList"
-	case map[string]any, map[any]any:
-		return "class java.util.HashMap"
+	name := connector.JavaClassName(value)
+	if name == fmt.Sprintf("%T", value) {
+		return name
 	}
-	return fmt.Sprintf("%T", value)
+	return "class " + name
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/filestream"
+	"github.com/connectd/connectd/connector/transforms"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker"
@@ -149,7 +150,7 @@ func NewCluster(t testing.TB, opts ...Option) *Cluster {
 func (c *Cluster) Registry() *connector.Registry {
 	c.t.Helper()
 	r := connector.NewRegistry()
-	for _, reg := range append([]func(*connector.Registry) error{convert.Register, filestream.Register}, c.opts.plugins...) {
+	for _, reg := range append([]func(*connector.Registry) error{convert.Register, filestream.Register, transforms.Register}, c.opts.plugins...) {
 		if err := reg(r); err != nil {
 			c.t.Fatalf("register plugins: %v", err)
 		}
