@@ -1,6 +1,7 @@
 package transforms
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 
@@ -11,11 +12,15 @@ import (
 // SchemaUtil.copySchemaBasics, SimpleConfig parsing, and the $Key/$Value split.
 
 // parseConfig is Kafka's SimpleConfig: config parsed against spec, an invalid value a *connector.ConfigError
-// with Kafka's ConfigException message.
+// with Kafka's ConfigException message. Java stops at the first bad key, so only the first problem is kept.
 func parseConfig(spec *connector.Spec, config map[string]string) (*connector.Parsed, error) {
 	p, err := spec.Parse(config)
 	if err != nil {
-		return nil, &connector.ConfigError{Message: err.Error()}
+		msg := err.Error()
+		if pe := (*connector.ParseError)(nil); errors.As(err, &pe) && len(pe.Errors) > 0 {
+			msg = pe.Errors[0]
+		}
+		return nil, &connector.ConfigError{Message: msg}
 	}
 	return p, nil
 }
