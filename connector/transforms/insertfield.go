@@ -317,13 +317,18 @@ func isNullValue(v any) bool {
 }
 
 // requireWellFormedStruct is requireStruct, also refusing a Go struct whose values do not line up with its
-// schema's fields (Java's Struct cannot be built that way), so reading it cannot panic.
+// schema's fields or whose fields lack a schema (Java's Struct cannot be built that way), so reading and
+// copying it cannot panic.
 func requireWellFormedStruct(value any, purpose string) (*connector.Struct, error) {
 	st, err := requireStruct(value, purpose)
 	if err != nil {
 		return nil, err
 	}
-	if st.Schema == nil || st.Schema.Type != connector.TypeStruct || len(st.Values) != len(st.Schema.Fields) {
+	malformed := st.Schema == nil || st.Schema.Type != connector.TypeStruct || len(st.Values) != len(st.Schema.Fields)
+	for i := 0; !malformed && i < len(st.Schema.Fields); i++ {
+		malformed = st.Schema.Fields[i].Schema == nil
+	}
+	if malformed {
 		return nil, connector.NewDataError("Struct schemas do not match.")
 	}
 	return st, nil

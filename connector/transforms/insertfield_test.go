@@ -424,3 +424,63 @@ func TestJavaHashing(t *testing.T) {
 		t.Errorf("order %v", got)
 	}
 }
+
+// Go structs can be built in ways Java's cannot; the transformations refuse them instead of panicking.
+func TestMalformedStructs(t *testing.T) {
+	schema := structSchema("a", requiredInt32)
+	for _, bad := range []*connector.Struct{
+		{Schema: schema, Values: nil},
+		{Schema: nil, Values: []any{int32(1)}},
+		{Schema: &connector.Schema{Type: connector.TypeStruct, Fields: []connector.SchemaField{{Name: "a"}}}, Values: []any{int32(1)}},
+	} {
+		for class, config := range map[string]map[string]string{
+			insertFieldValue:  {"topic.field": "t"},
+			replaceFieldValue: {"exclude": "x"},
+			headerFromValue:   {"fields": "a", "headers": "h", "operation": "move"},
+			maskFieldValue:    {"fields": "a"},
+		} {
+			_, err := buildTransform(t, class, config).Apply(&connector.Record{Topic: "t", ValueSchema: schema, Value: bad})
+			wantDataError(t, err, "Struct schemas do not match.")
+		}
+	}
+}
+
+// Odd but possible inputs give a result or an error, never a panic, and are left as they were.
+func TestOddInputs(t *testing.T) {
+	schema := structSchema("a", requiredInt32, "b", optionalString)
+	other := structSchema("x", requiredInt32)
+	values := []struct {
+		schema *connector.Schema
+		value  any
+	}{
+		{nil, nil}, {nil, map[string]any(nil)}, {nil, map[any]any{1: "one", "a": int32(2)}},
+		{nil, connector.RawJSON(`{"a":1}`)}, {nil, []any{1}}, {schema, (*connector.Struct)(nil)},
+		{requiredInt32, newStruct(t, schema, "a", int32(1))}, {schema, map[string]any{"a": int32(1)}},
+		{schema, newStruct(t, other, "x", int32(1))}, {other, newStruct(t, schema, "a", int32(1))},
+		{schema, newStruct(t, schema, "a", int32(1), "b", "x")},
+	}
+	configs := map[string][]map[string]string{
+		insertFieldValue:  {insertAll(), {"offset.field": "a", "topic.field": "b?"}},
+		replaceFieldValue: {{"renames": "a:x,b:x"}, {"include": "a,x", "renames": "x:a"}, {"exclude": "a"}},
+		headerFromValue: {{"fields": "a,b", "headers": "h,h", "operation": "move"},
+			{"fields": "x", "headers": "h", "operation": "copy"}},
+		maskFieldValue: {{"fields": "a,b,x"}, {"fields": "a,b,x", "replacement": "7"}},
+	}
+	for class, cs := range configs {
+		for _, config := range cs {
+			tr := buildTransform(t, class, config)
+			for _, v := range values {
+				rec := &connector.Record{Topic: "t", ValueSchema: v.schema, Value: v.value,
+					Headers: []connector.Header{{Key: "k", Value: "v"}}}
+				before := fmt.Sprintf("%#v", *rec)
+				out, err := tr.Apply(rec)
+				if err == nil && out == nil {
+					t.Errorf("%s %v on %#v: no record and no error", class, config, v.value)
+				}
+				if after := fmt.Sprintf("%#v", *rec); after != before {
+					t.Errorf("%s %v: input record changed", class, config)
+				}
+			}
+		}
+	}
+}
