@@ -36,9 +36,29 @@ type maskField struct {
 	// failing fields is reported.
 	fields []string
 	masked map[string]bool
-	// replacement is nil when not configured.
+	// replacement is nil when not configured; number is its numeric readings, worked out once.
 	replacement            *string
+	number                 replacementNumber
 	replaceNullWithDefault bool
+}
+
+// replacementNumber is the replacement as Kafka converts it for numeric fields: through new BigDecimal(s) into
+// a long (then narrowed) or a double, and as the BigDecimal itself for Decimal fields.
+type replacementNumber struct {
+	ok     bool // a BigDecimal
+	long   int64
+	double float64
+	rat    *big.Rat // nil when not representable (see bigDecimal.rat)
+}
+
+func newReplacementNumber(s string) replacementNumber {
+	d, ok := parseBigDecimal(s)
+	if !ok {
+		return replacementNumber{}
+	}
+	n := replacementNumber{ok: true, long: d.longValue(), double: d.doubleValue()}
+	n.rat, _ = d.rat()
+	return n
 }
 
 func newMaskField(s side, config map[string]string) (connector.Transformation, error) {
@@ -60,6 +80,7 @@ func newMaskField(s side, config map[string]string) (connector.Transformation, e
 	if v, ok := p.Value("replacement"); ok {
 		if r, ok := v.(string); ok {
 			t.replacement = &r
+			t.number = newReplacementNumber(r)
 		}
 	}
 	return t, nil
@@ -126,7 +147,7 @@ func (t *maskField) mask(v any) (any, error) {
 	if t.replacement == nil {
 		return maskWithNullValue(v)
 	}
-	return maskWithReplacement(v, *t.replacement)
+	return maskWithReplacement(v, *t.replacement, t.number)
 }
 
 // maskWithNullValue is the "null value" of v's Java class.
@@ -167,49 +188,38 @@ func maskWithNullValue(v any) (any, error) {
 }
 
 // maskWithReplacement converts the replacement to v's Java class, as Kafka does for numbers (Values.convertTo*
-// of the string, through BigDecimal) and strings; other classes cannot take a replacement.
-func maskWithReplacement(v any, replacement string) (any, error) {
+// of the string, through BigDecimal) and strings; other classes cannot take a replacement. number is the
+// replacement's numeric readings.
+func maskWithReplacement(v any, replacement string, number replacementNumber) (any, error) {
 	notNumber := func() error {
 		return connector.NewDataError("Unable to convert " + replacement + " (class java.lang.String) to a number")
 	}
 	switch v.(type) {
 	case string:
 		return replacement, nil
-	case int8, int16, int32, int64:
-		d, ok := parseBigDecimal(replacement)
-		if !ok {
+	case int8, int16, int32, int64, float32, float64:
+		if !number.ok {
 			return nil, notNumber()
 		}
-		n := d.longValue()
-		switch v.(type) {
-		case int8:
-			return int8(n), nil
-		case int16:
-			return int16(n), nil
-		case int32:
-			return int32(n), nil
-		}
-		return n, nil
-	case float32, float64:
-		d, ok := parseBigDecimal(replacement)
-		if !ok {
-			return nil, notNumber()
-		}
-		f := d.doubleValue()
-		if _, is32 := v.(float32); is32 {
-			return float32(f), nil
-		}
-		return f, nil
+	}
+	switch v.(type) {
+	case int8:
+		return int8(number.long), nil
+	case int16:
+		return int16(number.long), nil
+	case int32:
+		return int32(number.long), nil
+	case int64:
+		return number.long, nil
+	case float32:
+		return float32(number.double), nil
+	case float64:
+		return number.double, nil
 	case *big.Rat, *big.Int:
-		d, ok := parseBigDecimal(replacement)
-		var r *big.Rat
-		if ok {
-			r, ok = d.rat()
-		}
-		if !ok {
+		if number.rat == nil {
 			return nil, connector.NewDataError("Unable to convert " + replacement + " (class java.lang.String) to number")
 		}
-		return r, nil
+		return new(big.Rat).Set(number.rat), nil
 	}
 	return nil, connector.NewDataError("Cannot mask value of type class " + connector.JavaClassName(v) + " with custom replacement.")
 }
