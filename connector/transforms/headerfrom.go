@@ -50,7 +50,7 @@ type headerFrom struct {
 }
 
 func newHeaderFrom(s side, config map[string]string) (connector.Transformation, error) {
-	p, err := parseConfigFirstError(headerFromSpec(), config)
+	p, err := parseConfig(headerFromSpec(), config)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package transforms
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,7 +68,7 @@ type insertField struct {
 }
 
 func newInsertField(s side, config map[string]string) (connector.Transformation, error) {
-	p, err := parseConfigFirstError(insertFieldSpec(), config)
+	p, err := parseConfig(insertFieldSpec(), config)
 	if err != nil {
 		return nil, err
 	}
@@ -236,21 +235,6 @@ func (t *insertField) updatedSchema(in *connector.Schema) (*connector.Schema, er
 }
 
 // The helpers below are shared by InsertField, ReplaceField, HeaderFrom and MaskField.
-
-// parseConfigFirstError is parseConfig reporting only the first problem, as Java's ConfigDef.parse throws on
-// the first key (in definition order) that fails: a config with two bad keys reads as Kafka's
-// ConfigException, not as both messages joined.
-func parseConfigFirstError(spec *connector.Spec, config map[string]string) (*connector.Parsed, error) {
-	p, err := parseConfig(spec, config)
-	if err == nil {
-		return p, nil
-	}
-	var pe *connector.ParseError
-	if _, perr := spec.Parse(config); errors.As(perr, &pe) && len(pe.Errors) > 0 {
-		return nil, &connector.ConfigError{Message: pe.Errors[0]}
-	}
-	return nil, err
-}
 
 // schemaBuilderError is Kafka's SchemaBuilderException, a DataException raised while building a schema.
 type schemaBuilderError struct {

@@ -62,7 +62,7 @@ func newReplacementNumber(s string) replacementNumber {
 }
 
 func newMaskField(s side, config map[string]string) (connector.Transformation, error) {
-	p, err := parseConfigFirstError(maskFieldSpec(), config)
+	p, err := parseConfig(maskFieldSpec(), config)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ type replaceField struct {
 
 func newReplaceField(s side, config map[string]string) (connector.Transformation, error) {
 	translated, warnings := translateDeprecated(config)
-	p, err := parseConfigFirstError(replaceFieldSpec(), translated)
+	p, err := parseConfig(replaceFieldSpec(), translated)
 	if err != nil {
 		return nil, err
 	}
