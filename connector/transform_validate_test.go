@@ -160,8 +160,8 @@ func TestValidateTransformsAsKafka(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n < 6 {
-		t.Fatalf("%d cases read, want 6", n)
+	if n < 8 {
+		t.Fatalf("%d cases read, want 8", n)
 	}
 }
 
