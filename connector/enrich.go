@@ -63,9 +63,9 @@ func (v *validation) enrich(listKey string, typ PluginType) {
 			Display(kind+" type for "+alias, WidthLong).Recommend(resolved.recommended...)
 		e := &entry{field: f, info: keyInfo(f, typeKey, group, 0), checkName: typeKey}
 		v.def.define(e)
-		val := evaluate(e, v.config, func(_ *entry, raw string) (any, []string) {
+		val := evaluate(e, v.config, func(_ *entry, given string) (any, []string) {
 			if !resolved.found {
-				return nil, []string{"Invalid value " + raw + " for configuration " + typeKey + ": Class " + raw + " could not be found."}
+				return nil, []string{"Invalid value " + given + " for configuration " + typeKey + ": Class " + given + " could not be found."}
 			}
 			return resolved.class, nil
 		})
