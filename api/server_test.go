@@ -419,6 +419,40 @@ func TestPluginConfig(t *testing.T) {
 	}
 }
 
+// Transformations and predicates are listed after the connectors and before the converters, and their
+// config is their own keys, by class (nested classes with '$' included) or alias.
+func TestTransformPluginEndpoints(t *testing.T) {
+	h := seededHerder(t)
+	for _, p := range []connector.TransformPlugin{
+		{Class: "io.test.Route$Value", Type: connector.PluginTransformation, Version: "2.0",
+			Spec:              connector.NewSpec(connector.String("regex").Imp(connector.High).Documentation("Pattern.")),
+			NewTransformation: func(map[string]string) (connector.Transformation, error) { return nil, nil }},
+		{Class: "io.test.IsTombstone", Type: connector.PluginPredicate,
+			NewPredicate: func(map[string]string) (connector.Predicate, error) { return nil, nil }},
+	} {
+		if err := h.reg.RegisterTransform(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.reg.RegisterConverter(connector.ConverterPlugin{Class: "io.test.Conv", Type: connector.PluginConverter,
+		NewConverter: func() connector.Converter { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, h)
+	checkResponse(t, do(t, s.Handler(), "GET", "/connector-plugins?connectorsOnly=false", ""), 200,
+		`[{"class":"io.test.FileSinkConnector","type":"sink"},{"class":"io.test.FileSourceConnector","type":"source","version":"1.0"},`+
+			`{"class":"io.test.Route$Value","type":"transformation","version":"2.0"},{"class":"io.test.IsTombstone","type":"predicate"},`+
+			`{"class":"io.test.Conv","type":"converter"}]`)
+	want := `[{"name":"regex","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"Pattern.",` +
+		`"group":null,"width":"NONE","display_name":"regex","dependents":[],"order":-1}]`
+	checkResponse(t, do(t, s.Handler(), "GET", "/connector-plugins/io.test.Route$Value/config", ""), 200, want)
+	checkResponse(t, do(t, s.Handler(), "GET", "/connector-plugins/IsTombstone/config", ""), 200, `[]`)
+	// A nested class's alias is its simple name, here unambiguous; the enclosing class name is none.
+	checkResponse(t, do(t, s.Handler(), "GET", "/connector-plugins/Value/config", ""), 200, want)
+	checkResponse(t, do(t, s.Handler(), "GET", "/connector-plugins/Route/config", ""), 404,
+		`{"error_code":404,"message":"Unknown plugin Route."}`)
+}
+
 func TestLoggerLevelChangesAreVisible(t *testing.T) {
 	h := seededHerder(t)
 	s := newTestServer(t, h)

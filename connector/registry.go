@@ -224,8 +224,15 @@ func (r *Registry) computeAliases() {
 		claim(simpleName(class), class)
 		claim(prunedName(class, KindHeaderConverter), class)
 	}
-	for class := range r.transforms {
+	for class, p := range r.transforms {
+		// Kafka prunes the plugin interface's simple name; a nested class such as Cast$Value claims its own
+		// simple name ("Value"), which the other $Value classes share, so it gets no alias.
+		suffix := "Transformation"
+		if p.Type == PluginPredicate {
+			suffix = "Predicate"
+		}
 		claim(simpleName(class), class)
+		claim(prunedName(class, suffix), class)
 	}
 	r.aliases = map[string]string{}
 	for alias, classes := range claims {
@@ -392,9 +399,9 @@ func (r *Registry) fullName(class string) string {
 	return name
 }
 
-// Plugins lists plugins as GET /connector-plugins does: sinks then sources when connectorsOnly; otherwise
-// also converters, header converters, transformations and predicates after them. Each group is sorted by
-// class.
+// Plugins lists plugins as GET /connector-plugins does (Kafka's ConnectorPluginsResource): sinks then sources
+// when connectorsOnly; otherwise also transformations, predicates, converters and header converters, in that
+// order. Each group is sorted by class.
 func (r *Registry) Plugins(connectorsOnly bool) []PluginInfo {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -409,17 +416,27 @@ func (r *Registry) Plugins(connectorsOnly bool) []PluginInfo {
 	if connectorsOnly {
 		return out
 	}
+	for _, t := range []PluginType{PluginTransformation, PluginPredicate} {
+		for _, class := range r.transformClasses(t) {
+			out = append(out, PluginInfo{Class: class, Type: t, Version: r.transforms[class].Version})
+		}
+	}
 	for _, group := range []map[string]*ConverterPlugin{r.converters, r.headerConverters} {
 		for _, class := range slices.Sorted(maps.Keys(group)) {
 			p := group[class]
 			out = append(out, PluginInfo{Class: class, Type: p.Type, Version: p.Version})
 		}
 	}
-	for _, t := range []PluginType{PluginTransformation, PluginPredicate} {
-		for _, class := range slices.Sorted(maps.Keys(r.transforms)) {
-			if p := r.transforms[class]; p.Type == t {
-				out = append(out, PluginInfo{Class: class, Type: t, Version: p.Version})
-			}
+	return out
+}
+
+// transformClasses lists the transformations (typ PluginTransformation) or predicates (PluginPredicate) by
+// class, sorted. The caller holds r.mu.
+func (r *Registry) transformClasses(typ PluginType) []string {
+	var out []string
+	for _, class := range slices.Sorted(maps.Keys(r.transforms)) {
+		if r.transforms[class].Type == typ {
+			out = append(out, class)
 		}
 	}
 	return out

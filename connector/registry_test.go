@@ -3,6 +3,7 @@ package connector
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -388,5 +389,100 @@ func TestRegistryConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if got := len(r.Plugins(true)); got != 6 {
 		t.Errorf("%d connectors registered, want 6", got)
+	}
+}
+
+// With transformations and predicates, Kafka lists sinks, sources, transformations, predicates, converters,
+// header converters (ConnectorPluginsResource), each sorted by class.
+func TestPluginsWithTransforms(t *testing.T) {
+	r := newTransformTestRegistry(t)
+	var got []string
+	for _, p := range r.Plugins(false) {
+		got = append(got, string(p.Type)+" "+p.Class+" "+p.Version)
+	}
+	want := []string{"sink " + fileSink + " 3.9.0", "source " + fileSource + " 3.9.0"}
+	for _, c := range kafkaTransformations {
+		want = append(want, "transformation "+c+" 3.9.0")
+	}
+	for _, c := range kafkaPredicates {
+		want = append(want, "predicate "+c+" 3.9.0")
+	}
+	want = append(want, "converter "+jsonConv+" ", "converter "+simpleHeader+" ", "converter "+stringConv+" ",
+		"header_converter "+simpleHeader+" ", "header_converter "+stringConv+" ")
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("plugins\n%q\nwant\n%q", got, want)
+	}
+	if n := len(r.Plugins(true)); n != 2 {
+		t.Errorf("connectors only lists %d plugins", n)
+	}
+}
+
+// Aliases of transformations and predicates follow PluginUtils.computeAliases: the simple name and the simple
+// name pruned of "Transformation" or "Predicate"; a nested class's simple name ("Value") is shared and dropped.
+func TestTransformAliases(t *testing.T) {
+	r := newTransformTestRegistry(t)
+	for _, p := range []TransformPlugin{
+		fakeTransformPlugin("x.UpperTransformation", PluginTransformation, nil),
+		fakeTransformPlugin("x.IsEvenPredicate", PluginPredicate, nil),
+	} {
+		if err := r.RegisterTransform(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name, class string
+		typ         PluginType
+	}{
+		{"Filter", transformsPkg + "Filter", PluginTransformation},
+		{" RegexRouter ", transformsPkg + "RegexRouter", PluginTransformation},
+		{"Upper", "x.UpperTransformation", PluginTransformation},
+		{"UpperTransformation", "x.UpperTransformation", PluginTransformation},
+		{"IsEven", "x.IsEvenPredicate", PluginPredicate},
+		{"TopicNameMatches", predicatesPkg + "TopicNameMatches", PluginPredicate},
+		{transformsPkg + "Cast$Value", transformsPkg + "Cast$Value", PluginTransformation},
+	} {
+		p, err := r.LookupTransform(c.name, c.typ)
+		if err != nil || p.Class != c.class {
+			t.Errorf("LookupTransform(%q) = %v, %v; want %s", c.name, p, err, c.class)
+		}
+	}
+	for _, name := range []string{"Value", "Key", "Cast", "Cast$Value"} {
+		if _, err := r.LookupTransform(name, PluginTransformation); err == nil || err.Error() != "Unknown plugin "+name+"." {
+			t.Errorf("LookupTransform(%q): %v, want unknown", name, err)
+		}
+	}
+	_, err := r.LookupTransform("Filter", PluginPredicate)
+	var te *PluginTypeError
+	if !errors.As(err, &te) || err.Error() != "Class class "+transformsPkg+"Filter does not implement the Predicate interface" {
+		t.Errorf("transformation as predicate: %v", err)
+	}
+}
+
+// GET /connector-plugins/{plugin}/config of a transformation or predicate lists its own keys in declaration
+// order, without the implicit predicate and negate (Kafka's connectorPluginConfig uses the plugin's config()).
+func TestTransformPluginConfig(t *testing.T) {
+	r := newTransformTestRegistry(t)
+	keys, err := r.PluginConfig("org.apache.kafka.connect.transforms.TimestampConverter$Value")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, k := range keys {
+		names = append(names, k.Name)
+		if k.Group != nil || k.Order != -1 {
+			t.Errorf("%s: group %v order %d, want Kafka's ungrouped -1", k.Name, k.Group, k.Order)
+		}
+	}
+	if want := []string{"field", "target.type", "format", "unix.precision", "replace.null.with.default"}; !slices.Equal(names, want) {
+		t.Errorf("keys %q, want %q", names, want)
+	}
+	if keys, err := r.PluginConfig("TopicNameMatches"); err != nil || len(keys) != 1 || keys[0].Name != "pattern" || !keys[0].Required {
+		t.Errorf("predicate config %+v, %v", keys, err)
+	}
+	if keys, err := r.PluginConfig("Filter"); err != nil || keys == nil || len(keys) != 0 {
+		t.Errorf("Filter config %#v, %v; want an empty list", keys, err)
+	}
+	if _, err := r.PluginConfig("Value"); err == nil || err.Error() != "Unknown plugin Value." {
+		t.Errorf("ambiguous alias: %v", err)
 	}
 }

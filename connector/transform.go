@@ -2,6 +2,7 @@ package connector
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,7 +48,9 @@ type TransformPlugin struct {
 	// Version is reported by /connector-plugins.
 	Version string
 	// Spec drives the plugin's /config answer and the validation of its "transforms.<alias>." or
-	// "predicates.<alias>." keys.
+	// "predicates.<alias>." keys (types and validators; its Check is not run, as Kafka validates these keys
+	// with their ConfigDef alone). A transformation key named predicate or negate is masked by the implicit
+	// key of that name, as in Kafka.
 	Spec *Spec
 	// NewTransformation (transformations) or NewPredicate (predicates) returns a configured instance. config
 	// holds the plugin's keys with the alias prefix removed (also "type", and for transformations "predicate"
@@ -126,6 +129,68 @@ func (r *Registry) LookupTransform(class string, typ PluginType) (*TransformPlug
 	return p, nil
 }
 
+// transformType is how a transforms.<alias>.type or predicates.<alias>.type value resolves, as Kafka's CLASS
+// parse and the type validator of ConnectorConfig.EnrichablePlugin see it.
+type transformType struct {
+	// found is false when no class has the name (Kafka: "Class X could not be found.").
+	found bool
+	// class is the class the name resolved to (an alias gives its class).
+	class string
+	// plugin is set when the class is a plugin of the type asked for.
+	plugin *TransformPlugin
+	// problem is Kafka's message why a class that exists cannot be used (Utils.ensureConcreteSubclass).
+	problem string
+	// recommended are the classes of the type asked for, sorted (EnrichablePlugin's ClassRecommender).
+	recommended []string
+}
+
+// resolveTransformType resolves name to a transformation (typ PluginTransformation) or predicate
+// (PluginPredicate). A registered plugin of another kind is a class that does not implement the interface; the
+// enclosing class of registered nested plugins (Cast for Cast$Key and Cast$Value) is one of Kafka's abstract
+// classes, which Kafka reports with its concrete nested classes in the order the JVM lists them ($Value before
+// $Key, descending).
+func (r *Registry) resolveTransformType(name string, typ PluginType) transformType {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	want := "Transformation"
+	if typ == PluginPredicate {
+		want = "Predicate"
+	}
+	out := transformType{recommended: r.transformClasses(typ), class: javaTrim(name), found: true}
+	if full, ok := r.aliases[out.class]; ok {
+		out.class = full
+	}
+	if p := r.transforms[out.class]; p != nil && p.Type == typ {
+		out.plugin = p
+		return out
+	}
+	if r.known(out.class) {
+		out.problem = (&PluginTypeError{Class: out.class, Want: want}).Error()
+		return out
+	}
+	var nested []string
+	enclosing := false
+	for class, p := range r.transforms {
+		if strings.HasPrefix(class, out.class+"$") {
+			enclosing = true
+			if p.Type == typ {
+				nested = append(nested, class)
+			}
+		}
+	}
+	switch {
+	case !enclosing:
+		return transformType{recommended: out.recommended}
+	case len(nested) == 0:
+		out.problem = (&PluginTypeError{Class: out.class, Want: want}).Error()
+	default:
+		slices.Sort(nested)
+		slices.Reverse(nested)
+		out.problem = "This class is abstract and cannot be created. Did you mean " + strings.Join(nested, ", ") + "?"
+	}
+	return out
+}
+
 // TransformStage is one configured entry of a connector's transforms list: a transformation and the
 // predicate that guards it (Kafka's TransformationStage).
 type TransformStage struct {
@@ -150,10 +215,12 @@ func (s *TransformStage) Apply(rec *Record) (*Record, error) {
 // TransformChain builds the stages of a connector config's transforms list, in order, as Kafka's
 // ConnectorConfig.transformationStages does: transforms.<alias>.type names the class,
 // transforms.<alias>.predicate a predicate alias configured from predicates.<alias>.*, and
-// transforms.<alias>.negate inverts it. The config should have passed Validate; an error names the alias and
-// key at fault.
+// transforms.<alias>.negate inverts it. The config should have passed Validate, which (as Kafka's) does not
+// check that a predicate alias is listed in predicates: that fails here with Kafka's *ConfigError "Unknown
+// configuration 'predicates.<alias>.type'". Any other error names the alias and key at fault.
 func (r *Registry) TransformChain(config map[string]string) ([]TransformStage, error) {
 	aliases := splitList(javaTrim(config[KeyTransforms]))
+	predicates := splitList(javaTrim(config[KeyPredicates]))
 	var stages []TransformStage
 	for _, alias := range aliases {
 		alias = javaTrim(alias)
@@ -170,8 +237,13 @@ func (r *Registry) TransformChain(config map[string]string) ([]TransformStage, e
 			return nil, fmt.Errorf("transformation %s (%s): %w", alias, p.Class, err)
 		}
 		st := TransformStage{Alias: alias, Class: p.Class, Transformation: t}
-		if palias := javaTrim(config[prefix+"predicate"]); palias != "" {
+		// Kafka takes the alias as written, untrimmed, and the predicate must be one the predicates list
+		// defines (its enriched config has no other predicate keys).
+		if palias, ok := config[prefix+"predicate"]; ok {
 			pprefix := KeyPredicates + "." + palias + "."
+			if !slices.Contains(predicates, palias) {
+				return nil, &ConfigError{Message: "Unknown configuration '" + pprefix + "type'"}
+			}
 			pp, err := r.LookupTransform(config[pprefix+"type"], PluginPredicate)
 			if err != nil {
 				return nil, fmt.Errorf("%stype: %w", pprefix, err)
@@ -180,7 +252,8 @@ func (r *Registry) TransformChain(config map[string]string) ([]TransformStage, e
 			if err != nil {
 				return nil, fmt.Errorf("predicate %s (%s): %w", palias, pp.Class, err)
 			}
-			st.Negate = strings.EqualFold(javaTrim(config[prefix+"negate"]), "true")
+			// Java's Boolean.parseBoolean of the raw value: no trimming.
+			st.Negate = strings.EqualFold(config[prefix+"negate"], "true")
 		}
 		stages = append(stages, st)
 	}

@@ -66,7 +66,10 @@ func (e *ValidationError) Error() string {
 //     transaction boundary checks, and, when any topic.creation.* key is set and the worker creates topics,
 //     the topic creation group keys (Kafka only checks those when the connector starts; connectd reports
 //     them here);
-//   - a non-empty transforms or predicates is an error: connectd has neither;
+//   - after the framework keys, the keys of every transforms and predicates alias: its type and, when that
+//     names a registered plugin of the kind, the plugin's keys under the alias prefix (see enrich); the
+//     plugins are neither configured nor their Spec.Check run, as Kafka only configures them when a task
+//     starts;
 //   - client override keys are listed (without definitions) and checked against the override policy;
 //   - the plugin's Spec.Check errors are added to the keys they name (Kafka would replace the framework's
 //     result for a framework key; connectd keeps both). A panicking Check is reported as an error.
@@ -217,6 +220,8 @@ func (v *validation) run() ConfigInfos {
 		v.def.define(e)
 		v.set(evaluate(e, v.config, v.parseConverterClass))
 	}
+	v.enrich(KeyTransforms, PluginTransformation)
+	v.enrich(KeyPredicates, PluginPredicate)
 	switch v.plugin.Type {
 	case Sink:
 		v.sinkChecks()
@@ -226,8 +231,6 @@ func (v *validation) run() ConfigInfos {
 		}
 		v.sourceChecks()
 	}
-	v.unsupported(KeyTransforms, "transformations")
-	v.unsupported(KeyPredicates, "predicates")
 
 	spec := v.plugin.Spec
 	for _, e := range specEntries(spec) {
@@ -336,15 +339,6 @@ func (v *validation) parseConverterClass(e *entry, raw string) (any, []string) {
 		return te.Class, []string{te.Error()}
 	}
 	return nil, []string{"Invalid value " + raw + " for configuration " + e.info.Name + ": " + err.Error()}
-}
-
-// unsupported rejects a non-empty transforms or predicates list: connectd cannot apply them, and accepting
-// them silently would change what reaches Kafka.
-func (v *validation) unsupported(key, what string) {
-	val := v.values[key]
-	if l, _ := val.v.([]string); len(l) > 0 {
-		val.errors = append(val.errors, invalidMessage(key, l, TypeListConfig, "connectd does not support "+what+" yet"))
-	}
 }
 
 // sinkChecks are SinkConnectorConfig.validate and DistributedHerder.validateSinkConnectorGroupId.

@@ -19,13 +19,14 @@ import (
 	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/filestream"
 	"github.com/connectd/connectd/connector/mqtt"
+	"github.com/connectd/connectd/connector/transforms"
 )
 
 // shippedRegistry registers every plugin connectd ships, as cmd/connectd does.
 func shippedRegistry(tb testing.TB) *connector.Registry {
 	tb.Helper()
 	r := connector.NewRegistry()
-	for _, register := range []func(*connector.Registry) error{convert.Register, filestream.Register, mqtt.Register} {
+	for _, register := range []func(*connector.Registry) error{convert.Register, filestream.Register, mqtt.Register, transforms.Register} {
 		if err := register(r); err != nil {
 			tb.Fatal(err)
 		}
@@ -133,7 +134,13 @@ func FuzzValidate(f *testing.F) {
 		"camel.kamelet.mqtt-source.topic": "a/#", "mqtt.ssl.ca.cert": "/dev/zero", "mqtt.ssl.cert": "/dev/stdin",
 		"mqtt.ssl.key": "/dev/null",
 	}
-	configs := []map[string]string{camel, confluent, sink, source, plainSink, plainSource, tlsFiles}
+	routedSink := map[string]string{
+		connector.KeyName: "routed", "topics": "a", "file": "/tmp/connectd-fuzz-out", "transforms": "route, drop",
+		"transforms.route.type": "RegexRouter", "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-x",
+		"transforms.drop.type": "org.apache.kafka.connect.transforms.Filter", "transforms.drop.predicate": "p",
+		"transforms.drop.negate": "true", "predicates": "p", "predicates.p.type": "TopicNameMatches", "predicates.p.pattern": "a",
+	}
+	configs := []map[string]string{camel, confluent, sink, source, plainSink, plainSource, tlsFiles, routedSink}
 	for i, class := range connectorClasses {
 		for j, config := range configs {
 			f.Add(class, encodeConfig(config), uint8(i*len(configs)+j))

@@ -101,11 +101,10 @@ func TestValidateReportsEveryError(t *testing.T) {
 			map[string][]string{"value.converter": {"Class class org.apache.kafka.connect.file.FileStreamSinkConnector does not implement the Converter interface"}}},
 		{"transforms and predicates", with(okSink, "transforms", "a, b", "transforms.a.type", "X", "predicates", "p,p"), ValidateOptions{},
 			map[string][]string{
-				"transforms": {"Invalid value [a, b] for configuration transforms: connectd does not support transformations yet"},
-				"predicates": {
-					"Invalid value [p, p] for configuration predicates: Duplicate alias provided.",
-					"Invalid value [p, p] for configuration predicates: connectd does not support predicates yet",
-				},
+				"transforms.a.type": {"Invalid value X for configuration transforms.a.type: Class X could not be found."},
+				"transforms.b.type": {`Missing required configuration "transforms.b.type" which has no default value.`},
+				"predicates":        {"Invalid value [p, p] for configuration predicates: Duplicate alias provided."},
+				"predicates.p.type": {`Missing required configuration "predicates.p.type" which has no default value.`},
 			}},
 		{"empty transforms", with(okSink, "transforms", " "), ValidateOptions{}, map[string][]string{}},
 		{"topics and regex", with(okSink, "topics.regex", "t.*"), ValidateOptions{},

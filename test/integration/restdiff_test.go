@@ -50,12 +50,14 @@ type allowed struct {
 var restDiffAllowed = []allowed{
 	{step: "plugins", path: `\$\.source io\.connectd\.mqtt\.MqttSourceConnector`, compat: "**Plugins** are built in"},
 	{step: "plugins-all", path: `\$\.source io\.connectd\.mqtt\.MqttSourceConnector`, compat: "**Plugins** are built in"},
-	{step: "plugins-all", path: `\$\.(transformation|predicate) org\.apache\.kafka\.connect\.transforms\..*`,
-		compat: "**Transformations and predicates** (SMTs) are not implemented"},
 	{step: "offsets-alter-bad", path: `status|\$\.error_code`,
 		compat: "| `PATCH`/`DELETE /connectors/{name}/offsets` rejected by the connector's `alterOffsets`"},
 	{step: "bad-json", path: `status|\$\.error_code|\$\.message`, compat: "| Malformed request bodies (bad JSON,"},
 	{step: "unknown-class", path: `status|\$\.error_code`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
+	{step: "validate-transform-as-connector", path: `status|\$\.error_code`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
+	// Only the regex error message differs (RE2's wording after Kafka's "Invalid regex: ").
+	{step: "validate-transforms-bad-regex", path: `\$\.configs\[\d+\]\.value\.errors\[0\]`,
+		compat: "Regular expressions in `RegexRouter`"},
 }
 
 // difference is one place where the two answers differ.
@@ -75,16 +77,22 @@ var (
 )
 
 // pluginSet turns a plugin list into {"TYPE CLASS": version}, so that a plugin one side lacks is one
-// difference, not a shift of every later entry.
+// difference, not a shift of every later entry. The order of the kinds (sinks, sources, transformations,
+// ...) is kept as the entry "(kinds)".
 func pluginSet(list []any) any {
 	out := map[string]any{}
+	var kinds []string
 	for _, p := range list {
 		m, ok := p.(map[string]any)
 		if !ok {
 			return list
 		}
 		out[fmt.Sprintf("%v %v", m["type"], m["class"])] = m["version"]
+		if k := fmt.Sprint(m["type"]); len(kinds) == 0 || kinds[len(kinds)-1] != k {
+			kinds = append(kinds, k)
+		}
 	}
+	out["(kinds)"] = strings.Join(kinds, ",")
 	return out
 }
 
@@ -109,7 +117,7 @@ func normalise(step string, v any) any {
 				out[k] = "<version>"
 			case step == "root" && k == "commit" && commitRE.MatchString(fmt.Sprint(e)) && e != "0000000000000000":
 				out[k] = "<commit>"
-			case k == "message" && step == "unknown-class":
+			case k == "message" && (step == "unknown-class" || step == "validate-transform-as-connector"):
 				// The list of available connectors is each worker's plugin set (see the plugins steps).
 				m, _, _ := strings.Cut(fmt.Sprint(e), "available connectors are: ")
 				out[k] = m + "available connectors are: <plugins>"
@@ -504,6 +512,30 @@ func diffScript(input, topic string, size int) []diffStep {
 			body: `{"connector.class":"FileStreamSink","topics":"a","topics.regex":"b.*"}`},
 		{name: "validate-class-mismatch", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate",
 			body: `{"connector.class":"FileStreamSource","topic":"a"}`},
+		// Transformations and predicates (KIP-66, KIP-585): their config definitions, and connector configs
+		// that use them, valid and not. The recommended values of a type key list every installed class of
+		// its kind.
+		{name: "plugin-config-transform", method: "GET", path: "/connector-plugins/RegexRouter/config"},
+		{name: "plugin-config-nested-transform", method: "GET", path: "/connector-plugins/org.apache.kafka.connect.transforms.TimestampConverter$Value/config"},
+		{name: "plugin-config-predicate", method: "GET", path: "/connector-plugins/org.apache.kafka.connect.transforms.predicates.TopicNameMatches/config"},
+		{name: "plugin-config-ambiguous-alias", method: "GET", path: "/connector-plugins/Value/config"},
+		{name: "validate-transforms", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate",
+			body: `{"connector.class":"FileStreamSink","name":"smt","topics":"a","transforms":"route,drop",` +
+				`"transforms.route.type":"org.apache.kafka.connect.transforms.RegexRouter","transforms.route.regex":"(.*)",` +
+				`"transforms.route.replacement":"$1-routed","transforms.drop.type":"Filter","transforms.drop.predicate":"isB",` +
+				`"transforms.drop.negate":"true","predicates":"isB","predicates.isB.type":"TopicNameMatches","predicates.isB.pattern":"b.*"}`},
+		{name: "validate-transforms-invalid", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate",
+			body: `{"connector.class":"FileStreamSink","name":"smt","topics":"a","transforms":"route,cast,route,ts,x,",` +
+				`"transforms.route.type":"RegexRouter","transforms.route.regex":".*","transforms.route.negate":"maybe",` +
+				`"transforms.cast.type":"org.apache.kafka.connect.transforms.Cast","transforms.x.type":"NoSuchTransform",` +
+				`"transforms.ts.type":"org.apache.kafka.connect.transforms.TimestampConverter$Value","transforms.ts.target.type":"bogus",` +
+				`"transforms.ts.predicate":"undefined","predicates":"p,h,p","predicates.p.type":"RegexRouter",` +
+				`"predicates.h.type":"HasHeaderKey","predicates.h.name":""}`},
+		{name: "validate-transforms-bad-regex", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate",
+			body: `{"connector.class":"FileStreamSink","name":"smt","topics":"a","transforms":"route",` +
+				`"transforms.route.type":"RegexRouter","transforms.route.regex":"(","transforms.route.replacement":"x"}`},
+		{name: "validate-transform-as-connector", method: "PUT", path: "/connector-plugins/RegexRouter/config/validate",
+			body: `{"connector.class":"RegexRouter","name":"smt"}`},
 		{name: "unknown-path", method: "GET", path: "/no/such/path"},
 		{name: "method-not-allowed", method: "DELETE", path: "/connectors"},
 		// initial_state (KIP-980): a connector created STOPPED has no tasks until resumed.
