@@ -238,14 +238,26 @@ func encodeEnvelope(conv *convert.JSONConverter, s *connector.Schema, v any) (js
 	return b, nil
 }
 
+// Failures of Run that are connectd's fault, whatever the case: tests (the fuzz targets) tell them apart from
+// the failures a random case may cause (a record that does not decode, a result the converter refuses) with
+// errors.Is.
+var (
+	// ErrPanic is a panic in the plugin.
+	ErrPanic = errors.New("panic")
+	// ErrInputModified is a transformation or predicate that modified the record it was given.
+	ErrInputModified = errors.New("the input record was modified")
+	// ErrConfigErrorType is a failed NewTransformation or NewPredicate whose error is not a *connector.ConfigError.
+	ErrConfigErrorType = errors.New("the configuration failed without a *connector.ConfigError")
+)
+
 // Run applies the case's plugin, looked up in reg by class, to the case's record and returns the case with
 // connectd's outcome in place of any it had. An error means the case could not be run at all: an unknown class,
-// a record that does not decode, a result that does not encode, an input record modified by Apply, or a panic.
+// a record that does not decode, a result that does not encode, or one of the errors above.
 func Run(reg *connector.Registry, conv *convert.JSONConverter, c Case) (got Case, err error) {
 	got = Case{Name: c.Name, Class: c.Class, Config: c.Config, Record: c.Record}
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("%w: %v\n%s", ErrPanic, p, debug.Stack())
 		}
 	}()
 	config := c.Config
@@ -264,6 +276,11 @@ func Run(reg *connector.Registry, conv *convert.JSONConverter, c Case) (got Case
 	if err != nil {
 		return got, err
 	}
+	// The input as the converter writes it, to compare with after the call (c.Record may be written otherwise).
+	before, err := EncodeRecord(conv, rec)
+	if err != nil {
+		return got, fmt.Errorf("the input record does not encode: %w", err)
+	}
 	if plugin.Type == connector.PluginPredicate {
 		p, err := plugin.NewPredicate(config)
 		if err != nil {
@@ -271,7 +288,7 @@ func Run(reg *connector.Registry, conv *convert.JSONConverter, c Case) (got Case
 		}
 		r := p.Test(rec)
 		got.Test = &r
-		return got, checkUnchanged(conv, c.Record, rec)
+		return got, checkUnchanged(conv, before, rec)
 	}
 	t, err := plugin.NewTransformation(config)
 	if err != nil {
@@ -282,14 +299,14 @@ func Run(reg *connector.Registry, conv *convert.JSONConverter, c Case) (got Case
 		msg := err.Error()
 		got.Error = &msg
 		got.ErrorClass = JavaClass(err)
-		return got, checkUnchanged(conv, c.Record, rec)
+		return got, checkUnchanged(conv, before, rec)
 	}
 	if out == nil {
 		got.Want = json.RawMessage("null")
 	} else if got.Want, err = EncodeRecord(conv, out); err != nil {
 		return got, fmt.Errorf("the result does not encode: %w", err)
 	}
-	return got, checkUnchanged(conv, c.Record, rec)
+	return got, checkUnchanged(conv, before, rec)
 }
 
 // configOutcome records a failed NewTransformation/NewPredicate: Kafka's ConfigException is a
@@ -298,7 +315,7 @@ func Run(reg *connector.Registry, conv *convert.JSONConverter, c Case) (got Case
 func configOutcome(got *Case, err error) error {
 	var ce *connector.ConfigError
 	if !errors.As(err, &ce) {
-		return fmt.Errorf("configure failed with %T, not *connector.ConfigError: %w", err, err)
+		return fmt.Errorf("%w: %T: %w", ErrConfigErrorType, err, err)
 	}
 	msg := err.Error()
 	got.ConfigError = &msg
@@ -320,10 +337,10 @@ func JavaClass(err error) string {
 func checkUnchanged(conv *convert.JSONConverter, orig json.RawMessage, rec *connector.Record) error {
 	again, err := EncodeRecord(conv, rec)
 	if err != nil {
-		return fmt.Errorf("the input record no longer encodes after the call (it was modified): %w", err)
+		return fmt.Errorf("%w: it no longer encodes: %w", ErrInputModified, err)
 	}
 	if d := DiffRecords(orig, again); d != "" {
-		return fmt.Errorf("the input record was modified by the call: %s", d)
+		return fmt.Errorf("%w: %s", ErrInputModified, d)
 	}
 	return nil
 }

@@ -48,11 +48,12 @@ func TestRun(t *testing.T) {
 		name    string
 		newT    func(map[string]string) (connector.Transformation, error)
 		harness string // a part of Run's error, or "" when Run succeeds
+		is      error  // the sentinel Run's error wraps, if any
 		check   func(Case) string
 	}{
 		{"config error", func(map[string]string) (connector.Transformation, error) {
 			return nil, &connector.ConfigError{Message: "bad"}
-		}, "", func(c Case) string {
+		}, "", nil, func(c Case) string {
 			if c.ConfigError == nil || *c.ConfigError != "bad" {
 				return "want configError bad"
 			}
@@ -60,10 +61,10 @@ func TestRun(t *testing.T) {
 		}},
 		{"config failure of another type", func(map[string]string) (connector.Transformation, error) {
 			return nil, errors.New("boom")
-		}, "not *connector.ConfigError", nil},
+		}, "without a *connector.ConfigError", ErrConfigErrorType, nil},
 		{"data error", func(map[string]string) (connector.Transformation, error) {
 			return fake(func(*connector.Record) (*connector.Record, error) { return nil, connector.NewDataError("bad data") }), nil
-		}, "", func(c Case) string {
+		}, "", nil, func(c Case) string {
 			if c.Error == nil || *c.Error != "bad data" || c.ErrorClass != "org.apache.kafka.connect.errors.DataException" {
 				return "want the DataException"
 			}
@@ -71,7 +72,7 @@ func TestRun(t *testing.T) {
 		}},
 		{"dropped", func(map[string]string) (connector.Transformation, error) {
 			return fake(func(*connector.Record) (*connector.Record, error) { return nil, nil }), nil
-		}, "", func(c Case) string {
+		}, "", nil, func(c Case) string {
 			if string(c.Want) != "null" {
 				return "want null"
 			}
@@ -82,29 +83,32 @@ func TestRun(t *testing.T) {
 				r.Value.(map[string]any)["a"] = int64(2)
 				return r, nil
 			}), nil
-		}, "input record was modified", nil},
+		}, "input record was modified", ErrInputModified, nil},
 		{"input headers modified", func(map[string]string) (connector.Transformation, error) {
 			return fake(func(r *connector.Record) (*connector.Record, error) {
 				r.Headers[0].Key = "g"
 				return r, nil
 			}), nil
-		}, "input record was modified", nil},
+		}, "input record was modified", ErrInputModified, nil},
 		{"result does not encode", func(map[string]string) (connector.Transformation, error) {
 			return fake(func(r *connector.Record) (*connector.Record, error) {
 				out := *r
 				out.ValueSchema = &connector.Schema{Type: connector.TypeInt32}
 				return &out, nil
 			}), nil
-		}, "does not encode", nil},
+		}, "does not encode", nil, nil},
 		{"panic", func(map[string]string) (connector.Transformation, error) {
 			return fake(func(*connector.Record) (*connector.Record, error) { panic("oops") }), nil
-		}, "panic: oops", nil},
+		}, "panic: oops", ErrPanic, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Run(fakeRegistry(t, tc.newT), conv, fakeCase)
 			if tc.harness != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.harness) {
 					t.Fatalf("want an error mentioning %q, got %v", tc.harness, err)
+				}
+				if tc.is != nil && !errors.Is(err, tc.is) {
+					t.Fatalf("want an error wrapping %v, got %v", tc.is, err)
 				}
 				return
 			}

@@ -297,10 +297,6 @@ func (r rec) withPartition(p *int) rec { r.partition = p; return r }
 
 func (r rec) withHeaders(hs ...header) rec { r.headers = hs; return r }
 
-func (r rec) withKey(k env) rec { r.key = k; return r }
-
-func (r rec) withValue(v env) rec { r.val = v; return r }
-
 // strKey is the key of the records whose value a $Value variant works on.
 var strKey = with(prim("string"), "key-1")
 

@@ -89,7 +89,7 @@ func genFlatten(c *corpus) {
 	c.both(b, "struct optional nested set", cfg(), with(optionalNestedSchema(), o("id", 5, "inner", o("a", 1, "b", "x"))), sink)
 	c.both(b, "struct with a map field", cfg(), withMap(), sink)
 	c.both(b, "struct name clash", cfg(), with(structOf(f("a_b", prim("int32")), f("a", structOf(f("b", prim("int32"))))),
-		o("a_b", 1, "a", o("b", 2))), func(k, v env) rec { return sink(k, v) })
+		o("a_b", 1, "a", o("b", 2))), sink)
 	c.both(b, "struct name clash with delimiter", cfg("delimiter", "_"), with(structOf(f("a_b", prim("int32")), f("a", structOf(f("b", prim("int32"))))),
 		o("a_b", 1, "a", o("b", 2))), sink)
 	// Struct defaults (Kafka's testOptionalAndDefaultValuesNested) are left out: JsonConverter cannot read a
