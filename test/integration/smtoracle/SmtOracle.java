@@ -7,7 +7,7 @@
  *   java SmtOracle                      reads case lines on stdin, writes golden lines on stdout
  *   java SmtOracle CASES_DIR OUT_DIR    every CASES_DIR/*.jsonl to OUT_DIR/<same name>
  *
- * A case line is {"name","class","config","record"}; see connector/transforms/golden_test.go for the format. The
+ * A case line is {"name","class","config","record"}; connector/transforms/transformtest describes the format. The
  * record's key, value and header values are JsonConverter envelopes (schemas.enable=true, decimal.format=BASE64,
  * replace.null.with.default=false so that a null field with a default stays null in and out, and the
  * transformations' own replace.null.with.default is what decides). A record with an offset is a SinkRecord,
@@ -192,6 +192,8 @@ public final class SmtOracle {
             } catch (ConfigException e) {
                 out.put("configError", e.getMessage());
                 return out;
+            } catch (RuntimeException e) {
+                throw new CaseException(name + ": configure threw " + e, e);
             }
             try {
                 out.put("test", p.test(record));
@@ -211,6 +213,9 @@ public final class SmtOracle {
         } catch (ConfigException e) {
             out.put("configError", e.getMessage());
             return out;
+        } catch (RuntimeException e) {
+            // Only a ConfigException is a configuration error in the format; anything else is a crash.
+            throw new CaseException(name + ": configure threw " + e, e);
         }
         ConnectRecord<?> result;
         try {
