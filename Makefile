@@ -14,7 +14,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT         := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 
-.PHONY: help run build test test-short test-integration fuzz vet lint fmt tidy-check bench bench-go bench-load clean
+.PHONY: help run build test test-short test-integration smt-golden fuzz vet lint fmt tidy-check bench bench-go bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ test-short: ## run the tests without the race detector
 
 test-integration: ## fuzz every fuzz target, then run the fault suite on a real three-node Kafka 3.9 and Mosquitto, with Kafka Connect 3.9 workers in the interop scenarios (needs java 17, mvn, mosquitto)
 	bash test/integration/run.sh
+
+smt-golden: ## regenerate the transformations' golden cases (connector/transforms/testdata) with Kafka 3.9's own jar (needs javac; fetches the jars through Maven once)
+	$(GO) run ./connector/transforms/internal/gencases
+	bash test/integration/smtoracle/golden.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
 	bash test/fuzz.sh

@@ -11,6 +11,7 @@ root="$(cd "$here/../.." && pwd)"
 missing=()
 command -v go >/dev/null 2>&1 || missing+=("go (Go 1.26, see go.mod)")
 command -v java >/dev/null 2>&1 || missing+=("a JDK 17: apt-get install -y openjdk-17-jdk-headless")
+command -v javac >/dev/null 2>&1 || missing+=("javac, for the transformations' Java oracle: apt-get install -y openjdk-17-jdk-headless")
 if [[ ! -f "$here/.cache/kafka-libs/.complete" || ! -f "$here/.cache/connect-libs/.complete" ]]; then
 	command -v mvn >/dev/null 2>&1 || missing+=("Maven: apt-get install -y maven")
 fi
@@ -41,4 +42,5 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$root"
-go test -tags integration -count=1 -timeout 25m -v "$@" ./test/integration/
+# smtoracle: the transformations' differential against Kafka's own jar (TestSMTDifferential), no Kafka needed.
+go test -tags integration -count=1 -timeout 25m -v "$@" ./test/integration/ ./test/integration/smtoracle/
