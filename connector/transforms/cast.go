@@ -323,21 +323,6 @@ func copySchemaBasicsAs(source *connector.Schema, t connector.SchemaType) *conne
 	return out
 }
 
-// isNullValue reports whether v is Java's null: nil, or a nil pointer of a Connect value type.
-func isNullValue(v any) bool {
-	switch p := v.(type) {
-	case nil:
-		return true
-	case *connector.Struct:
-		return p == nil
-	case *big.Rat:
-		return p == nil
-	case *big.Int:
-		return p == nil
-	}
-	return false
-}
-
 // javaClass is value.getClass() as Java's Class.toString prints it ("class java.lang.Long").
 func javaClass(v any) string { return "class " + connector.JavaClassName(v) }
 
@@ -518,22 +503,6 @@ func (e *javaException) Error() string { return e.msg }
 
 // JavaClass names the Java exception class.
 func (e *javaException) JavaClass() string { return e.class }
-
-// schemaBuilderError is Kafka's SchemaBuilderException, the DataException a SchemaBuilder throws for a
-// default that does not fit or a duplicate field. It unwraps to the *connector.DataError.
-type schemaBuilderError struct{ *connector.DataError }
-
-func newSchemaBuilderError(msg string) error {
-	return &schemaBuilderError{&connector.DataError{Message: msg}}
-}
-
-// JavaClass names the Java exception class.
-func (e *schemaBuilderError) JavaClass() string {
-	return "org.apache.kafka.connect.errors.SchemaBuilderException"
-}
-
-// Unwrap returns the DataException this is.
-func (e *schemaBuilderError) Unwrap() error { return e.DataError }
 
 // castToString is Cast.castToString: dates as Values.dateFormatFor prints them, bytes in Base64, anything
 // else as its Java toString.

@@ -250,11 +250,3 @@ func checkHeaderValue(schema *connector.Schema, value any) error {
 	}
 	return connector.NewDataError(fmt.Sprintf("The value %v is not compatible with the schema %s", value, javaSchemaString(schema)))
 }
-
-// javaSchemaString is ConnectSchema.toString: "Schema{STRING}", or "Schema{<name>:<TYPE>}" for a named schema.
-func javaSchemaString(s *connector.Schema) string {
-	if s.Name != "" {
-		return "Schema{" + s.Name + ":" + connector.JavaTypeName(s.Type) + "}"
-	}
-	return "Schema{" + connector.JavaTypeName(s.Type) + "}"
-}

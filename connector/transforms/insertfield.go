@@ -236,25 +236,6 @@ func (t *insertField) updatedSchema(in *connector.Schema) (*connector.Schema, er
 
 // The helpers below are shared by InsertField, ReplaceField, HeaderFrom and MaskField.
 
-// schemaBuilderError is Kafka's SchemaBuilderException, a DataException raised while building a schema.
-type schemaBuilderError struct {
-	data *connector.DataError
-}
-
-func (e *schemaBuilderError) Error() string { return e.data.Error() }
-
-// Unwrap makes it a *connector.DataError for errors.As, as SchemaBuilderException is a DataException.
-func (e *schemaBuilderError) Unwrap() error { return e.data }
-
-// JavaClass names the Java exception class this error stands for.
-func (e *schemaBuilderError) JavaClass() string {
-	return "org.apache.kafka.connect.errors.SchemaBuilderException"
-}
-
-func newSchemaBuilderError(msg string) error {
-	return &schemaBuilderError{data: &connector.DataError{Message: msg}}
-}
-
 // appendField is SchemaBuilder.field: it adds a field to a struct schema being built, refusing an empty
 // name or one the schema already has, with Kafka's messages.
 func appendField(s *connector.Schema, name string, fieldSchema *connector.Schema) error {
@@ -289,15 +270,6 @@ func (m *schemaMemo) get(in *connector.Schema, build func(*connector.Schema) (*c
 	}
 	m.in, m.out = in, out
 	return out, nil
-}
-
-// isNullValue reports whether a key or value is Java's null: nil, or a nil struct pointer.
-func isNullValue(v any) bool {
-	if v == nil {
-		return true
-	}
-	s, ok := v.(*connector.Struct)
-	return ok && s == nil
 }
 
 // requireWellFormedStruct is requireStruct, also refusing a Go struct whose values do not line up with its

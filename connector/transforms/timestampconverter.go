@@ -251,14 +251,6 @@ func timestampKindOf(schema *connector.Schema) (string, error) {
 		msg: "Schema " + javaSchemaString(schema) + " does not correspond to a known timestamp type format"}
 }
 
-// javaSchemaString is ConnectSchema.toString.
-func javaSchemaString(s *connector.Schema) string {
-	if s.Name != "" {
-		return "Schema{" + s.Name + ":" + connector.JavaTypeName(s.Type) + "}"
-	}
-	return "Schema{" + connector.JavaTypeName(s.Type) + "}"
-}
-
 // convert is convertTimestamp: ts of the given kind ("" to infer it from the value's class) in the target
 // kind; null stays null.
 func (t *timestampConverter) convert(ts any, kind string) (any, error) {

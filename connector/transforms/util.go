@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 
 	"github.com/connectd/connectd/connector"
 )
@@ -142,4 +143,43 @@ func (s side) with(r *connector.Record, schema *connector.Schema, value any) *co
 		out.ValueSchema, out.Value = schema, value
 	}
 	return &out
+}
+
+// schemaBuilderError is Kafka's SchemaBuilderException, the DataException a SchemaBuilder throws for a
+// default that does not fit or a duplicate field. It unwraps to the *connector.DataError.
+type schemaBuilderError struct{ *connector.DataError }
+
+func newSchemaBuilderError(msg string) error {
+	return &schemaBuilderError{&connector.DataError{Message: msg}}
+}
+
+// JavaClass names the Java exception class.
+func (e *schemaBuilderError) JavaClass() string {
+	return "org.apache.kafka.connect.errors.SchemaBuilderException"
+}
+
+// Unwrap returns the DataException this is.
+func (e *schemaBuilderError) Unwrap() error { return e.DataError }
+
+// isNullValue reports whether v is Java's null: nil, or a nil pointer of a Connect value type.
+func isNullValue(v any) bool {
+	switch p := v.(type) {
+	case nil:
+		return true
+	case *connector.Struct:
+		return p == nil
+	case *big.Rat:
+		return p == nil
+	case *big.Int:
+		return p == nil
+	}
+	return false
+}
+
+// javaSchemaString is ConnectSchema.toString: "Schema{STRING}", or "Schema{<name>:<TYPE>}" for a named schema.
+func javaSchemaString(s *connector.Schema) string {
+	if s.Name != "" {
+		return "Schema{" + s.Name + ":" + connector.JavaTypeName(s.Type) + "}"
+	}
+	return "Schema{" + connector.JavaTypeName(s.Type) + "}"
 }
