@@ -53,9 +53,9 @@ type TransformPlugin struct {
 	// key of that name, as in Kafka.
 	Spec *Spec
 	// NewTransformation (transformations) or NewPredicate (predicates) returns a configured instance. config
-	// holds the plugin's keys with the alias prefix removed (also "type", and for transformations "predicate"
-	// and "negate"), as Kafka passes them to configure(); an invalid config is a *ConfigError with Kafka's
-	// ConfigException message.
+	// holds the plugin's keys with the alias prefix removed (also "type"; for transformations without
+	// "predicate" and "negate", which belong to the stage), as Kafka passes them to configure(); an invalid
+	// config is a *ConfigError with Kafka's ConfigException message.
 	NewTransformation func(config map[string]string) (Transformation, error)
 	NewPredicate      func(config map[string]string) (Predicate, error)
 }
@@ -232,7 +232,11 @@ func (r *Registry) TransformChain(config map[string]string) ([]TransformStage, e
 		if err != nil {
 			return nil, fmt.Errorf("%stype: %w", prefix, err)
 		}
-		t, err := p.NewTransformation(withPrefix(config, prefix))
+		// Kafka keeps predicate and negate for the stage and hands the transformation the rest.
+		own := withPrefix(config, prefix)
+		delete(own, "predicate")
+		delete(own, "negate")
+		t, err := p.NewTransformation(own)
 		if err != nil {
 			return nil, fmt.Errorf("transformation %s (%s): %w", alias, p.Class, err)
 		}
