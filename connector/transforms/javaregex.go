@@ -26,9 +26,10 @@ import (
 //
 // Remaining differences, which only show on text with line terminators or non-ASCII letters (Kafka topic
 // names have neither): $ and \Z match only at the very end (Java also matches before a final line
-// terminator); in (?m) mode ^ and $ see only \n as a line terminator; \b counts only ASCII letters, digits
-// and _ as word characters (Java counts every letter and digit); a case-insensitive range with (?iu)
-// folds by Unicode simple folding.
+// terminator); in (?m) mode ^ and $ see only \n as a line terminator, and ^ also matches at the end of the
+// text (Java's never does); \b and \B count only ASCII letters, digits and _ as word characters (Java 17
+// counts every letter and digit). Case folding follows Go's Unicode tables where Java follows its own, which
+// may be of another Unicode version.
 
 // javaRegex is a compiled Java pattern.
 type javaRegex struct {
@@ -206,9 +207,9 @@ func translateJavaRegex(pattern string) (re string, err error) {
 	}
 	if p.unsupported != "" {
 		return "", &javaRegexError{Unsupported: true, Message: p.unsupported + " near index " +
-			strconv.Itoa(p.unsupportedAt) + " is not supported: connectd matches with Go's RE2, which has no " +
-			"backreferences, lookaround, atomic groups, possessive quantifiers or class intersections" +
-			caretLines(pattern, p.unsupportedAt)}
+			strconv.Itoa(p.unsupportedAt) + " is not supported: connectd runs Java patterns on Go's RE2 engine, " +
+			"which has no backreferences, lookaround, atomic groups, possessive quantifiers, class intersections, " +
+			"grapheme clusters or Unicode blocks" + caretLines(pattern, p.unsupportedAt)}
 	}
 	return re, nil
 }
@@ -866,16 +867,18 @@ func (p *jreParser) groupname(ch rune) string {
 	return b.String()
 }
 
+// jreFlagLetters are the inline flags; (?U) implies (?u).
+var jreFlagLetters = map[rune]int{'i': jreCaseInsensitive, 'm': jreMultiline, 's': jreDotall, 'd': jreUnixLines,
+	'u': jreUnicodeCase, 'c': jreCanonEq, 'x': jreComments, 'U': jreUnicodeClass | jreUnicodeCase}
+
 // addFlags parses inline flags, as Java's addFlag and subFlag.
 func (p *jreParser) addFlags() {
-	letters := map[rune]int{'i': jreCaseInsensitive, 'm': jreMultiline, 's': jreDotall, 'd': jreUnixLines,
-		'u': jreUnicodeCase, 'c': jreCanonEq, 'x': jreComments, 'U': jreUnicodeClass | jreUnicodeCase}
 	ch := p.peek()
 	for {
 		if ch == '-' {
 			ch = p.next()
 			for {
-				f, ok := letters[ch]
+				f, ok := jreFlagLetters[ch]
 				if !ok {
 					return
 				}
@@ -883,7 +886,7 @@ func (p *jreParser) addFlags() {
 				ch = p.next()
 			}
 		}
-		f, ok := letters[ch]
+		f, ok := jreFlagLetters[ch]
 		if !ok {
 			return
 		}

@@ -176,3 +176,29 @@ func TestJavaRegexReplaceFirst(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJavaRegex: any pattern compiles or fails with a *javaRegexError, and a compiled one matches and
+// replaces without panicking.
+func FuzzJavaRegex(f *testing.F) {
+	for _, s := range []string{"(.*)-(\\d+)", "[a-z&&[^x]]", "(?x) a # c\n b", "\\Q(\\E)", "(?iu)[k-m]ß", "\\p{IsLatin}+",
+		"(?<n>a)\\k<n>", "a{2,3}?b*+", "[^\\p{L}[0-9]]", "\\x{1F600}\\uD83D\\uDE00"} {
+		f.Add(s, "topic-1", "$1${n}\\$")
+	}
+	f.Fuzz(func(t *testing.T, pattern, topic, replacement string) {
+		re, err := compileJavaRegex(pattern)
+		if err != nil {
+			var jerr *javaRegexError
+			if !errors.As(err, &jerr) {
+				t.Fatalf("%q: %T %v", pattern, err, err)
+			}
+			return
+		}
+		re.matches(topic)
+		if _, err := re.replaceFirst(topic, replacement); err != nil {
+			var je *javaException
+			if !errors.As(err, &je) {
+				t.Fatalf("%q %q: %T %v", pattern, replacement, err, err)
+			}
+		}
+	})
+}
