@@ -180,6 +180,11 @@ func formatTemporal(t time.Time) string {
 	return t.Format(isoTimestamp)
 }
 
+// ParseString is Kafka's Values.parseString: it infers a schema and value from text, as the SimpleHeaderConverter
+// reads a header and InsertHeader types its value.literal ("1" is an INT8, "[1,2]" an array of INT8, "" an empty
+// STRING). It returns nil, nil for "null"; text that parses as nothing else is a STRING.
+func ParseString(s string) (*connector.Schema, any) { return parseString(s) }
+
 // parseString is Values.parseString: it infers a schema and value from text. It returns nil, nil for "null".
 func parseString(s string) (*connector.Schema, any) {
 	if s == "" {
