@@ -493,17 +493,6 @@ func encodeLogical(schema *connector.Schema, value any) (any, error) {
 
 const millisPerDay = 24 * 60 * 60 * 1000
 
-// javaException is a Java exception other than Kafka's DataException and ConfigException that a
-// transformation throws where Kafka's does, so the error names the same class.
-type javaException struct {
-	class, msg string
-}
-
-func (e *javaException) Error() string { return e.msg }
-
-// JavaClass names the Java exception class.
-func (e *javaException) JavaClass() string { return e.class }
-
 // castToString is Cast.castToString: dates as Values.dateFormatFor prints them, bytes in Base64, anything
 // else as its Java toString.
 func castToString(schema *connector.Schema, value any) (string, error) {

@@ -279,21 +279,3 @@ func (p singleFieldPath) valueFromMap(m map[string]any) (any, error) {
 	}
 	return current[last], nil
 }
-
-// javaException is a Java runtime exception other than DataException that a Kafka transformation lets
-// escape, e.g. ExtractField's IllegalArgumentException for an unknown field. Its message is Java's, and
-// JavaClass names the class as Kafka's error reporters print it.
-type javaException struct {
-	class   string
-	message string
-}
-
-func (e *javaException) Error() string { return e.message }
-
-// JavaClass names the Java exception class this error stands for.
-func (e *javaException) JavaClass() string { return e.class }
-
-// illegalArgument is Java's IllegalArgumentException.
-func illegalArgument(msg string) error {
-	return &javaException{class: "java.lang.IllegalArgumentException", message: msg}
-}

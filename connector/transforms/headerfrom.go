@@ -31,16 +31,6 @@ func headerFromPlugins() []connector.TransformPlugin {
 	return variants(transformsPackage+"HeaderFrom", headerFromSpec, newHeaderFrom)
 }
 
-// nonEmptyList is Kafka's NonEmptyListValidator.
-func nonEmptyList() connector.Validator {
-	return func(_ string, v any) string {
-		if l, ok := v.([]string); !ok || len(l) == 0 {
-			return "Empty list"
-		}
-		return ""
-	}
-}
-
 type headerFrom struct {
 	side                   side
 	fields, headers        []string

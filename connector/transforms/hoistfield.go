@@ -37,7 +37,7 @@ func (t *hoistField) Apply(rec *connector.Record) (*connector.Record, error) {
 	}
 	// Kafka caches the wrapping schema per input schema; building it again gives an equal schema.
 	wrapped := &connector.Schema{Type: connector.TypeStruct}
-	if err := addStructField(wrapped, t.field, schema); err != nil {
+	if err := appendField(wrapped, t.field, schema); err != nil {
 		return nil, err
 	}
 	st := connector.NewStruct(wrapped)

@@ -76,7 +76,7 @@ func (r *javaRegex) expand(b *strings.Builder, text string, m []int, replacement
 	groups := r.find.NumSubexp()
 	appendGroup := func(n int) error {
 		if n > groups {
-			return &javaException{class: "java.lang.IndexOutOfBoundsException", message: "No group " + strconv.Itoa(n)}
+			return &javaException{class: "java.lang.IndexOutOfBoundsException", msg: "No group " + strconv.Itoa(n)}
 		}
 		if m[2*n] >= 0 && m[2*n+1] >= 0 {
 			b.WriteString(text[m[2*n]:m[2*n+1]])

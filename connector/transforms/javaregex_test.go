@@ -167,7 +167,7 @@ func TestJavaRegexReplaceFirst(t *testing.T) {
 		var gotErr string
 		var je *javaException
 		if errors.As(err, &je) {
-			gotErr = je.class + ": " + je.message
+			gotErr = je.class + ": " + je.msg
 		} else if err != nil {
 			gotErr = err.Error()
 		}

@@ -311,7 +311,8 @@ func fieldsOf(ms int64) calendarFields {
 	}
 	c.dayOfYear = c.fixed - c.yearStart + 1
 	c.dayOfWeek = dayOfWeekOfFixed(c.fixed)
-	c.dayOfWeekInMon = (d-1)/7 + 1
+	// Counted from the first day of the month, which in October 1582 is the Julian 1 October.
+	c.dayOfWeekInMon = (c.fixed-c.monthStart)/7 + 1
 	c.weekOfYear = weekNumber(c.yearStart, c.fixed)
 	if c.weekOfYear == 0 {
 		prevJan1 := jan1Of(y - 1)
@@ -332,14 +333,33 @@ func fieldsOf(ms int64) calendarFields {
 	// GregorianCalendar.getWeekYear: the week of the first or last days of a year may belong to the next or
 	// the previous year.
 	c.weekYear = y
-	if c.month == 0 {
+	switch {
+	case y <= 0:
+		c.weekYear = bcWeekYear(c, y)
+	case c.month == 0:
 		if c.weekOfYear >= 52 {
 			c.weekYear--
 		}
-	} else if c.weekOfYear == 1 {
+	case c.weekOfYear == 1:
 		c.weekYear++
 	}
 	return c
+}
+
+// bcWeekYear is what GregorianCalendar.getWeekYear answers in a BC year: its slow path moves a lenient copy
+// to YEAR+1 while the era stays BCE, so it looks up the first week of the AD year numbered like the BC year
+// after (1 BC stays itself). With a first week of one day, only the last days of December can move.
+func bcWeekYear(c calendarFields, y int64) int64 {
+	jan1 := jan1Of(-y)
+	minDay := floorMod(1-dayOfWeekOfFixed(jan1), 7)
+	if minDay == 0 {
+		minDay = 7
+	}
+	maxDayOfYear := jan1Of(y+1) - c.yearStart
+	if maxDayOfYear-c.dayOfYear+1 <= 7-minDay {
+		return y + 1
+	}
+	return y
 }
 
 // format is SimpleDateFormat.format of the instant ms (milliseconds since the epoch) in UTC.

@@ -176,10 +176,39 @@ func isNullValue(v any) bool {
 	return false
 }
 
-// javaSchemaString is ConnectSchema.toString: "Schema{STRING}", or "Schema{<name>:<TYPE>}" for a named schema.
+// javaSchemaString is ConnectSchema.toString: "Schema{NAME:TYPE}" or "Schema{TYPE}", "null" for none.
 func javaSchemaString(s *connector.Schema) string {
-	if s.Name != "" {
+	switch {
+	case s == nil:
+		return "null"
+	case s.Name != "":
 		return "Schema{" + s.Name + ":" + connector.JavaTypeName(s.Type) + "}"
 	}
 	return "Schema{" + connector.JavaTypeName(s.Type) + "}"
+}
+
+// javaException is a Java exception other than Kafka's DataException and ConfigException that a
+// transformation throws where Kafka's does, so the error names the same class.
+type javaException struct {
+	class, msg string
+}
+
+func (e *javaException) Error() string { return e.msg }
+
+// JavaClass names the Java exception class.
+func (e *javaException) JavaClass() string { return e.class }
+
+// illegalArgument is Java's IllegalArgumentException.
+func illegalArgument(msg string) error {
+	return &javaException{class: "java.lang.IllegalArgumentException", msg: msg}
+}
+
+// nonEmptyList is Kafka's NonEmptyListValidator.
+func nonEmptyList() connector.Validator {
+	return func(_ string, v any) string {
+		if l, ok := v.([]string); !ok || len(l) == 0 {
+			return "Empty list"
+		}
+		return ""
+	}
 }

@@ -19,16 +19,6 @@ func valueToKeySpec() *connector.Spec {
 	)
 }
 
-// nonEmptyList is Kafka's NonEmptyListValidator.
-func nonEmptyList() connector.Validator {
-	return func(_ string, v any) string {
-		if l, ok := v.([]string); !ok || len(l) == 0 {
-			return "Empty list"
-		}
-		return ""
-	}
-}
-
 func valueToKeyPlugins() []connector.TransformPlugin {
 	return []connector.TransformPlugin{{Class: valueToKeyClass, Type: connector.PluginTransformation,
 		Spec: valueToKeySpec(), NewTransformation: newValueToKey}}
@@ -72,7 +62,7 @@ func (t *valueToKey) Apply(rec *connector.Record) (*connector.Record, error) {
 		if f == nil {
 			return nil, connector.NewDataError("Field does not exist: " + name)
 		}
-		if err := addStructField(keySchema, name, f.Schema); err != nil {
+		if err := appendField(keySchema, name, f.Schema); err != nil {
 			return nil, err
 		}
 	}
@@ -94,41 +84,4 @@ func (t *valueToKey) Apply(rec *connector.Record) (*connector.Record, error) {
 	// Java's newRecord takes the value's own schema as the value schema.
 	out.KeySchema, out.Key, out.ValueSchema = keySchema, key, value.Schema
 	return &out, nil
-}
-
-// addStructField is SchemaBuilder.field for a struct schema under construction, with its checks and messages.
-func addStructField(s *connector.Schema, name string, fieldSchema *connector.Schema) error {
-	switch {
-	case name == "":
-		return &schemaBuilderError{message: "fieldName cannot be null."}
-	case fieldSchema == nil:
-		return &schemaBuilderError{message: "fieldSchema for field " + name + " cannot be null."}
-	}
-	if _, f := s.Field(name); f != nil {
-		return &schemaBuilderError{message: "Cannot create field because of field name duplication " + name}
-	}
-	s.Fields = append(s.Fields, connector.SchemaField{Name: name, Schema: fieldSchema})
-	return nil
-}
-
-// schemaBuilderError is Kafka's SchemaBuilderException, a DataException: errors.As finds a
-// *connector.DataError in it.
-type schemaBuilderError struct {
-	message string
-}
-
-func (e *schemaBuilderError) Error() string { return e.message }
-
-// JavaClass names the Java exception class this error stands for.
-func (e *schemaBuilderError) JavaClass() string {
-	return "org.apache.kafka.connect.errors.SchemaBuilderException"
-}
-
-// As lets errors.As see the error as the DataException it is in Java.
-func (e *schemaBuilderError) As(target any) bool {
-	if t, ok := target.(**connector.DataError); ok {
-		*t = &connector.DataError{Message: e.message}
-		return true
-	}
-	return false
 }
