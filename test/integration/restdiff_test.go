@@ -55,9 +55,6 @@ var restDiffAllowed = []allowed{
 	{step: "bad-json", path: `status|\$\.error_code|\$\.message`, compat: "| Malformed request bodies (bad JSON,"},
 	{step: "unknown-class", path: `status|\$\.error_code`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
 	{step: "validate-transform-as-connector", path: `status|\$\.error_code`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
-	// Only the regex error message differs (RE2's wording after Kafka's "Invalid regex: ").
-	{step: "validate-transforms-bad-regex", path: `\$\.configs\[\d+\]\.value\.errors\[0\]`,
-		compat: "Regular expressions in `RegexRouter`"},
 }
 
 // difference is one place where the two answers differ.
