@@ -1,0 +1,63 @@
+package mqtt_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connector/mqtt/mqtttest"
+	"github.com/connectd/connectd/test/workertest"
+)
+
+// TestReadmeSourceTransforms runs README.md's transforms example: the user's connector file with the
+// README's keys added routes records to vehicle-data.raw and tags them with a site header.
+func TestReadmeSourceTransforms(t *testing.T) {
+	t.Parallel()
+	broker := mqtttest.NewBroker(t)
+	c := newCluster(t)
+
+	var extra map[string]string
+	if err := json.Unmarshal(workertest.ReadmeExample(t, "source-transforms"), &extra); err != nil {
+		t.Fatalf("README example: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mqtt-connector.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Name   string         `json:"name"`
+		Config map[string]any `json:"config"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	file.Config["camel.kamelet.mqtt-source.brokerUrl"] = broker.URL()
+	for k, v := range extra {
+		file.Config[k] = v
+	}
+	body, _ := json.Marshal(file)
+
+	col := consume(t, c, "vehicle-data.raw")
+	if status, resp := c.Do(0, http.MethodPost, "/connectors", body); status != http.StatusCreated {
+		t.Fatalf("POST gave %d %s", status, resp)
+	}
+	c.WaitRunning(0, file.Name, 1)
+	workertest.WaitFor(t, 30*time.Second, "task subscribed", func() bool { return broker.Ready("mqtt-source-0") })
+	broker.Publish(t, "/mqtt/test/car1", []byte(`{"speed":42}`), 1)
+	workertest.WaitFor(t, 30*time.Second, "record in vehicle-data.raw", func() bool { return col.len() >= 1 })
+
+	r := col.records()[0]
+	if r.Topic != "vehicle-data.raw" || strings.TrimSpace(string(r.Value)) != `{"speed":42}` {
+		t.Errorf("record %s %q, want vehicle-data.raw {\"speed\":42}", r.Topic, r.Value)
+	}
+	if site, ok := header(r, "site"); !ok || site != "plant-1" {
+		t.Errorf("header site = %q (present %v), want plant-1", site, ok)
+	}
+	if topic, _ := header(r, "CamelHeader.CamelMqttTopic"); topic != "/mqtt/test/car1" {
+		t.Errorf("the connector's own headers are gone: CamelHeader.CamelMqttTopic = %q", topic)
+	}
+}
