@@ -195,7 +195,7 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 		}
 		for _, rec := range recs {
 			if err := s.send(ctx, rec); err != nil {
-				if ctx.Err() != nil && s.t.isStopping() {
+				if s.t.isStopping() && (ctx.Err() != nil || errors.Is(err, errorhandling.ErrStopped)) {
 					return nil
 				}
 				return err
