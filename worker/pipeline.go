@@ -41,6 +41,13 @@ func (t *taskRunner) newPipeline(typ connector.Type) (*recordPipeline, error) {
 	return &recordPipeline{conv: conv, cfg: cfg, chain: chain}, nil
 }
 
+// closeOperator closes a task's error reporters once the task has stopped.
+func (t *taskRunner) closeOperator(op *errorhandling.Operator) {
+	if err := op.Close(); err != nil {
+		t.log.Warn("closing error reporters failed", "err", err)
+	}
+}
+
 // transform runs rec through the chain (stage TRANSFORMATION). It returns nil when a transformation dropped
 // the record or failed in a way errors.tolerance allows (pc.Failed() tells which), and an error when a
 // failure is not tolerated.

@@ -47,7 +47,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	}
 	defer closeReporters()
 	pipe.op = errorhandling.NewOperator(pipe.cfg, t.errMetrics, t.stopping, reporters...)
-	defer pipe.op.Close()
+	defer t.closeOperator(pipe.op)
 	tc := sinkTaskContext{log: t.log, timeout: new(atomic.Int64)}
 	if pipe.cfg.ErrantRecordReporterEnabled() {
 		tc.errant = newErrantReporter(pipe.op, pipe.conv)
@@ -145,7 +145,7 @@ func (t *taskRunner) sinkReporters(ctx context.Context, cfg errorhandling.Config
 	}
 	dlq := errorhandling.NewDeadLetterQueue(producer, cfg, t.id, t.errMetrics, t.log)
 	return append(reporters, dlq), func() {
-		dlq.Close() // idempotent: the operator closes it first
+		_ = dlq.Close() // idempotent: the operator closed it first, and logged what went wrong
 		client.Close()
 	}, nil
 }

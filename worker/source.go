@@ -38,7 +38,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		reporters = append(reporters, errorhandling.NewLogReporter(t.log, t.id, pipe.cfg.LogIncludeMessages, t.errMetrics))
 	}
 	pipe.op = errorhandling.NewOperator(pipe.cfg, t.errMetrics, t.stopping, reporters...)
-	defer pipe.op.Close()
+	defer t.closeOperator(pipe.op)
 	client, producer, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-producer-%s-%d", t.id.Connector, t.id.Task))
 	if err != nil {
 		if t.isStopping() {
@@ -196,7 +196,7 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 		for _, rec := range recs {
 			if err := s.send(ctx, rec); err != nil {
 				if s.t.isStopping() && (ctx.Err() != nil || errors.Is(err, errorhandling.ErrStopped)) {
-					return nil
+					return nil //nolint:nilerr // cut short by the stop: not a failure of the task
 				}
 				return err
 			}

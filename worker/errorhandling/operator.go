@@ -14,8 +14,8 @@ import (
 	"github.com/connectd/connectd/connector"
 )
 
-// retryDelayMin is the first wait before a retry (Kafka's RETRIES_DELAY_MIN_MS); each further wait doubles.
-const retryDelayMin = 300 * time.Millisecond
+// firstRetryDelay is the first wait before a retry (Kafka's RETRIES_DELAY_MIN_MS); each further wait doubles.
+const firstRetryDelay = 300 * time.Millisecond
 
 // ErrStopped is returned by Execute when the task was asked to stop while an operation waited to be retried.
 // Kafka skips the record then; connectd abandons it instead, so that it is neither delivered nor committed
@@ -170,7 +170,7 @@ func Execute[V any](o *Operator, c *Context, stage Stage, class string, op func(
 	c.stage, c.class = stage, class
 	if c.err != nil {
 		var zero V
-		return zero, nil
+		return zero, nil //nolint:nilerr // the record failed before: its failure is in c, and was handled then
 	}
 	v, err := call(op)
 	if err == nil {
@@ -245,7 +245,7 @@ func isRetriable(err error) bool {
 // errors.retry.delay.max.ms, a random wait below it instead; never past the retry deadline. It reports false
 // when stop closed first.
 func (o *Operator) backoff(attempt int, start time.Time) bool {
-	delay := retryDelayMin
+	delay := firstRetryDelay
 	for i := 1; i < attempt && delay <= o.cfg.RetryMaxDelay; i++ {
 		delay *= 2
 	}

@@ -130,19 +130,29 @@ func TestBackoffJittersBeyondMaxDelay(t *testing.T) {
 			t.Fatalf("jitter bounds %v, want three below the 1 s maximum", bounds)
 		}
 
-		op, calls = flaky(1 << 30)
+		called := make(chan time.Duration)
+		start := time.Now()
+		forever := func() (string, error) {
+			select {
+			case called <- time.Since(start):
+			case <-stop:
+			}
+			return "", connector.NewRetriableError(errors.New("store busy"))
+		}
 		done := make(chan error, 1)
 		go func() {
 			var c Context
-			_, err := Execute(o, &c, StageValueConverter, "v", op)
+			_, err := Execute(o, &c, StageValueConverter, "v", forever)
 			done <- err
 		}()
-		time.Sleep(time.Hour) // virtual time: retries go on
-		synctest.Wait()
-		if len(*calls) < 100 {
-			t.Fatalf("%d calls in an hour of infinite retries", len(*calls))
+		var last time.Duration
+		for range 100 {
+			last = <-called
 		}
 		close(stop)
+		if want := 900*time.Millisecond + 97*123*time.Millisecond; last != want {
+			t.Fatalf("100th call after %v, want %v: 300 and 600 ms, then the jittered waits", last, want)
+		}
 		if err := <-done; !errors.Is(err, ErrStopped) {
 			t.Fatalf("Execute after stop = %v, want ErrStopped", err)
 		}

@@ -24,7 +24,7 @@ func ExceptionClass(err error) string {
 // ExceptionMessage is Java's getMessage() of err: the message of Kafka's own errors without the cause they
 // carry, else err's text.
 func ExceptionMessage(err error) string {
-	switch e := err.(type) {
+	switch e := err.(type) { //nolint:errorlint // the error itself, as Java's getMessage is the thrown exception's
 	case *connector.DataError:
 		return e.Message
 	case *HandlerError:
@@ -56,7 +56,7 @@ func Stacktrace(err error) string {
 }
 
 func writePanic(b *strings.Builder, err error) {
-	if p, ok := err.(*PanicError); ok {
+	if p, ok := err.(*PanicError); ok { //nolint:errorlint // each error of the chain in its own line
 		b.WriteString("\n" + strings.TrimRight(string(p.Stack), "\n"))
 	}
 }
@@ -66,7 +66,7 @@ func causes(err error) []error {
 	var out []error
 	var walk func(error)
 	walk = func(e error) {
-		switch u := e.(type) {
+		switch u := e.(type) { //nolint:errorlint // walks the chain itself, both Unwrap forms
 		case interface{ Unwrap() error }:
 			if c := u.Unwrap(); c != nil {
 				out = append(out, c)
