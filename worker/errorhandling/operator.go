@@ -243,7 +243,8 @@ func isRetriable(err error) bool {
 
 // backoff waits before attempt+1 (Kafka's backoff): 300 ms doubling with each attempt; once that passes
 // errors.retry.delay.max.ms, a random wait below it instead; never past the retry deadline. It reports false
-// when stop closed first.
+// when stop closed first. (connector/backoff caps a delay at its maximum; Kafka's rule replaces it with a
+// random one below, so that tasks retrying together spread out, and connectors' retry timing is kept.)
 func (o *Operator) backoff(attempt int, start time.Time) bool {
 	delay := firstRetryDelay
 	for i := 1; i < attempt && delay <= o.cfg.RetryMaxDelay; i++ {
