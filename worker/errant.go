@@ -165,6 +165,13 @@ func (r *errantReporter) await(ctx context.Context) (fatal, err error) {
 	return nil, nil
 }
 
+// forget forgets every delivered record, when their partitions go back to the group.
+func (r *errantReporter) forget() {
+	r.mu.Lock()
+	clear(r.delivered)
+	r.mu.Unlock()
+}
+
 // committed forgets the records below the committed offsets: they are no longer the task's.
 func (r *errantReporter) committed(offsets map[connector.TopicPartition]int64) {
 	r.mu.Lock()

@@ -298,6 +298,10 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	defer h.mu.Unlock()
 	h.flushLocked(ctx, sess)
 	h.sess = nil
+	if h.tc.errant != nil {
+		// The session's records go back to the group; a report of one from now on converts it back to bytes.
+		h.tc.errant.forget()
+	}
 	return nil
 }
 
@@ -368,8 +372,7 @@ func (h *sinkHandler) put(sess sarama.ConsumerGroupSession, batch []*sarama.Cons
 	}
 	for {
 		err := h.deliver(ctx, recs, batch)
-		var retriable *connector.RetriableError
-		if err == nil || !errors.As(err, &retriable) {
+		if !retriablePut(err) {
 			return err
 		}
 		h.t.log.Error("RetriableException from SinkTask; delivering the batch again", "records", len(recs), "err", err)
@@ -414,8 +417,7 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 			err = h.tc.errant.asyncError()
 		}
 		if err != nil {
-			var retriable *connector.RetriableError
-			if errors.As(err, &retriable) {
+			if retriablePut(err) {
 				return err
 			}
 			return fmt.Errorf("put: %w", err)
@@ -424,6 +426,13 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 	last := batch[len(batch)-1]
 	h.offsets[connector.TopicPartition{Topic: last.Topic, Partition: last.Partition}] = last.Offset + 1
 	return nil
+}
+
+// retriablePut reports whether a Put failure asks for the batch again: a *connector.RetriableError, unless the
+// error handler already refused to tolerate it (a retriable error the task reported as errant).
+func retriablePut(err error) bool {
+	var retriable *connector.RetriableError
+	return errors.As(err, &retriable) && !errorhandling.IsHandlerError(err)
 }
 
 // process converts a consumed record (key, value, then headers, as Kafka's WorkerSinkTask does) and runs it

@@ -285,11 +285,12 @@ func recordBytes(msg *sarama.ProducerMessage) int64 {
 func (s *sourceSubmitter) process(rec *connector.SourceRecord) (*sarama.ProducerMessage, error) {
 	pc := errorhandling.Context{Source: rec}
 	if len(s.pipe.chain) == 0 {
+		// Without transformations the view stays on the stack: nothing may keep it.
 		view := sourceView(rec)
 		return s.convert(&pc, &view)
 	}
-	view := sourceView(rec)
-	out, err := s.pipe.transform(&pc, &view)
+	in := sourceView(rec)
+	out, err := s.pipe.transform(&pc, &in)
 	if err != nil || out == nil {
 		return nil, err
 	}
