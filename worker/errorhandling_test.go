@@ -60,7 +60,8 @@ func registerErrorTestPlugins(r *connector.Registry) error {
 }
 
 // flakyConverter reads values as strings. A value starting with "retry" fails retriably the first
-// "fail.times" times it is read (every time with -1); one starting with "bad" fails with a DataException.
+// "fail.times" times it is read (every time with -1); one starting with "bad" fails with a DataException, and
+// so does writing a value ending in "-3".
 type flakyConverter struct {
 	failTimes int
 	mu        sync.Mutex
@@ -76,6 +77,9 @@ func (c *flakyConverter) Configure(config map[string]string, _ bool) error {
 func (c *flakyConverter) FromConnectData(_ string, _ *connector.Schema, value any) ([]byte, error) {
 	if value == nil {
 		return nil, nil
+	}
+	if v, _ := value.(string); strings.HasSuffix(v, "-3") {
+		return nil, connector.NewDataError("cannot write " + v)
 	}
 	return fmt.Append(nil, value), nil
 }
@@ -412,6 +416,15 @@ func TestSinkDeadLetterQueue(t *testing.T) {
 			t.Errorf("dead letter %d has %d headers, want the original one and 10 context headers", i, len(m.Headers))
 		}
 	}
+	admin, err := sarama.NewClusterAdmin(c.Kafka.ListenAddrs(), saramaConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if md, err := admin.DescribeTopics([]string{"dlq"}); err != nil || len(md) != 1 || len(md[0].Partitions) != 1 ||
+		len(md[0].Partitions[0].Replicas) != 3 {
+		t.Fatalf("dead letter queue topic %+v (%v), want one partition with errors.deadletterqueue.topic.replication.factor's default 3 replicas", md, err)
+	}
 	lines, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -658,6 +671,42 @@ func TestUnbuildableChainFailsTask(t *testing.T) {
 	waitTaskState(t, c, "bad-chain", records.StateFailed)
 	if _, trace := taskTrace(t, c, "bad-chain"); !strings.Contains(trace, "transformation chain") ||
 		!strings.Contains(trace, "transforms.x.type") || !strings.Contains(trace, "com.example.Nope") {
+		t.Fatalf("trace %q", trace)
+	}
+}
+
+// TestSourceConversionTolerance: under errors.tolerance=all a source record that fails conversion is logged,
+// skipped and its offset committed; under none it fails the task with the error handler's trace.
+func TestSourceConversionTolerance(t *testing.T) {
+	t.Parallel()
+	c := workertest.NewCluster(t, workertest.Plugins(registerErrorTestPlugins, connectortest.Register))
+	createTopic(t, c, "tolerant-out", 1)
+	createConnector(t, c, "tolerant-source", map[string]string{
+		"connector.class": connectortest.SourceClass, "topic": "tolerant-out", connectortest.KeyCount: "6",
+		"value.converter": flakyConverterClass, "errors.tolerance": "all", "errors.log.enable": "true",
+	})
+	createConnector(t, c, "strict-source", map[string]string{
+		"connector.class": connectortest.SourceClass, "topic": "strict-out", connectortest.KeyCount: "6",
+		"value.converter": flakyConverterClass,
+	})
+	c.WaitStore(0, "the offset of the last record committed", func(s *storage.Store) bool {
+		off, ok := s.Offset("tolerant-source", map[string]any{"task": "0"})
+		return ok && off["n"] == int64(5)
+	})
+	var values []string
+	for _, m := range consumeTopic(t, c, "tolerant-out", 5) {
+		values = append(values, string(m.Value))
+	}
+	if !slices.Equal(values, []string{"0-0", "0-1", "0-2", "0-4", "0-5"}) {
+		t.Fatalf("records %v", values)
+	}
+	if m := errorMetrics(t, c, "tolerant-source"); m.TotalRecordsSkipped != 1 || m.TotalErrorsLogged != 1 {
+		t.Fatalf("error metrics %+v", m)
+	}
+	waitTaskState(t, c, "strict-source", records.StateFailed)
+	if _, trace := taskTrace(t, c, "strict-source"); !strings.HasPrefix(trace,
+		"org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler\n"+
+			"Caused by: org.apache.kafka.connect.errors.DataException: cannot write 0-3") {
 		t.Fatalf("trace %q", trace)
 	}
 }
