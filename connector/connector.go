@@ -113,8 +113,8 @@ type SourceTask interface {
 // RecordCommitter is implemented by source tasks that must learn when Kafka has acknowledged each record, for
 // example to acknowledge the message upstream only then. CommitRecord is called once per record, in the order
 // the task returned the records from Poll, from the goroutine that handles producer acknowledgements.
-// A record the worker drops (a conversion failure tolerated by errors.tolerance) is committed with a nil
-// metadata.
+// A record the worker drops (filtered out by a transformation, or a conversion or transformation failure
+// tolerated by errors.tolerance) is committed with a nil metadata.
 type RecordCommitter interface {
 	CommitRecord(rec *SourceRecord, meta *RecordMetadata) error
 }
@@ -135,6 +135,35 @@ type RecordMetadata struct {
 // SinkTaskContext is what the worker offers a running SinkTask.
 type SinkTaskContext interface {
 	Logger() *slog.Logger
+	// ErrantRecordReporter returns the reporter for records the task cannot write (Kafka's
+	// SinkTaskContext.errantRecordReporter, KIP-610), or nil when the connector has neither a dead letter queue
+	// (errors.deadletterqueue.topic.name) nor error logging (errors.log.enable), as in Kafka Connect.
+	ErrantRecordReporter() ErrantRecordReporter
+	// Timeout sets how long the worker waits before it delivers a batch again after Put returned a
+	// *RetriableError (Kafka's SinkTaskContext.timeout); it applies to the next redelivery only. Without it the
+	// batch is delivered again at the next offset commit (offset.flush.interval.ms).
+	Timeout(d time.Duration)
+}
+
+// ErrantRecordReporter takes records a sink task could not write (Kafka's ErrantRecordReporter, KIP-610): each
+// is written to the connector's dead letter queue with its original bytes and logged when errors.log.enable is
+// set. A report counts as a failure against errors.tolerance. Offsets of reported records are committed only
+// once their reports are persisted. Report may be called from any goroutine.
+type ErrantRecordReporter interface {
+	// Report reports rec, one of the records handed to Put, which failed with err. Under errors.tolerance=none
+	// it returns Kafka's "Tolerance exceeded in error handler" error, which the task should return from Put
+	// (the worker fails the task then anyway). Otherwise the report is under way: it is persisted once the
+	// returned report's Done is closed.
+	Report(rec *SinkRecord, err error) (ErrantRecordReport, error)
+}
+
+// ErrantRecordReport is a report under way (Kafka's Future returned by ErrantRecordReporter.report).
+type ErrantRecordReport interface {
+	// Done is closed once the report is persisted, or failed to be.
+	Done() <-chan struct{}
+	// Err tells, once Done is closed, why the report could not be persisted (e.g. the dead letter queue's
+	// topic refused the record); nil on success.
+	Err() error
 }
 
 // SinkTask writes records to an external system.
@@ -184,7 +213,7 @@ type SourceRecord struct {
 	Headers   []Header
 }
 
-// SinkRecord is a record consumed from Kafka and handed to a SinkTask.
+// SinkRecord is a record consumed from Kafka and handed to a SinkTask, after the connector's transformations.
 type SinkRecord struct {
 	Topic       string
 	Partition   int32
@@ -195,6 +224,13 @@ type SinkRecord struct {
 	Value       any
 	Timestamp   time.Time
 	Headers     []Header
+
+	// OriginalTopic, OriginalPartition and OriginalOffset say where the record was consumed, before any
+	// transformation changed Topic, Partition or Offset (KIP-793's originalTopic, originalKafkaPartition and
+	// originalKafkaOffset). The worker commits consumer offsets by these.
+	OriginalTopic     string
+	OriginalPartition int32
+	OriginalOffset    int64
 }
 
 // PartitionOffset is one source partition and its offset, as PATCH /connectors/{name}/offsets carries them.

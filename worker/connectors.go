@@ -14,6 +14,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // connectorCallTimeout bounds a connector's Start and TaskConfigs. Kafka Connect has no such bound (a Start
@@ -554,6 +555,10 @@ func trace(err error) string {
 	var p *panicError
 	if errors.As(err, &p) {
 		return err.Error() + "\n" + string(p.stack)
+	}
+	if errorhandling.IsHandlerError(err) {
+		// A record the error handler did not tolerate: the chain of causes, as Kafka's trace shows them.
+		return errorhandling.Stacktrace(err)
 	}
 	return err.Error()
 }

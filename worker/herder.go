@@ -353,6 +353,8 @@ func (w *Worker) stopTasks(ts []*taskRunner, reason stopReason) {
 		if !t.awaitStop(deadline) {
 			w.log.Warn("task did not stop in time, abandoning it", "connector", t.id.Connector, "task", t.id.Task)
 		}
+		// Its metrics go with it, unless a new instance has registered its own already.
+		w.errorMetrics.CompareAndDelete(t.id, t.errMetrics)
 	}
 }
 

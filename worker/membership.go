@@ -82,6 +82,9 @@ func (w *Worker) rejoin(ctx context.Context) {
 	w.joinAwaited.Store(false)
 	m := w.group
 	meta := group.Metadata{URL: w.url, ConfigOffset: w.store.ConfigOffset(), Allocation: m.owned}
+	// The leader's snapshot is the one it assigned from: a connector read from the config topic after the
+	// assignment was computed must still look new, or it would stay unassigned until some other rebalance.
+	var assignedFrom map[string]int
 	res, err := m.member.Join(ctx, meta, func(in group.LeaderInput) (map[string]group.Assignment, error) {
 		// The leader must not assign from a config snapshot older than a member's.
 		for _, md := range in.Members {
@@ -94,10 +97,12 @@ func (w *Worker) rejoin(ctx context.Context) {
 				break
 			}
 		}
-		result, err := m.assignor.Assign(in, w.configSnapshot(), time.Now())
+		snap := w.configSnapshot()
+		result, err := m.assignor.Assign(in, snap, time.Now())
 		if err != nil {
 			return nil, err
 		}
+		assignedFrom = snap.Tasks
 		m.mu.Lock()
 		m.leader = result.Leader
 		m.mu.Unlock()
@@ -136,6 +141,9 @@ func (w *Worker) rejoin(ctx context.Context) {
 	merged := group.MergeAssignment(m.owned, a, res.Protocol)
 	m.owned = &merged
 	m.snapshot = w.configSnapshot().Tasks
+	if res.IsLeader && assignedFrom != nil {
+		m.snapshot = assignedFrom
+	}
 	w.log.Info("rebalance completed", "generation", res.Generation, "leader", res.IsLeader,
 		"connectors", len(merged.Assigned.Connectors), "tasks", len(merged.Assigned.Tasks),
 		"revoked", len(a.Revoked.Connectors)+len(a.Revoked.Tasks), "delay_ms", a.Delay)

@@ -9,11 +9,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // maxSinkBatch is the most records handed to SinkTask.Put at once (Kafka's max.poll.records default).
@@ -29,12 +31,28 @@ func sinkGroupID(name string, connConfig map[string]string) string {
 }
 
 // runSink is the sink task loop (Kafka Connect's WorkerSinkTask): consume in the connector's consumer group,
-// convert, Put, and commit consumer offsets only after the task has flushed what it was given.
+// convert, transform, Put, and commit consumer offsets only after the task has flushed what it was given and
+// every failed record's report is persisted.
 func (t *taskRunner) runSink(ctx context.Context) error {
-	keyConv, valueConv, headerConv, err := t.w.converters(t.connConfig)
+	pipe, err := t.newPipeline(connector.Sink)
 	if err != nil {
 		return err
 	}
+	reporters, closeReporters, err := t.sinkReporters(ctx, pipe.cfg)
+	if err != nil {
+		if t.isStopping() {
+			return nil
+		}
+		return err
+	}
+	defer closeReporters()
+	pipe.op = errorhandling.NewOperator(pipe.cfg, t.errMetrics, t.stopping, reporters...)
+	defer t.closeOperator(pipe.op)
+	tc := sinkTaskContext{log: t.log, timeout: new(atomic.Int64)}
+	if pipe.cfg.ErrantRecordReporterEnabled() {
+		tc.errant = newErrantReporter(pipe.op, pipe.conv)
+	}
+
 	cfg, err := t.w.cfg.SaramaConfig("consumer")
 	if err != nil {
 		return err
@@ -55,7 +73,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	defer group.Close()
 
 	task := t.plugin.NewSinkTask()
-	if err := safely(func() error { return task.Start(ctx, taskContext{log: t.log}, maps.Clone(t.config)) }); err != nil {
+	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
@@ -63,10 +81,9 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	consumeCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := &sinkHandler{
-		t: t, task: task, group: group, keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
-		tolerateAll: t.connConfig["errors.tolerance"] == "all",
-		offsets:     make(map[connector.TopicPartition]int64),
-		cancel:      cancel,
+		t: t, task: task, group: group, pipe: pipe, tc: tc,
+		offsets: make(map[connector.TopicPartition]int64),
+		cancel:  cancel,
 	}
 	// The pause/resume control goroutine, as the source task's helpers: owned by the task, ended with
 	// consumeCtx and waited for before the plugin stops.
@@ -107,6 +124,30 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	}
 	t.log.Info("task stopped")
 	return h.fatalErr()
+}
+
+// sinkReporters builds a sink task's error reporters (Kafka's Worker.sinkTaskReporters): the log reporter with
+// errors.log.enable, and with errors.deadletterqueue.topic.name the dead letter queue, whose topic is created
+// when missing and which gets a producer of its own. closeAll closes them once the operator is closed.
+func (t *taskRunner) sinkReporters(ctx context.Context, cfg errorhandling.Config) (reporters []errorhandling.Reporter, closeAll func(), err error) {
+	if cfg.LogEnable {
+		reporters = append(reporters, errorhandling.NewLogReporter(t.log, t.id, cfg.LogIncludeMessages, t.errMetrics))
+	}
+	if cfg.DLQTopic == "" {
+		return reporters, func() {}, nil
+	}
+	if err := t.w.ensureDLQTopic(t.log, cfg.DLQTopic, cfg.DLQReplicationFactor); err != nil {
+		return nil, nil, err
+	}
+	client, producer, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-dlq-producer-%s-%d", t.id.Connector, t.id.Task))
+	if err != nil {
+		return nil, nil, err
+	}
+	dlq := errorhandling.NewDeadLetterQueue(producer, cfg, t.id, t.errMetrics, t.log)
+	return append(reporters, dlq), func() {
+		_ = dlq.Close() // idempotent: the operator closed it first, and logged what went wrong
+		client.Close()
+	}, nil
 }
 
 // sinkTopics resolves the task's topics or topics.regex against the cluster's topics.
@@ -161,15 +202,12 @@ func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Co
 // sinkHandler is the sarama group handler of one sink task. Claims run on several goroutines; mu serialises
 // every call into the task, and the pause transitions against deliveries.
 type sinkHandler struct {
-	t          *taskRunner
-	task       connector.SinkTask
-	group      sarama.ConsumerGroup
-	keyConv    connector.Converter
-	valueConv  connector.Converter
-	headerConv connector.HeaderConverter
-
-	tolerateAll bool
-	cancel      context.CancelFunc
+	t      *taskRunner
+	task   connector.SinkTask
+	group  sarama.ConsumerGroup
+	pipe   *recordPipeline
+	tc     sinkTaskContext
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	sess    sarama.ConsumerGroupSession        // the current group session, between Setup and Cleanup
@@ -260,6 +298,10 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	defer h.mu.Unlock()
 	h.flushLocked(ctx, sess)
 	h.sess = nil
+	if h.tc.errant != nil {
+		// The session's records go back to the group; a report of one from now on converts it back to bytes.
+		h.tc.errant.forget()
+	}
 	return nil
 }
 
@@ -293,7 +335,7 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 					break more
 				}
 			}
-			if err := h.put(sess.Context(), batch); err != nil {
+			if err := h.put(sess, batch, ticker.C); err != nil {
 				h.setFatal(err)
 				return err
 			}
@@ -305,21 +347,63 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	}
 }
 
-// put converts a batch and hands it to the task once the task is not paused. A batch still held when the
-// session ends is not delivered; its offsets are not committed, so it is consumed again.
-func (h *sinkHandler) put(ctx context.Context, batch []*sarama.ConsumerMessage) error {
+// put converts and transforms a batch and hands it to the task once the task is not paused. A batch still
+// held when the session ends is not delivered; its offsets are not committed, so it is consumed again. When
+// Put fails with a *connector.RetriableError the same records are delivered again (Kafka's WorkerSinkTask
+// pauses the consumer and redelivers its batch): after the wait the task asked for with Timeout, or at the next
+// offset commit (tick).
+func (h *sinkHandler) put(sess sarama.ConsumerGroupSession, batch []*sarama.ConsumerMessage, tick <-chan time.Time) error {
+	ctx := sess.Context()
 	recs := make([]*connector.SinkRecord, 0, len(batch))
 	for _, m := range batch {
-		rec, err := h.convert(m)
+		rec, err := h.process(m)
 		if err != nil {
-			if !h.tolerateAll {
-				return err
+			if errors.Is(err, errorhandling.ErrStopped) {
+				return nil // the task is stopping: the batch is neither delivered nor committed
 			}
-			h.t.log.Warn("skipping record that failed conversion", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
-			continue
+			return err
 		}
-		recs = append(recs, rec)
+		if rec != nil {
+			recs = append(recs, rec)
+		}
 	}
+	if h.tc.errant != nil && len(recs) > 0 {
+		h.tc.errant.deliver(recs, batch)
+	}
+	for {
+		err := h.deliver(ctx, recs, batch)
+		if !retriablePut(err) {
+			return err
+		}
+		h.t.log.Error("RetriableException from SinkTask; delivering the batch again", "records", len(recs), "err", err)
+		if !h.awaitRedelivery(sess, tick) {
+			return nil
+		}
+	}
+}
+
+// awaitRedelivery waits before a batch is delivered again: for the Timeout the task set, or else until the next
+// offset commit, which it runs (Kafka's poll times out at the next commit); false when the session ends first.
+func (h *sinkHandler) awaitRedelivery(sess sarama.ConsumerGroupSession, tick <-chan time.Time) bool {
+	var wait <-chan time.Time
+	if d := h.tc.takeTimeout(); d > 0 {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		wait = timer.C
+	}
+	select {
+	case <-sess.Context().Done():
+		return false
+	case <-tick:
+		h.flush(sess.Context(), sess)
+	case <-wait:
+	}
+	return true
+}
+
+// deliver hands records to the task once it is not paused and, when Put succeeds, makes the batch's offsets
+// committable. A delivery cut short by the session's end is no error.
+func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord, batch []*sarama.ConsumerMessage) error {
 	if !h.lockDeliverable(ctx.Done()) {
 		return nil
 	}
@@ -328,7 +412,14 @@ func (h *sinkHandler) put(ctx context.Context, batch []*sarama.ConsumerMessage) 
 		for _, rec := range recs {
 			h.t.topics.record(rec.Topic)
 		}
-		if err := safely(func() error { return h.task.Put(ctx, recs) }); err != nil {
+		err := safely(func() error { return h.task.Put(ctx, recs) })
+		if err == nil && h.tc.errant != nil {
+			err = h.tc.errant.asyncError()
+		}
+		if err != nil {
+			if retriablePut(err) {
+				return err
+			}
 			return fmt.Errorf("put: %w", err)
 		}
 	}
@@ -337,30 +428,82 @@ func (h *sinkHandler) put(ctx context.Context, batch []*sarama.ConsumerMessage) 
 	return nil
 }
 
-func (h *sinkHandler) convert(m *sarama.ConsumerMessage) (*connector.SinkRecord, error) {
-	ks, k, err := h.keyConv.ToConnectData(m.Topic, m.Key)
+// retriablePut reports whether a Put failure asks for the batch again: a *connector.RetriableError, unless the
+// error handler already refused to tolerate it (a retriable error the task reported as errant).
+func retriablePut(err error) bool {
+	var retriable *connector.RetriableError
+	return errors.As(err, &retriable) && !errorhandling.IsHandlerError(err)
+}
+
+// process converts a consumed record (key, value, then headers, as Kafka's WorkerSinkTask does) and runs it
+// through the transformation chain. It returns nil when the record is dropped: filtered out, or failed within
+// errors.tolerance.
+func (h *sinkHandler) process(m *sarama.ConsumerMessage) (*connector.SinkRecord, error) {
+	conv, op := h.pipe.conv, h.pipe.op
+	pc := errorhandling.Context{Consumed: m}
+	key, err := errorhandling.Execute(op, &pc, errorhandling.StageKeyConverter, conv.keyClass,
+		func() (schemaAndValue, error) {
+			s, v, err := conv.key.ToConnectData(m.Topic, m.Key)
+			return schemaAndValue{s, v}, err
+		})
 	if err != nil {
-		return nil, fmt.Errorf("convert key: %w", err)
+		return nil, err
 	}
-	vs, v, err := h.valueConv.ToConnectData(m.Topic, m.Value)
+	value, err := errorhandling.Execute(op, &pc, errorhandling.StageValueConverter, conv.valueClass,
+		func() (schemaAndValue, error) {
+			s, v, err := conv.value.ToConnectData(m.Topic, m.Value)
+			return schemaAndValue{s, v}, err
+		})
 	if err != nil {
-		return nil, fmt.Errorf("convert value: %w", err)
+		return nil, err
+	}
+	var headers []connector.Header
+	if len(m.Headers) > 0 {
+		headers, err = errorhandling.Execute(op, &pc, errorhandling.StageHeaderConverter, conv.headerClass,
+			func() ([]connector.Header, error) { return h.convertHeaders(m) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	if pc.Failed() {
+		return nil, nil
 	}
 	rec := &connector.SinkRecord{
 		Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
-		KeySchema: ks, Key: k, ValueSchema: vs, Value: v, Timestamp: m.Timestamp,
+		KeySchema: key.schema, Key: key.value, ValueSchema: value.schema, Value: value.value,
+		Timestamp: m.Timestamp, Headers: headers,
+		OriginalTopic: m.Topic, OriginalPartition: m.Partition, OriginalOffset: m.Offset,
 	}
+	if len(h.pipe.chain) == 0 {
+		return rec, nil
+	}
+	view := sinkView(rec)
+	out, err := h.pipe.transform(&pc, view)
+	if err != nil || out == nil {
+		return nil, err
+	}
+	return sinkRecordOf(rec, view, out), nil
+}
+
+// schemaAndValue is what a converter reads from bytes.
+type schemaAndValue struct {
+	schema *connector.Schema
+	value  any
+}
+
+func (h *sinkHandler) convertHeaders(m *sarama.ConsumerMessage) ([]connector.Header, error) {
+	var out []connector.Header
 	for _, hd := range m.Headers {
 		if hd == nil {
 			continue
 		}
-		hs, hv, err := h.headerConv.ToConnectHeader(m.Topic, string(hd.Key), hd.Value)
+		hs, hv, err := h.pipe.conv.header.ToConnectHeader(m.Topic, string(hd.Key), hd.Value)
 		if err != nil {
-			return nil, fmt.Errorf("convert header %s: %w", hd.Key, err)
+			return nil, err
 		}
-		rec.Headers = append(rec.Headers, connector.Header{Key: string(hd.Key), Schema: hs, Value: hv})
+		out = append(out, connector.Header{Key: string(hd.Key), Schema: hs, Value: hv})
 	}
-	return rec, nil
+	return out, nil
 }
 
 // flush asks the task to make everything it was given durable, then commits those offsets to the group.
@@ -375,6 +518,23 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 	if len(h.offsets) == 0 || h.fatal != nil {
 		return
 	}
+	// Failed records' reports are persisted before their offsets are committed (Kafka awaits the errant
+	// record reporter's futures; connectd waits for every dead letter queue write).
+	if err := h.pipe.op.Flush(ctx); err != nil {
+		h.t.log.Warn("error reports still under way; offsets not committed", "err", err)
+		return
+	}
+	if h.tc.errant != nil {
+		fatal, err := h.tc.errant.await(ctx)
+		if fatal != nil {
+			h.setFatalLocked(fatal)
+			return
+		}
+		if err != nil {
+			h.t.log.Warn("errant record reports still under way; offsets not committed", "err", err)
+			return
+		}
+	}
 	offsets := maps.Clone(h.offsets)
 	if err := safely(func() error { return h.task.Flush(ctx, offsets) }); err != nil {
 		h.t.log.Warn("flush failed; offsets not committed", "err", err)
@@ -385,14 +545,22 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 	}
 	sess.Commit()
 	clear(h.offsets)
+	if h.tc.errant != nil {
+		h.tc.errant.committed(offsets)
+	}
 }
 
 func (h *sinkHandler) setFatal(err error) {
 	h.mu.Lock()
+	h.setFatalLocked(err)
+	h.mu.Unlock()
+}
+
+// setFatalLocked is setFatal with mu held.
+func (h *sinkHandler) setFatalLocked(err error) {
 	if h.fatal == nil {
 		h.fatal = err
 	}
-	h.mu.Unlock()
 	h.cancel()
 }
 

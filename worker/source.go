@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/errorhandling"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
 
@@ -28,11 +29,17 @@ const maxInFlightRecords = 10000
 // runSource is the source task loop (Kafka Connect's AbstractWorkerSourceTask): poll, convert, produce, and
 // commit each record to the task once Kafka has acknowledged it, in the order the task returned them.
 func (t *taskRunner) runSource(ctx context.Context) error {
-	keyConv, valueConv, headerConv, err := t.w.converters(t.connConfig)
+	pipe, err := t.newPipeline(connector.Source)
 	if err != nil {
 		return err
 	}
-	client, producer, err := t.w.newTaskProducer(ctx, t)
+	var reporters []errorhandling.Reporter
+	if pipe.cfg.LogEnable {
+		reporters = append(reporters, errorhandling.NewLogReporter(t.log, t.id, pipe.cfg.LogIncludeMessages, t.errMetrics))
+	}
+	pipe.op = errorhandling.NewOperator(pipe.cfg, t.errMetrics, t.stopping, reporters...)
+	defer t.closeOperator(pipe.op)
+	client, producer, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-producer-%s-%d", t.id.Connector, t.id.Task))
 	if err != nil {
 		if t.isStopping() {
 			return nil
@@ -58,7 +65,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	paused, _ := t.pausedWatch()
 	t.reportPaused(paused)
 
-	s := newSourceSubmitter(t, producer, keyConv, valueConv, headerConv)
+	s := newSourceSubmitter(t, producer, pipe)
 	s.committer, _ = task.(connector.RecordCommitter)
 
 	// The task's helper goroutines; each is stopped in its turn below, and Stop waits for them all.
@@ -108,12 +115,10 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 
 // sourceSubmitter tracks the records of one source task between Poll and Kafka's acknowledgement.
 type sourceSubmitter struct {
-	t          *taskRunner
-	producer   sarama.AsyncProducer
-	keyConv    connector.Converter
-	valueConv  connector.Converter
-	headerConv connector.HeaderConverter
-	committer  connector.RecordCommitter
+	t         *taskRunner
+	producer  sarama.AsyncProducer
+	pipe      *recordPipeline
+	committer connector.RecordCommitter
 
 	tolerateAll bool
 	slots       chan struct{}       // one token per in-flight record
@@ -136,11 +141,9 @@ type sourceSubmitter struct {
 	acked       atomic.Int64
 }
 
-func newSourceSubmitter(t *taskRunner, producer sarama.AsyncProducer, keyConv, valueConv connector.Converter,
-	headerConv connector.HeaderConverter) *sourceSubmitter {
+func newSourceSubmitter(t *taskRunner, producer sarama.AsyncProducer, pipe *recordPipeline) *sourceSubmitter {
 	return &sourceSubmitter{
-		t: t, producer: producer,
-		keyConv: keyConv, valueConv: valueConv, headerConv: headerConv,
+		t: t, producer: producer, pipe: pipe,
 		slots:       make(chan struct{}, maxInFlightRecords),
 		mem:         semaphore.NewWeighted(t.w.cfg.ProducerBufferMemory),
 		memSize:     t.w.cfg.ProducerBufferMemory,
@@ -148,16 +151,18 @@ func newSourceSubmitter(t *taskRunner, producer sarama.AsyncProducer, keyConv, v
 		retryCh:     make(chan struct{}, 1),
 		offsets:     make(map[string]pendingOffset),
 		topicsReady: make(map[string]bool),
-		tolerateAll: t.connConfig["errors.tolerance"] == "all",
+		tolerateAll: pipe.cfg.Tolerance == errorhandling.ToleranceAll,
 	}
 }
 
 type inFlight struct {
-	rec      *connector.SourceRecord
-	meta     *connector.RecordMetadata
-	bytes    int64 // of mem
-	done     bool
-	produced bool // handed to the producer: holds a slot and bytes of mem until it is drained
+	rec  *connector.SourceRecord // as polled, before the transformations: what the task is told of
+	meta *connector.RecordMetadata
+	// partition is the partition the (transformed) record asked for, -1 for the partitioner's choice.
+	partition int32
+	bytes     int64 // of mem
+	done      bool
+	produced  bool // handed to the producer: holds a slot and bytes of mem until it is drained
 }
 
 type pendingOffset struct {
@@ -181,12 +186,17 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 			if ctx.Err() != nil && s.t.isStopping() {
 				return nil
 			}
+			if retriable := (*connector.RetriableError)(nil); errors.As(err, &retriable) {
+				// Kafka Connect polls again at once (AbstractWorkerSourceTask.poll).
+				s.t.log.Warn("failed to poll records from SourceTask. Will retry operation.", "err", err)
+				continue
+			}
 			return fmt.Errorf("poll: %w", err)
 		}
 		for _, rec := range recs {
 			if err := s.send(ctx, rec); err != nil {
-				if ctx.Err() != nil && s.t.isStopping() {
-					return nil
+				if s.t.isStopping() && (ctx.Err() != nil || errors.Is(err, errorhandling.ErrStopped)) {
+					return nil //nolint:nilerr // cut short by the stop: not a failure of the task
 				}
 				return err
 			}
@@ -195,23 +205,24 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 	return nil
 }
 
-// send converts a record and hands it to the producer, waiting for a free in-flight slot.
+// send transforms and converts a record and hands it to the producer, waiting for a free in-flight slot. A
+// record a transformation drops, or whose transformation or conversion failed within errors.tolerance, is
+// committed in its turn without being produced (its source offset too, so that it is not read again).
 func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord) error {
-	msg, err := s.convert(rec)
+	msg, err := s.process(rec)
 	if err != nil {
-		if !s.tolerateAll {
-			return err
-		}
-		s.t.log.Warn("dropping record that failed conversion", "topic", rec.Topic, "err", err)
+		return err
+	}
+	if msg == nil {
 		s.enqueue(&inFlight{rec: rec, done: true})
 		s.drain()
 		return nil
 	}
-	if !s.topicsReady[rec.Topic] {
-		if err := s.t.w.ensureSourceTopic(ctx, rec.Topic, s.t.connConfig); err != nil {
+	if !s.topicsReady[msg.Topic] {
+		if err := s.t.w.ensureSourceTopic(ctx, msg.Topic, s.t.connConfig); err != nil {
 			return err
 		}
-		s.topicsReady[rec.Topic] = true
+		s.topicsReady[msg.Topic] = true
 	}
 	entry, err := s.reserve(ctx, rec, msg)
 	if err != nil {
@@ -248,7 +259,7 @@ func (s *sourceSubmitter) reserve(ctx context.Context, rec *connector.SourceReco
 		<-s.slots
 		return nil, err
 	}
-	entry := &inFlight{rec: rec, produced: true, bytes: n}
+	entry := &inFlight{rec: rec, produced: true, bytes: n, partition: msg.Partition}
 	msg.Metadata = entry
 	return entry, nil
 }
@@ -268,16 +279,58 @@ func recordBytes(msg *sarama.ProducerMessage) int64 {
 	return int64(n)
 }
 
-func (s *sourceSubmitter) convert(rec *connector.SourceRecord) (*sarama.ProducerMessage, error) {
-	key, err := s.keyConv.FromConnectData(rec.Topic, rec.KeySchema, rec.Key)
-	if err != nil {
-		return nil, fmt.Errorf("convert key of record for topic %s: %w", rec.Topic, err)
+// process runs a polled record through the transformation chain and the converters (Kafka's sendRecords:
+// transformations, then header, key and value conversion). It returns nil when the record is dropped, and an
+// error when a failure is not tolerated.
+func (s *sourceSubmitter) process(rec *connector.SourceRecord) (*sarama.ProducerMessage, error) {
+	pc := errorhandling.Context{Source: rec}
+	if len(s.pipe.chain) == 0 {
+		// Without transformations the view stays on the stack: nothing may keep it.
+		view := sourceView(rec)
+		return s.convert(&pc, &view)
 	}
-	value, err := s.valueConv.FromConnectData(rec.Topic, rec.ValueSchema, rec.Value)
-	if err != nil {
-		return nil, fmt.Errorf("convert value of record for topic %s: %w", rec.Topic, err)
+	in := sourceView(rec)
+	out, err := s.pipe.transform(&pc, &in)
+	if err != nil || out == nil {
+		return nil, err
 	}
-	pm := &producerMessage{ProducerMessage: sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp}}
+	return s.convert(&pc, out)
+}
+
+// convert turns a (transformed) record into a producer message; nil when a conversion failed within
+// errors.tolerance.
+func (s *sourceSubmitter) convert(pc *errorhandling.Context, rec *connector.Record) (*sarama.ProducerMessage, error) {
+	conv, op := s.pipe.conv, s.pipe.op
+	var headers []sarama.RecordHeader
+	if len(rec.Headers) > 0 {
+		var err error
+		headers, err = errorhandling.Execute(op, pc, errorhandling.StageHeaderConverter, conv.headerClass,
+			func() ([]sarama.RecordHeader, error) {
+				hs := make([]sarama.RecordHeader, 0, len(rec.Headers))
+				for _, h := range rec.Headers {
+					hv, err := conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
+					if err != nil {
+						return nil, err
+					}
+					hs = append(hs, sarama.RecordHeader{Key: []byte(h.Key), Value: hv})
+				}
+				return hs, nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	key, err := errorhandling.Execute(op, pc, errorhandling.StageKeyConverter, conv.keyClass,
+		func() ([]byte, error) { return conv.key.FromConnectData(rec.Topic, rec.KeySchema, rec.Key) })
+	if err != nil {
+		return nil, err
+	}
+	value, err := errorhandling.Execute(op, pc, errorhandling.StageValueConverter, conv.valueClass,
+		func() ([]byte, error) { return conv.value.FromConnectData(rec.Topic, rec.ValueSchema, rec.Value) })
+	if err != nil || pc.Failed() {
+		return nil, err
+	}
+	pm := &producerMessage{ProducerMessage: sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp, Headers: headers}}
 	msg := &pm.ProducerMessage
 	if key != nil {
 		pm.key = key
@@ -291,16 +344,6 @@ func (s *sourceSubmitter) convert(rec *connector.SourceRecord) (*sarama.Producer
 		msg.Partition = *rec.Partition
 	} else {
 		msg.Partition = -1
-	}
-	if len(rec.Headers) > 0 {
-		msg.Headers = make([]sarama.RecordHeader, 0, len(rec.Headers))
-		for _, h := range rec.Headers {
-			hv, err := s.headerConv.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
-			if err != nil {
-				return nil, fmt.Errorf("convert header %s of record for topic %s: %w", h.Key, rec.Topic, err)
-			}
-			msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: hv})
-		}
 	}
 	return msg, nil
 }
@@ -342,7 +385,11 @@ func (s *sourceSubmitter) handleAcks() {
 			}
 			e := perr.Msg.Metadata.(*inFlight)
 			if s.tolerateAll {
-				s.t.log.Warn("dropping record kafka refused", "topic", perr.Msg.Topic, "err", perr.Err)
+				// Reported as Kafka's WorkerSourceTask does (stage KAFKA_PRODUCE), which logs it under
+				// errors.log.enable; the record is committed without metadata.
+				pc := errorhandling.Context{Source: e.rec}
+				_, _ = s.pipe.op.ExecuteFailed(&pc, errorhandling.StageKafkaProduce, errorhandling.ClassWorkerSourceTask, perr.Err)
+				s.t.log.Debug("dropping record kafka refused", "topic", perr.Msg.Topic, "err", perr.Err)
 				s.mu.Lock()
 				e.done = true
 				s.mu.Unlock()
@@ -422,10 +469,7 @@ func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
 			// sarama does not allow a message to be produced twice: send a fresh copy.
 			e := old.Metadata.(*inFlight)
 			msg := &sarama.ProducerMessage{Topic: old.Topic, Key: old.Key, Value: old.Value, Headers: old.Headers,
-				Timestamp: old.Timestamp, Metadata: e, Partition: -1}
-			if e.rec.Partition != nil {
-				msg.Partition = *e.rec.Partition
-			}
+				Timestamp: old.Timestamp, Metadata: e, Partition: e.partition}
 			select {
 			case s.producer.Input() <- msg:
 			case <-done:
@@ -561,15 +605,15 @@ func (s *sourceSubmitter) flushOffsets(ctx context.Context, task connector.Sourc
 	return nil
 }
 
-// newTaskProducer creates a task's producer with Kafka Connect's producer settings (acks=all, unlimited
-// delivery retries), idempotent when the cluster allows it. It retries while Kafka is unreachable until the
-// task is asked to stop.
-func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner) (sarama.Client, sarama.AsyncProducer, error) {
+// newTaskProducer creates a producer of task t (its records, or its dead letter queue) with Kafka Connect's
+// producer settings (acks=all, unlimited delivery retries), idempotent when the cluster allows it. It retries
+// while Kafka is unreachable until the task is asked to stop.
+func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner, clientID string) (sarama.Client, sarama.AsyncProducer, error) {
 	cfg, err := w.cfg.SaramaConfig("producer")
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.ClientID = fmt.Sprintf("connector-producer-%s-%d", t.id.Connector, t.id.Task)
+	cfg.ClientID = clientID
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true

@@ -12,10 +12,11 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // The benchmarks below measure a source task's per-record work outside Kafka: conversion of a
-// connector.SourceRecord into a *sarama.ProducerMessage (sourceSubmitter.convert) and the bookkeeping after
+// connector.SourceRecord into a *sarama.ProducerMessage (sourceSubmitter.process) and the bookkeeping after
 // Kafka's acknowledgement (sourceSubmitter.drain: in-order commit and the offset encoding). Producing itself
 // needs a cluster and is measured by the load harness.
 
@@ -33,7 +34,7 @@ func benchSubmitter(b *testing.B) *sourceSubmitter {
 	}
 	return &sourceSubmitter{
 		t:       &taskRunner{id: connector.TaskID{Connector: "bench-source", Task: 0}, log: slog.New(slog.DiscardHandler)},
-		keyConv: key, valueConv: value, headerConv: convert.NewSimpleHeader(),
+		pipe:    testPipeline(&taskConverters{key: key, value: value, header: convert.NewSimpleHeader()}, errorhandling.Config{}),
 		changed: make(chan struct{}, 1),
 		offsets: make(map[string]pendingOffset),
 		slots:   make(chan struct{}, maxInFlightRecords),
@@ -89,14 +90,14 @@ func benchRecords(size int) []struct {
 	}
 }
 
-// BenchmarkSourceConvert is sourceSubmitter.convert: key, value and header conversion into a producer
-// message.
+// BenchmarkSourceConvert is sourceSubmitter.process without transformations: header, key and value
+// conversion into a producer message, each under the error handling operator.
 func BenchmarkSourceConvert(b *testing.B) {
 	for _, size := range []int{200, 1024} {
 		for _, bc := range benchRecords(size) {
 			b.Run(fmt.Sprintf("%s-%dB", bc.name, size), func(b *testing.B) {
 				s := benchSubmitter(b)
-				msg, err := s.convert(bc.rec)
+				msg, err := s.process(bc.rec)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -106,7 +107,7 @@ func BenchmarkSourceConvert(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := s.convert(bc.rec); err != nil {
+					if _, err := s.process(bc.rec); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -127,7 +128,7 @@ func BenchmarkSourceRecordPath(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				for b.Loop() {
-					msg, err := s.convert(bc.rec)
+					msg, err := s.process(bc.rec)
 					if err != nil {
 						b.Fatal(err)
 					}

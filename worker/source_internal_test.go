@@ -14,6 +14,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // fakeProducer is the part of sarama.AsyncProducer a sourceSubmitter uses: the test reads what is produced
@@ -84,6 +85,11 @@ func (c *recordingCommitter) records() []string {
 	return slices.Clone(c.committed)
 }
 
+// testPipeline is a pipeline of conv without transformations, with an operator for cfg and no reporters.
+func testPipeline(conv *taskConverters, cfg errorhandling.Config) *recordPipeline {
+	return &recordPipeline{conv: conv, cfg: cfg, op: errorhandling.NewOperator(cfg, &errorhandling.Metrics{}, nil)}
+}
+
 // newTestSubmitter is a sourceSubmitter of task c-0 over p, with its acknowledgement and resend goroutines
 // running until the test ends.
 func newTestSubmitter(t *testing.T, p *fakeProducer) (*sourceSubmitter, *recordingCommitter) {
@@ -91,7 +97,7 @@ func newTestSubmitter(t *testing.T, p *fakeProducer) (*sourceSubmitter, *recordi
 	w := newRuntimeTestWorker(t)
 	tr := w.newTaskRunner(connector.TaskID{Connector: "c", Task: 0}, nil, &storage.Connector{Name: "c"})
 	c := &recordingCommitter{}
-	s := newSourceSubmitter(tr, p, stringConverter{}, stringConverter{}, nil)
+	s := newSourceSubmitter(tr, p, testPipeline(&taskConverters{key: stringConverter{}, value: stringConverter{}}, errorhandling.Config{}))
 	s.committer = c
 	s.topicsReady["t"] = true // no topic creation: there is no Kafka
 	var wg sync.WaitGroup

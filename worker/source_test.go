@@ -9,6 +9,7 @@ import (
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // TestInFlightRecordsAreBoundedInBytes reserves records of 60 bytes against a producer.buffer.memory of 100:
@@ -20,7 +21,7 @@ func TestInFlightRecordsAreBoundedInBytes(t *testing.T) {
 		w := newRuntimeTestWorker(t)
 		w.cfg.ProducerBufferMemory = budget
 		tr := w.newTaskRunner(connector.TaskID{Connector: "c", Task: 0}, nil, &storage.Connector{Name: "c"})
-		s := newSourceSubmitter(tr, nil, nil, nil, nil)
+		s := newSourceSubmitter(tr, nil, testPipeline(&taskConverters{}, errorhandling.Config{}))
 		rec := &connector.SourceRecord{Topic: "t"}
 		msg := func(n int) *sarama.ProducerMessage {
 			return &sarama.ProducerMessage{Topic: "t", Key: sarama.StringEncoder("k"), Value: sarama.ByteEncoder(make([]byte, n-1))}

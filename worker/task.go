@@ -14,6 +14,7 @@ import (
 	"github.com/connectd/connectd/connector/backoff"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // stopReason says why a task stops, which decides the status it leaves behind.
@@ -38,6 +39,8 @@ type taskRunner struct {
 	plugin     *connector.Plugin
 	log        *slog.Logger
 	topics     *activeTopics
+	// errMetrics are the task's error handling counters (Kafka's task-error-metrics), for its lifetime.
+	errMetrics *errorhandling.Metrics
 
 	targetMu      sync.Mutex
 	target        records.TargetState
@@ -61,6 +64,7 @@ type taskRunner struct {
 func (w *Worker) startTask(id connector.TaskID, config map[string]string, c *storage.Connector) {
 	t := w.newTaskRunner(id, config, c)
 	w.tasks[id] = t
+	w.errorMetrics.Store(id, t.errMetrics)
 	t.routine = w.runtimes.Go(t.run)
 }
 
@@ -71,6 +75,7 @@ func (w *Worker) newTaskRunner(id connector.TaskID, config map[string]string, c 
 		target:        c.TargetState,
 		targetChanged: make(chan struct{}),
 		stopping:      make(chan struct{}),
+		errMetrics:    &errorhandling.Metrics{},
 	}
 	t.topics = newActiveTopics(t)
 	return t
@@ -233,43 +238,53 @@ func (t *taskRunner) backOff(ctx context.Context, bo *backoff.Backoff) error {
 	}
 }
 
+// taskConverters are a task's key, value and header converters, with the Java class names error reports give
+// for them.
+type taskConverters struct {
+	key, value                        connector.Converter
+	header                            connector.HeaderConverter
+	keyClass, valueClass, headerClass string
+}
+
 // converters builds the key, value and header converters of a connector: its own when its config names one,
 // else the worker's, each configured with the matching prefixed settings (Kafka Connect's Plugins.newConverter).
-func (w *Worker) converters(connConfig map[string]string) (key, value connector.Converter, header connector.HeaderConverter, err error) {
+func (w *Worker) converters(connConfig map[string]string) (*taskConverters, error) {
 	pick := func(prop, workerClass string, workerProps map[string]string) (string, map[string]string) {
 		if cls, ok := connConfig[prop]; ok && cls != "" {
 			return cls, connector.Prefixed(connConfig, prop+".")
 		}
 		return workerClass, workerProps
 	}
-	newConv := func(prop, workerClass string, workerProps map[string]string, isKey bool) (connector.Converter, error) {
+	newConv := func(prop, workerClass string, workerProps map[string]string, isKey bool) (connector.Converter, string, error) {
 		cls, props := pick(prop, workerClass, workerProps)
 		p, err := w.registry.LookupConverter(cls, connector.PluginConverter)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", prop, err)
+			return nil, "", fmt.Errorf("%s: %w", prop, err)
 		}
 		c := p.NewConverter()
 		if err := c.Configure(props, isKey); err != nil {
-			return nil, fmt.Errorf("configure %s %s: %w", prop, cls, err)
+			return nil, "", fmt.Errorf("configure %s %s: %w", prop, cls, err)
 		}
-		return c, nil
+		return c, p.Class, nil
 	}
-	if key, err = newConv("key.converter", w.cfg.KeyConverter, w.cfg.KeyConverterConfig, true); err != nil {
-		return nil, nil, nil, err
+	tc := &taskConverters{}
+	var err error
+	if tc.key, tc.keyClass, err = newConv("key.converter", w.cfg.KeyConverter, w.cfg.KeyConverterConfig, true); err != nil {
+		return nil, err
 	}
-	if value, err = newConv("value.converter", w.cfg.ValueConverter, w.cfg.ValueConverterConfig, false); err != nil {
-		return nil, nil, nil, err
+	if tc.value, tc.valueClass, err = newConv("value.converter", w.cfg.ValueConverter, w.cfg.ValueConverterConfig, false); err != nil {
+		return nil, err
 	}
 	cls, props := pick("header.converter", w.cfg.HeaderConverter, w.cfg.HeaderConverterConfig)
 	hp, err := w.registry.LookupConverter(cls, connector.PluginHeaderConverter)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("header.converter: %w", err)
+		return nil, fmt.Errorf("header.converter: %w", err)
 	}
-	header = hp.NewHeaderConverter()
-	if err := header.Configure(props); err != nil {
-		return nil, nil, nil, fmt.Errorf("configure header.converter %s: %w", cls, err)
+	tc.header, tc.headerClass = hp.NewHeaderConverter(), hp.Class
+	if err := tc.header.Configure(props); err != nil {
+		return nil, fmt.Errorf("configure header.converter %s: %w", cls, err)
 	}
-	return key, value, header, nil
+	return tc, nil
 }
 
 // taskLogger is the logger handed to plugin tasks.

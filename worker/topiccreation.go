@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/worker/errorhandling"
 )
 
 // topicCreationGroup is one topic.creation group of a source connector (KIP-158).
@@ -118,19 +121,68 @@ func (w *Worker) ensureSourceTopic(ctx context.Context, topic string, connConfig
 	if g == nil {
 		return nil
 	}
-	existing, err := w.admin.DescribeTopics([]string{topic})
-	if err == nil && len(existing) == 1 && !errors.Is(existing[0].Err, sarama.ErrUnknownTopicOrPartition) {
+	detail := &sarama.TopicDetail{NumPartitions: g.partitions, ReplicationFactor: g.replicationFactor, ConfigEntries: g.configs}
+	created, err := w.createTopicIfMissing(topic, detail)
+	if err != nil {
+		return fmt.Errorf("create topic %s for connector (group %s): %w", topic, g.name, err)
+	}
+	if created {
+		w.log.Info("created topic for source connector", "topic", topic, "group", g.name,
+			"partitions", g.partitions, "replication_factor", g.replicationFactor)
+	}
+	return nil
+}
+
+// ensureDLQTopic creates a sink connector's dead letter queue topic when it is missing, with one partition
+// and errors.deadletterqueue.topic.replication.factor, as Kafka's DeadLetterQueueReporter.createAndSetup does.
+func (w *Worker) ensureDLQTopic(log *slog.Logger, topic string, replicationFactor int16) error {
+	if w.topicExists(topic) {
 		return nil
 	}
-	detail := &sarama.TopicDetail{NumPartitions: g.partitions, ReplicationFactor: g.replicationFactor, ConfigEntries: g.configs}
-	err = w.admin.CreateTopic(topic, detail, false)
-	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-		var terr *sarama.TopicError
-		if !(errors.As(err, &terr) && errors.Is(terr.Err, sarama.ErrTopicAlreadyExists)) {
-			return fmt.Errorf("create topic %s for connector (group %s): %w", topic, g.name, err)
-		}
+	log.Error(fmt.Sprintf("Topic %s doesn't exist. Will attempt to create topic.", topic))
+	detail := &sarama.TopicDetail{NumPartitions: errorhandling.DLQPartitions, ReplicationFactor: replicationFactor}
+	if _, err := w.createTopic(topic, detail); err != nil {
+		return &dlqInitError{topic: topic, err: err}
 	}
-	w.log.Info("created topic for source connector", "topic", topic, "group", g.name,
-		"partitions", g.partitions, "replication_factor", g.replicationFactor)
 	return nil
+}
+
+// dlqInitError is Kafka's ConnectException when the dead letter queue topic cannot be created.
+type dlqInitError struct {
+	topic string
+	err   error
+}
+
+func (e *dlqInitError) Error() string {
+	return "Could not initialize dead letter queue with topic=" + e.topic + ": " + e.err.Error()
+}
+
+func (e *dlqInitError) Unwrap() error { return e.err }
+
+// topicExists reports whether the cluster knows topic; false also when it cannot tell.
+func (w *Worker) topicExists(topic string) bool {
+	existing, err := w.admin.DescribeTopics([]string{topic})
+	return err == nil && len(existing) == 1 && !errors.Is(existing[0].Err, sarama.ErrUnknownTopicOrPartition)
+}
+
+// createTopicIfMissing creates topic with detail unless it exists; created tells whether this call made it.
+func (w *Worker) createTopicIfMissing(topic string, detail *sarama.TopicDetail) (created bool, err error) {
+	if w.topicExists(topic) {
+		return false, nil
+	}
+	return w.createTopic(topic, detail)
+}
+
+// createTopic creates topic with detail; one that exists already is no error (created is false then).
+func (w *Worker) createTopic(topic string, detail *sarama.TopicDetail) (created bool, err error) {
+	err = w.admin.CreateTopic(topic, detail, false)
+	var terr *sarama.TopicError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, sarama.ErrTopicAlreadyExists),
+		errors.As(err, &terr) && errors.Is(terr.Err, sarama.ErrTopicAlreadyExists):
+		return false, nil
+	}
+	return false, err
 }

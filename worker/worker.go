@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/worker/config"
+	"github.com/connectd/connectd/worker/errorhandling"
 	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
@@ -78,6 +79,9 @@ type Worker struct {
 	// retiring holds runners being stopped, by name, so that a new instance waits for the old one.
 	retiring map[string]*connectorRunner
 	tasks    map[connector.TaskID]*taskRunner
+	// errorMetrics holds the error handling counters of the tasks in tasks, by id, for readers outside the
+	// herder loop (*errorhandling.Metrics values).
+	errorMetrics sync.Map
 	// runtimes owns the task and connector runners' goroutines; set up by Run.
 	runtimes *supervisor
 }
@@ -135,6 +139,16 @@ func (w *Worker) Ready() <-chan struct{} { return w.ready }
 
 // KafkaClusterID is the id of the Kafka cluster, known once Run has connected.
 func (w *Worker) KafkaClusterID() string { return w.clusterID.Load().(string) }
+
+// TaskErrorMetrics returns the error handling counters (Kafka's task-error-metrics group) of a task this
+// worker runs; false when it runs no such task.
+func (w *Worker) TaskErrorMetrics(id connector.TaskID) (errorhandling.MetricsSnapshot, bool) {
+	m, ok := w.errorMetrics.Load(id)
+	if !ok {
+		return errorhandling.MetricsSnapshot{}, false
+	}
+	return m.(*errorhandling.Metrics).Snapshot(), true
+}
 
 // Plugins is the worker's plugin registry.
 func (w *Worker) Plugins() *connector.Registry { return w.registry }

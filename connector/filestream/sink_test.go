@@ -8,13 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/connectd/connectd/connector"
 )
 
 type sinkContext struct{}
 
-func (sinkContext) Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+func (sinkContext) Logger() *slog.Logger                                 { return slog.New(slog.DiscardHandler) }
+func (sinkContext) ErrantRecordReporter() connector.ErrantRecordReporter { return nil }
+func (sinkContext) Timeout(time.Duration)                                {}
 
 func sinkRecords(values ...any) []*connector.SinkRecord {
 	out := make([]*connector.SinkRecord, len(values))
