@@ -200,9 +200,9 @@ func (r route) Apply(rec *connector.Record) (*connector.Record, error) {
 	return &out, nil
 }
 
-// writeConnectorConfig stores a connector config on the config topic as any worker would, bypassing the REST
-// validation: it rejects a non-empty transforms list until the transformations are validated (then the
-// tests could create these connectors through REST).
+// writeConnectorConfig stores a connector config on the config topic as another worker would, bypassing this
+// worker's REST validation: the way a config this worker cannot run (a transformation class it does not have)
+// reaches it.
 func writeConnectorConfig(t *testing.T, c *workertest.Cluster, name string, config map[string]string) {
 	t.Helper()
 	config = maps.Clone(config)
@@ -616,7 +616,7 @@ func TestSourceTransformationsCommitDroppedOffsets(t *testing.T) {
 		workertest.WorkerProps(map[string]string{"value.converter": "org.apache.kafka.connect.storage.StringConverter"}))
 	createTopic(t, c, "counted", 1)
 	createTopic(t, c, "evens", 1)
-	writeConnectorConfig(t, c, "smt-source", map[string]string{
+	createConnector(t, c, "smt-source", map[string]string{
 		"connector.class": "io.connectd.test.CountingSourceConnector", "tasks.max": "1", "topic": "counted",
 		"test.source.count": "10", "transforms": "drop, route",
 		"transforms.drop.type": dropOddClass, "transforms.route.type": routeClass, "transforms.route.topic": "evens",
@@ -644,7 +644,7 @@ func TestSinkTransformationsKeepOriginalOffsets(t *testing.T) {
 	c := workertest.NewCluster(t, workertest.Plugins(registerErrorTestPlugins),
 		workertest.WorkerProps(map[string]string{"value.converter": "org.apache.kafka.connect.storage.StringConverter"}))
 	createTopic(t, c, "smt-in", 1)
-	writeConnectorConfig(t, c, "smt-sink", map[string]string{
+	createConnector(t, c, "smt-sink", map[string]string{
 		"connector.class": reportingSinkClass, "tasks.max": "1", "topics": "smt-in",
 		"transforms": "drop,route", "transforms.drop.type": dropOddClass,
 		"transforms.route.type": routeClass, "transforms.route.topic": "renamed",
