@@ -38,6 +38,15 @@ func (t *taskRunner) newPipeline(typ connector.Type) (*recordPipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the transformation chain: %w", err)
 	}
+	for _, st := range chain {
+		// A transformation that has something to say about its config (ReplaceField's deprecated keys) says
+		// it here, once per task, as Kafka logs it from configure().
+		if w, ok := st.Transformation.(interface{ Warnings() []string }); ok {
+			for _, msg := range w.Warnings() {
+				t.log.Warn(msg, "transform", st.Alias)
+			}
+		}
+	}
 	return &recordPipeline{conv: conv, cfg: cfg, chain: chain}, nil
 }
 
