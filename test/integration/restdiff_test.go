@@ -54,7 +54,7 @@ var restDiffAllowed = []allowed{
 		compat: "| `PATCH`/`DELETE /connectors/{name}/offsets` rejected by the connector's `alterOffsets`"},
 	{step: "bad-json", path: `status|\$\.error_code|\$\.message`, compat: "| Malformed request bodies (bad JSON,"},
 	{step: "unknown-class", path: `status|\$\.error_code`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
-	{step: "validate-transform-as-connector", path: `status|\$\.error_code`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
+	{step: "validate-transform-as-connector", path: `status|\$\.error_code|\$\.message`, compat: "| Unknown, ambiguous or missing `connector.class` on create"},
 }
 
 // difference is one place where the two answers differ.
