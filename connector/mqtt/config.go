@@ -36,6 +36,7 @@ type config struct {
 	maxRetry       time.Duration // negative: retry forever
 	tls            *tls.Config   // nil: paho's default for ssl:// URLs
 	shared         bool
+	connections    int // MQTT connections (sessions) per task
 
 	kafkaTopics   []string
 	keyHeader     string // header whose value is the key; "" with keyFromHeader false: the MQTT topic
@@ -198,6 +199,17 @@ func resolve(p *connector.Parsed) (*config, problems) {
 	c.keepAlive = time.Duration(p.Int(pick(fieldKeepAlive, fieldMQTTKeepAlive))) * time.Second
 	c.maxRetry = time.Duration(p.Long(pick(fieldMaxRetryTime, fieldMQTTMaxRetryTime))) * time.Millisecond
 	c.shared = p.Bool(fieldSharedSubscriptions)
+	c.connections = p.Int(fieldConnectionsPerTask)
+	if !c.shared {
+		// Without a shared subscription every connection would receive every message. The default gives
+		// way; a count the user asked for is an error.
+		if p.IsSet(fieldConnectionsPerTask) && c.connections > 1 {
+			probs.invalid(fieldConnectionsPerTask, strconv.Itoa(c.connections), "several connections per task "+
+				"share the messages through a shared subscription, which "+fieldSharedSubscriptions+"=false turns off; "+
+				"set it to 1")
+		}
+		c.connections = 1
+	}
 	c.tls = loadTLS(p, probs)
 
 	if t := strings.TrimSpace(p.String(fieldTopics)); t != "" {

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"maps"
 	"math/big"
 	"net"
 	"os"
@@ -229,6 +230,10 @@ func TestCheckReportsEveryCrossKeyProblem(t *testing.T) {
 			map[string]string{fieldIdempotencyHeader: "Missing required configuration"}},
 		{"illegal Kafka topic", with(fieldTopics, "a,b c"), map[string]string{fieldTopics: `Topic name "b c" is illegal`}},
 		{"bad per-key values do not break the check", with(fieldQoS, "x", fieldMaxRetryTime, "-5"), nil},
+		{"several connections without shared subscriptions", with(fieldSharedSubscriptions, "false", fieldConnectionsPerTask, "2"),
+			map[string]string{fieldConnectionsPerTask: "shared subscription"}},
+		{"one connection without shared subscriptions", with(fieldSharedSubscriptions, "false", fieldConnectionsPerTask, "1"), nil},
+		{"default connections without shared subscriptions", with(fieldSharedSubscriptions, "false"), nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,6 +250,69 @@ func TestCheckReportsEveryCrossKeyProblem(t *testing.T) {
 	}
 }
 
+// TestConnectionsPerTask checks the key's default, its range, and that a task without shared subscriptions
+// has one connection.
+func TestConnectionsPerTask(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{fieldBrokerURL: "tcp://h:1883", fieldTopic: "a/#", fieldTopics: "out"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		config map[string]string
+		want   int
+	}{
+		{base, defaultConnectionsPerTask},
+		{with(fieldConnectionsPerTask, "1"), 1},
+		{with(fieldConnectionsPerTask, "64"), 64},
+		{with(fieldSharedSubscriptions, "false"), 1},
+	} {
+		cfg, err := parseConfig(tc.config)
+		if err != nil || cfg.connections != tc.want {
+			t.Errorf("%v: %d connections (%v), want %d", tc.config, cfg.connections, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"0", "65", "x"} {
+		if _, err := parseConfig(with(fieldConnectionsPerTask, bad)); err == nil || !strings.Contains(err.Error(), fieldConnectionsPerTask) {
+			t.Errorf("%s=%s: error %v", fieldConnectionsPerTask, bad, err)
+		}
+	}
+}
+
+// TestFormerFiltersAreTheOtherForm checks what a persistent session unsubscribes: the plain filters when the
+// task subscribes to shared ones, and the reverse; filters written as shared subscriptions are left alone.
+func TestFormerFiltersAreTheOtherForm(t *testing.T) {
+	t.Parallel()
+	raw := map[string]string{connector.KeyName: "conn", fieldBrokerURL: "tcp://h:1", fieldTopic: "a/#,$share/own/c",
+		fieldTopics: "out"}
+	for _, tc := range []struct {
+		connections string
+		want        []string
+	}{
+		{"1", []string{"$share/conn/a/#"}},
+		{"3", []string{"a/#"}},
+	} {
+		cfg, err := parseConfig(withKey(raw, fieldConnectionsPerTask, tc.connections))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := formerFilters(cfg); !slices.Equal(got, tc.want) {
+			t.Errorf("%s connections: former filters %v, want %v", tc.connections, got, tc.want)
+		}
+	}
+}
+
+// withKey returns a copy of m with the key set to v.
+func withKey(m map[string]string, key, v string) map[string]string {
+	out := maps.Clone(m)
+	out[key] = v
+	return out
+}
+
 func TestTaskConfigsShareOrSplitTheFilters(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -253,7 +321,10 @@ func TestTaskConfigsShareOrSplitTheFilters(t *testing.T) {
 		maxTasks int
 		want     [][]string // filters per task
 	}{
-		{"one task subscribes as written", nil, 1, [][]string{{"a/#", "b", "$share/own/c"}}},
+		{"one task of one connection subscribes as written", map[string]string{fieldConnectionsPerTask: "1"}, 1,
+			[][]string{{"a/#", "b", "$share/own/c"}}},
+		{"one task of several connections shares", nil, 1,
+			[][]string{{"$share/my_conn_x/a/#", "$share/my_conn_x/b", "$share/own/c"}}},
 		{"shared by default", nil, 3, [][]string{
 			{"$share/my_conn_x/a/#", "$share/my_conn_x/b", "$share/own/c"},
 			{"$share/my_conn_x/a/#", "$share/my_conn_x/b", "$share/own/c"},

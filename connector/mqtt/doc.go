@@ -30,13 +30,13 @@
 // # Delivery
 //
 // QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC) only after Kafka acknowledged every
-// record made from them, and in the order the messages arrived (MQTT-4.6.0-2), by paho's manual acks
-// (SetAutoAckDisabled). A message dropped by idempotency or folded into an aggregate is acknowledged at its
+// record made from them, on the connection they came from and in the order they arrived on it (MQTT-4.6.0-2
+// holds per session), by paho's manual acks (SetAutoAckDisabled). A message dropped by idempotency or folded into an aggregate is acknowledged at its
 // turn once the records it depends on are in Kafka. QoS 0 messages have nothing to acknowledge.
 //
 // paho calls the message handler on its router goroutine (SetOrderMatters(true)), which is what keeps arrival
 // order; the handler only appends to an in-memory buffer and returns, so keep-alive and acknowledgements keep
-// flowing. What a task holds is bounded in bytes by mqtt.buffer.max.bytes (payload, topic and a fixed
+// flowing. What a task holds, over all its connections, is bounded in bytes by mqtt.buffer.max.bytes (payload, topic and a fixed
 // per-message cost, from arrival until the broker has the acknowledgement, or for QoS 0 until Kafka has the
 // records): when the next message would exceed it, the handler waits for room, so reading from the broker
 // pauses and the broker's flow control (its in-flight window, its queue, then TCP) holds the rest. A broker's
@@ -50,20 +50,49 @@
 // that long costs a reconnection, which with a persistent session loses nothing. Nothing is ever dropped by
 // the connector, and nothing is acknowledged before Kafka has it.
 //
-// Each task has a stable client id, "<clientId>-<task index>", so with clean.session.enabled=false the broker
-// keeps the task's subscriptions and queues QoS 1 and 2 messages while the task restarts or moves. Handlers
-// are installed before connecting, so messages the broker sends right after CONNACK are not lost. The
-// connection is (re)established by the task with exponential backoff; a task that could not connect (or
-// subscribe) for camel.kamelet.max.retry.time.ms fails with [ErrBrokerUnavailable] and the last error.
-// When a persistent session's connection drops, polling pauses until the next CONNACK: if the broker kept
-// the session it sends the unacknowledged QoS 1 and 2 messages again, so the copies still buffered are
-// dropped instead of being written twice. Once the worker stops polling a task (it is being stopped), the
-// task keeps its connection for the acknowledgements still due but never reconnects, so it cannot take the
-// client id back from its replacement.
+// # Connections
 //
-// With tasks.max > 1 every task subscribes through the shared subscription "$share/<connector name>/<filter>",
-// so the broker splits the messages among the tasks. With mqtt.shared.subscriptions=false the filters are
-// divided among the tasks instead (at most one task per filter).
+// A broker bounds the QoS 1 and 2 messages in flight per session (Mosquitto 20, EMQX 32 by default), and a
+// message is acknowledged only once Kafka has it, so one session carries at most about a window per Kafka round
+// trip. A task therefore opens mqtt.connections.per.task connections (sessions; 4 by default, see [Spec] for the
+// measurements), each with its own window, all subscribed through the shared subscription
+// "$share/<connector name>/<filter>" so that the broker splits the messages among them (without it each
+// connection would receive every message). Each connection acknowledges its own messages in its own arrival order, reconnects with its
+// own exponential backoff, and keeps its buffered messages apart after losing its connection (below); the byte
+// budget, idempotency and aggregation are the task's. Polls return the messages of all connections in the order
+// they reached the task: records of different connections interleave, and order is kept per connection only, as
+// it already was per task with tasks sharing a subscription. Applications that need the order of one MQTT topic
+// across all its messages set mqtt.connections.per.task=1 and tasks.max=1.
+//
+// Every connection has a stable client id, so with clean.session.enabled=false the broker keeps each
+// connection's subscriptions and queues its QoS 1 and 2 messages while the task restarts or moves: connection 0
+// is "<clientId>-<task index>", the id a task had before it had several connections, so that a worker upgraded
+// with a persistent session resumes it, with the messages queued in it, instead of abandoning it; connection n
+// is "<clientId>-<task index>-<n>". A connection that resumes a persistent session also unsubscribes the other
+// form of its filters (the plain filter when it subscribes to the shared one, and the reverse), which a session
+// kept from before a change of tasks.max or mqtt.connections.per.task would still hold and which would deliver
+// every message to it a second time. Lowering mqtt.connections.per.task (or tasks.max) leaves the sessions of
+// the connections that are gone in the broker, which may keep queueing their share of the shared subscription
+// (Mosquitto does, for an offline member of a share group); remove those sessions, for example by connecting
+// once with their client ids and a clean session.
+//
+// Handlers are installed before connecting, so messages the broker sends right after CONNACK are not lost. Each
+// connection is (re)established by the task with exponential backoff; a task fails with [ErrBrokerUnavailable]
+// and the last error (naming the client id) once any one of its connections could not connect (or subscribe) for
+// camel.kamelet.max.retry.time.ms, even if the others work: they share the broker, its address and credentials,
+// so one that alone stays down has a problem of its own (its client id taken by another client, the broker's
+// connection limit), and with a persistent session the broker keeps queueing that connection's share, where it
+// would wait unseen. When a persistent session's connection drops, polling of that connection's buffered
+// messages pauses until its next CONNACK (the other connections' messages keep flowing): if the broker kept the
+// session it sends the unacknowledged QoS 1 and 2 messages again, so the copies still buffered are dropped
+// instead of being written twice. Once the worker stops polling a task (it is being stopped), the task keeps its
+// connections for the acknowledgements still due but never reconnects, so it cannot take the client ids back
+// from its replacement.
+//
+// With tasks.max > 1 every connection of every task subscribes through the shared subscription, so the broker
+// splits the messages among all of them; with one task of one connection the filters are subscribed as written.
+// With mqtt.shared.subscriptions=false (for a broker without shared subscriptions) the filters are divided among
+// the tasks instead (at most one task per filter) and each task has one connection.
 //
 // # Differences from the Camel connector
 //

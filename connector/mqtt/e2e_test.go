@@ -208,6 +208,7 @@ func TestQoS1PersistentSessionLosesNothing(t *testing.T) {
 		"camel.kamelet.mqtt-source.qos":                   "1",
 		"camel.kamelet.mqtt-source.clean.session.enabled": "false",
 		"camel.kamelet.max.retry.time.ms":                 "60000",
+		"mqtt.connections.per.task":                       "1", // one session, whose queue the test reads
 		"value.converter":                                 "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter.schemas.enable":                  "false",
 	}
@@ -276,6 +277,96 @@ func TestQoS1PersistentSessionLosesNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages, %d records in Kafka, %d duplicates", total, col.len(), dups)
+}
+
+// TestSeveralConnectionsPerTaskLoseNothing runs one task of three connections with persistent sessions
+// through a task restart and a worker restart. Each connection has its own client id and session; while the
+// worker is down the broker queues each connection's share of the shared subscription in that connection's
+// session, and every message reaches Kafka when the connections come back. Duplicates are allowed (at least
+// once) and counted.
+func TestSeveralConnectionsPerTaskLoseNothing(t *testing.T) {
+	t.Parallel()
+	const total = 3000
+	broker := mqtttest.NewBroker(t)
+	c := newCluster(t)
+	col := consume(t, c, "multi-data")
+	cfg := map[string]any{
+		"connector.class":                                 mqtt.CamelClass,
+		"tasks.max":                                       "1",
+		"topics":                                          "multi-data",
+		"camel.kamelet.mqtt-source.brokerUrl":             broker.URL(),
+		"camel.kamelet.mqtt-source.topic":                 "/mqtt/test/#",
+		"camel.kamelet.mqtt-source.clientId":              "multi",
+		"camel.kamelet.mqtt-source.clean.session.enabled": "false",
+		"camel.kamelet.max.retry.time.ms":                 "60000",
+		"mqtt.connections.per.task":                       "3",
+		"value.converter":                                 "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter.schemas.enable":                  "false",
+	}
+	status, body := c.Do(0, http.MethodPost, "/connectors", map[string]any{"name": "multi", "config": cfg})
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	c.WaitRunning(0, "multi", 1)
+	ids := []string{"multi-0", "multi-0-1", "multi-0-2"}
+	for _, id := range ids {
+		workertest.WaitFor(t, 30*time.Second, id+" subscribed", func() bool { return broker.Ready(id) })
+		if subs := broker.Subscriptions(id); len(subs) != 1 || subs[0] != "$share/multi//mqtt/test/#" {
+			t.Fatalf("%s subscriptions %v, want the shared subscription", id, subs)
+		}
+	}
+	allIn := func(n int) func() bool {
+		return func() bool { return len(seqs(t, col.records())) >= n }
+	}
+
+	// A REST restart of the task while messages keep coming.
+	publishRange(t, broker, 0, 1000)
+	status, body = c.Do(0, http.MethodPost, "/connectors/multi/tasks/0/restart", nil)
+	if status != http.StatusNoContent {
+		t.Fatalf("restart: %d %s", status, body)
+	}
+	publishRange(t, broker, 1000, 2000)
+	workertest.WaitFor(t, 60*time.Second, "first 2000 in Kafka", allIn(2000))
+	for _, id := range ids {
+		workertest.WaitFor(t, 30*time.Second, id+" acknowledged", func() bool { return broker.Inflight(id) == 0 })
+	}
+
+	// Worker restart: each connection's session queues its share while no worker runs.
+	c.StopWorker(0)
+	for _, id := range ids {
+		workertest.WaitFor(t, 30*time.Second, id+" disconnected", func() bool { return !broker.Connected(id) })
+	}
+	publishRange(t, broker, 2000, total)
+	queued := 0
+	for _, id := range ids {
+		n := broker.Inflight(id)
+		if n <= 0 {
+			t.Errorf("%s: the broker queued %d messages for it while the worker was down, want its share", id, n)
+		}
+		queued += n
+	}
+	if queued != total-2000 {
+		t.Errorf("the sessions hold %d messages, want the %d published while the worker was down", queued, total-2000)
+	}
+	i := c.StartWorker()
+	c.WaitReady(i)
+	workertest.WaitFor(t, 90*time.Second, "all 3000 in Kafka", allIn(total))
+	for _, id := range ids {
+		workertest.WaitFor(t, 30*time.Second, id+" acknowledged", func() bool { return broker.Inflight(id) == 0 })
+	}
+
+	counts := seqs(t, col.records())
+	dups := 0
+	for seq := range total {
+		switch n := counts[seq]; {
+		case n == 0:
+			t.Errorf("message %d lost", seq)
+		case n > 1:
+			dups += n - 1
+		}
+	}
+	t.Logf("%d messages, %d queued in three sessions during the worker restart, %d records in Kafka, %d duplicates",
+		total, queued, col.len(), dups)
 }
 
 // TestThreeTasksOnThreeWorkersShareTheLoad runs tasks.max=3 on three workers: one task per worker, each

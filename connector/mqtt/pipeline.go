@@ -18,8 +18,11 @@ type message struct {
 	payload  []byte
 	qos      byte
 	received time.Time
-	gen      uint64 // connection it arrived on
+	conn     int    // index of the task's connection it arrived on (its lane)
+	gen      uint64 // connection attempt of that connection it arrived on
 	ack      acker
+
+	seq uint64 // task-wide arrival number, set by arrive: polls take the lanes' messages in this order
 
 	// Guarded by pipeline.mu.
 	done  bool // everything it depends on is in Kafka: it may be acknowledged at its turn
@@ -63,9 +66,22 @@ type polledRecord struct {
 	u   *unit
 }
 
-// pipeline holds MQTT messages from arrival to acknowledgement: an ordered buffer that polls drain, the
-// records in flight, and the acknowledgement sequence that releases acks strictly in arrival order. It knows
-// nothing of paho; the session feeds it and acknowledges through message.ack.
+// lane is what the pipeline keeps per MQTT connection of the task. Acknowledgements are due in each
+// connection's own arrival order (MQTT-4.6.0-2 is per session, and a connection is one session), so each
+// has its own acknowledgement sequence; and a lost connection's buffered messages wait for its next CONNACK
+// without holding back the messages of the other connections.
+type lane struct {
+	pending fifo[*message] // arrived, not yet polled, in arrival order
+	unacked fifo[*message] // QoS 1 and 2 messages not yet acknowledged, in arrival order
+	held    bool           // the connection was lost: its buffered messages wait for the next CONNACK
+}
+
+// pipeline holds MQTT messages from arrival to acknowledgement: ordered buffers that polls drain, the
+// records in flight, and the acknowledgement sequences that release acks strictly in each connection's
+// arrival order. Polls take the connections' messages in the order they arrived at the task, so records of
+// different connections interleave; only the order within a connection means anything (the broker splits a
+// shared subscription among sessions in no particular order). It knows nothing of paho; the sessions feed it
+// and acknowledge through message.ack.
 type pipeline struct {
 	queueSize       int
 	maxBytes        int64 // byte budget: the cost of the messages held, from arrival until they are let go
@@ -77,13 +93,13 @@ type pipeline struct {
 	idemHeader      string
 
 	mu          sync.Mutex
-	pending     fifo[*message] // arrived, not yet polled, in arrival order
-	unacked     fifo[*message] // QoS 1 and 2 messages not yet acknowledged, in arrival order
+	lanes       []lane // one per connection, by its index
+	buffered    int    // messages arrived and not yet polled, over all lanes
+	seq         uint64 // arrival number of the next message
 	polled      fifo[polledRecord]
 	outstanding int   // records reserved or handed out and not committed
 	bytes       int64 // cost of the messages held: arrived and not yet acknowledged (QoS 1, 2) or in Kafka (QoS 0)
 	closed      bool
-	held        bool          // a connection was lost: wait for the next CONNACK before polling buffered messages
 	blocked     bool          // an arrival waits for room
 	room        chan struct{} // closed (and replaced) to wake blocked arrivals when messages leave
 	wake        chan struct{} // one-slot doorbell for the poll loop
@@ -101,6 +117,7 @@ func newPipeline(c *config, repo repository) *pipeline {
 		perUnit:         len(c.kafkaTopics),
 		repo:            repo,
 		idemHeader:      c.idemHeader,
+		lanes:           make([]lane, max(c.connections, 1)),
 		room:            make(chan struct{}),
 		wake:            make(chan struct{}, 1),
 	}
@@ -121,9 +138,9 @@ func (p *pipeline) signal() {
 // roomCheckInterval is how often a blocked arrival asks again whether it may keep waiting.
 const roomCheckInterval = 100 * time.Millisecond
 
-// arrive appends a message in arrival order. It waits while the messages held would exceed the byte budget
-// with m (a message alone is always taken, however large), and a QoS 0 message also while the buffer holds
-// queueSize messages. Waiting blocks paho's router, so reading from the broker pauses and the broker's flow
+// arrive appends a message in arrival order, to the lane of its connection (m.conn). It waits while the
+// messages held (by every connection of the task) would exceed the byte budget with m (a message alone is
+// always taken, however large), and a QoS 0 message also while the buffer holds queueSize messages. Waiting blocks paho's router, so reading from the broker pauses and the broker's flow
 // control (its in-flight window, then TCP) holds the rest. It waits until there is room, the pipeline
 // closes, or mayWait (nil: always) reports that it may not wait (its connection is gone, or not yet
 // subscribed); then m is taken anyway: nothing is dropped.
@@ -146,9 +163,13 @@ func (p *pipeline) arrive(m *message, mayWait func() bool) {
 		p.mu.Unlock()
 		return
 	}
-	p.pending.push(m)
+	m.seq = p.seq
+	p.seq++
+	l := &p.lanes[m.conn]
+	l.pending.push(m)
+	p.buffered++
 	if m.qos > 0 {
-		p.unacked.push(m)
+		l.unacked.push(m)
 	}
 	p.bytes += cost
 	p.mu.Unlock()
@@ -160,7 +181,7 @@ func (p *pipeline) full(m *message, cost int64) bool {
 	if p.closed {
 		return false
 	}
-	return (m.qos == 0 && p.pending.len() >= p.queueSize) || (p.bytes > 0 && p.bytes+cost > p.maxBytes)
+	return (m.qos == 0 && p.buffered >= p.queueSize) || (p.bytes > 0 && p.bytes+cost > p.maxBytes)
 }
 
 // release lets go of messages of the given total cost and wakes blocked arrivals; p.mu is held.
@@ -188,16 +209,17 @@ func (p *pipeline) close() {
 	}
 }
 
-// take moves ready messages out of the buffer as units, within the batch and uncommitted-record limits.
-// Duplicates found by idempotency complete (or wait for their original) here and are not returned. next is
-// when an incomplete aggregate times out (zero when there is none).
+// take moves ready messages out of the buffers as units, within the batch and uncommitted-record limits,
+// in the order they arrived at the task, leaving the messages of held lanes where they are. Duplicates found
+// by idempotency complete (or wait for their original) here and are not returned. next is when an
+// incomplete aggregate times out (zero when there is none).
 func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.held {
+	if p.allHeld() {
 		return nil, time.Time{}
 	}
-	buffered := p.pending.len()
+	buffered := p.buffered
 	admit := func(u *unit) {
 		if p.admit(u) {
 			u.remaining = p.perUnit
@@ -205,8 +227,11 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 			units = append(units, u)
 		}
 	}
-	for len(units) < p.maxBatch && p.outstanding+p.perUnit <= p.maxNotCommitted && p.pending.len() > 0 {
-		m := p.pending.pop()
+	for len(units) < p.maxBatch && p.outstanding+p.perUnit <= p.maxNotCommitted {
+		m := p.next()
+		if m == nil {
+			break
+		}
 		if p.agg == nil {
 			admit(singleUnit(m))
 			continue
@@ -224,10 +249,37 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 			next = due
 		}
 	}
-	if p.pending.len() < buffered {
+	if p.buffered < buffered {
 		p.wakeArrivals() // the buffer has room for QoS 0 again
 	}
 	return units, next
+}
+
+// next pops the buffered message that arrived first among the lanes that are not held, or returns nil;
+// p.mu is held. A task has a handful of connections, so a scan of the lanes' heads is cheap.
+func (p *pipeline) next() *message {
+	var from *lane
+	for i := range p.lanes {
+		l := &p.lanes[i]
+		if !l.held && l.pending.len() > 0 && (from == nil || l.pending.front().seq < from.pending.front().seq) {
+			from = l
+		}
+	}
+	if from == nil {
+		return nil
+	}
+	p.buffered--
+	return from.pending.pop()
+}
+
+// allHeld reports whether every lane waits for its connection's CONNACK; p.mu is held.
+func (p *pipeline) allHeld() bool {
+	for i := range p.lanes {
+		if !p.lanes[i].held {
+			return false
+		}
+	}
+	return true
 }
 
 // admit applies idempotency to a unit: it reports whether the unit is new. A duplicate of a unit whose
@@ -325,34 +377,36 @@ func (p *pipeline) complete(u *unit) {
 	u.waiters = nil
 }
 
-// hold stops polls from taking buffered messages until resume: a persistent session lost its connection, and
-// whether the broker will send the buffered QoS 1 and 2 messages again is known only from the next CONNACK.
-func (p *pipeline) hold() {
+// hold stops polls from taking the buffered messages of connection conn until resume: its persistent session
+// lost the connection, and whether the broker will send the buffered QoS 1 and 2 messages again is known
+// only from the next CONNACK. The other connections' messages keep flowing.
+func (p *pipeline) hold(conn int) {
 	p.mu.Lock()
-	p.held = true
+	p.lanes[conn].held = true
 	p.mu.Unlock()
 }
 
-// resume lets polls continue after a connection attempt; with redelivered it first drops the buffered QoS 1
-// and 2 messages of connections older than gen (see discardStale). It reports how many it dropped.
-func (p *pipeline) resume(gen uint64, redelivered bool) int {
+// resume lets polls take connection conn's messages again after a connection attempt; with redelivered it
+// first drops its buffered QoS 1 and 2 messages of attempts older than gen (see discardStale). It reports how
+// many it dropped.
+func (p *pipeline) resume(conn int, gen uint64, redelivered bool) int {
 	n := 0
 	if redelivered {
-		n = p.discardStale(gen)
+		n = p.discardStale(conn, gen)
 	}
 	p.mu.Lock()
-	p.held = false
+	p.lanes[conn].held = false
 	p.mu.Unlock()
 	p.signal()
 	return n
 }
 
-// discardStale drops the buffered QoS 1 and 2 messages of connections older than gen: the broker resumed the
-// session and sends them again, so keeping them would only write them twice.
-func (p *pipeline) discardStale(gen uint64) int {
+// discardStale drops connection conn's buffered QoS 1 and 2 messages of attempts older than gen: the broker
+// resumed the session and sends them again, so keeping them would only write them twice.
+func (p *pipeline) discardStale(conn int, gen uint64) int {
 	p.mu.Lock()
 	dropped := 0
-	p.pending.filter(func(m *message) bool {
+	p.lanes[conn].pending.filter(func(m *message) bool {
 		if m.gen >= gen || m.qos == 0 {
 			return true
 		}
@@ -361,6 +415,7 @@ func (p *pipeline) discardStale(gen uint64) int {
 		return false
 	})
 	if dropped > 0 {
+		p.buffered -= dropped
 		p.wakeArrivals()
 	}
 	p.mu.Unlock()
@@ -368,19 +423,23 @@ func (p *pipeline) discardStale(gen uint64) int {
 	return dropped
 }
 
-// ackPass acknowledges the longest run of ready messages at the head of the arrival order. Acks go out
-// outside the pipeline lock (paho may block on its network goroutine) but under ackMu, so two passes cannot
-// interleave and reorder them.
+// ackPass acknowledges, on every connection, the longest run of ready messages at the head of its arrival
+// order. A connection whose oldest message is not in Kafka yet holds back only its own acknowledgements. Acks
+// go out outside the pipeline lock (paho may block on its network goroutine) but under ackMu, so two passes
+// cannot interleave and reorder them.
 func (p *pipeline) ackPass() {
 	p.ackMu.Lock()
 	defer p.ackMu.Unlock()
 	p.mu.Lock()
 	buf := p.ackBuf[:0]
 	var freed int64
-	for p.unacked.len() > 0 && p.unacked.front().done {
-		m := p.unacked.pop()
-		freed += m.cost()
-		buf = append(buf, m)
+	for i := range p.lanes {
+		l := &p.lanes[i]
+		for l.unacked.len() > 0 && l.unacked.front().done {
+			m := l.unacked.pop()
+			freed += m.cost()
+			buf = append(buf, m)
+		}
 	}
 	if freed > 0 {
 		p.release(freed)
@@ -399,7 +458,10 @@ func (p *pipeline) ackPass() {
 func (p *pipeline) stats() (pending, outstanding, unacked int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.pending.len(), p.outstanding, p.unacked.len()
+	for i := range p.lanes {
+		unacked += p.lanes[i].unacked.len()
+	}
+	return p.buffered, p.outstanding, unacked
 }
 
 // heldBytes reports the cost of the messages held, for tests and logs.

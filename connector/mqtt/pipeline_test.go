@@ -279,7 +279,7 @@ func TestDiscardStaleDropsOnlyRedeliveredBufferedMessages(t *testing.T) {
 	p.arrive("old1", 1, 1)
 	p.arrive("old0", 0, 1) // QoS 0 is never redelivered: kept
 	p.arrive("new", 1, 2)
-	if n := p.discardStale(2); n != 1 {
+	if n := p.discardStale(0, 2); n != 1 {
 		t.Fatalf("dropped %d, want old1 only", n)
 	}
 	if got := values(p.poll(time.Now())); got != "old0,new" {
@@ -453,5 +453,112 @@ func TestAMessageLargerThanTheBudgetIsTakenAlone(t *testing.T) {
 	<-returned
 	if got := values(p.poll(time.Now())); got != "y" {
 		t.Fatalf("polled %q after the large message was acknowledged, want y", got)
+	}
+}
+
+// arriveOn feeds a message named by its payload on connection conn.
+func (p *testPipeline) arriveOn(conn int, payload string, qos byte, gen uint64) {
+	p.pipeline.arrive(&message{topic: "t/" + payload, payload: []byte(payload), qos: qos, conn: conn, gen: gen,
+		received: time.Now(), ack: fakeAck{p.log, payload}}, nil)
+}
+
+// TestEachConnectionAcknowledgesInItsOwnArrivalOrder interleaves two connections' messages: polls follow the
+// task's arrival order, and each connection's acknowledgements follow its own arrival order, unheld by the
+// other connection's uncommitted messages.
+func TestEachConnectionAcknowledgesInItsOwnArrivalOrder(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldConnectionsPerTask: "2"})
+	p.arriveOn(0, "a0", 1, 1)
+	p.arriveOn(1, "b0", 1, 1)
+	p.arriveOn(0, "a1", 1, 1)
+	p.arriveOn(1, "b1", 2, 1)
+	recs := p.poll(time.Now())
+	if got := values(recs); got != "a0,b0,a1,b1" {
+		t.Fatalf("polled %s, want the task's arrival order", got)
+	}
+	p.commit(recs[3]) // b1 waits for b0
+	p.commit(recs[0])
+	p.commit(recs[2]) // connection 0 is not held back by connection 1's b0
+	if got := p.log.String(); got != "a0,a1" {
+		t.Fatalf("acks %q, want a0,a1: connection 1 waits for b0, connection 0 for nothing", got)
+	}
+	p.commit(recs[1])
+	if got := p.log.String(); got != "a0,a1,b0,b1" {
+		t.Fatalf("acks %q, want a0,a1,b0,b1", got)
+	}
+	if pending, outstanding, unacked := p.stats(); pending+outstanding+unacked != 0 || p.heldBytes() != 0 {
+		t.Fatalf("pending %d, outstanding %d, unacked %d, %d bytes held after everything was acknowledged",
+			pending, outstanding, unacked, p.heldBytes())
+	}
+}
+
+// TestALostConnectionHoldsOnlyItsOwnMessages loses connection 1 of a persistent session: its buffered
+// message waits for the next CONNACK (and is dropped when the broker resumes the session and sends it again)
+// while connection 0's messages are polled and acknowledged meanwhile.
+func TestALostConnectionHoldsOnlyItsOwnMessages(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldConnectionsPerTask: "2"})
+	p.arriveOn(0, "a0", 1, 1)
+	p.arriveOn(1, "b0", 1, 1)
+	p.hold(1)
+	p.arriveOn(0, "a1", 1, 1)
+	first := p.poll(time.Now())
+	if got := values(first); got != "a0,a1" {
+		t.Fatalf("polled %s while connection 1 is lost, want connection 0's a0,a1", got)
+	}
+	commitAll := func(recs []*connector.SourceRecord) {
+		for _, r := range recs {
+			p.commit(r)
+		}
+	}
+	commitAll(first)
+	if got := p.log.String(); got != "a0,a1" {
+		t.Fatalf("acks %q, want a0,a1", got)
+	}
+	if n := p.resume(1, 2, true); n != 1 {
+		t.Fatalf("resume dropped %d buffered messages, want b0 (the broker sends it again)", n)
+	}
+	p.arriveOn(1, "b0", 1, 2) // the broker's redelivery
+	second := p.poll(time.Now())
+	if got := values(second); got != "b0" {
+		t.Fatalf("polled %s after the CONNACK, want the redelivered b0 once", got)
+	}
+	commitAll(second)
+	if got := p.log.String(); got != "a0,a1,b0" {
+		t.Fatalf("acks %q, want a0,a1,b0: the stale copy is not acknowledged", got)
+	}
+}
+
+// TestConnectionsShareTheTaskByteBudget fills the budget with connection 0's message: connection 1's
+// arrival waits (its reading pauses) until connection 0's message is acknowledged.
+func TestConnectionsShareTheTaskByteBudget(t *testing.T) {
+	t.Parallel()
+	payload := strings.Repeat("x", 1000)
+	budget := (&message{topic: "t/" + payload, payload: []byte(payload)}).cost()
+	p := newTestPipeline(t, map[string]string{fieldConnectionsPerTask: "2", fieldBufferMaxBytes: strconv.FormatInt(budget, 10)})
+	p.arriveOn(0, payload, 1, 1)
+	arrived := make(chan struct{})
+	go func() {
+		defer close(arrived)
+		p.arriveOn(1, "y", 1, 1)
+	}()
+	waitFor(t, 10*time.Second, "connection 1's arrival waiting for room", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.blocked
+	})
+	select {
+	case <-arrived:
+		t.Fatal("connection 1's message was taken beyond the task's byte budget")
+	default:
+	}
+	recs := p.poll(time.Now())
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want connection 0's message", len(recs))
+	}
+	p.commit(recs[0])
+	<-arrived // room again once connection 0's message is acknowledged
+	if got := values(p.poll(time.Now())); got != "y" {
+		t.Fatalf("polled %s, want y", got)
 	}
 }

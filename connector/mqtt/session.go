@@ -34,15 +34,21 @@ const (
 	defaultSubscribeTimeout = 30 * time.Second
 )
 
-// session keeps one task connected to the broker: it connects (a new paho client per connection, so
-// nothing of a dead connection leaks into the next), subscribes, feeds messages to the pipeline, and
-// reconnects with exponential backoff. It tracks how long it has been failing, for Poll.
+// session keeps one of a task's connections to the broker: it connects (a new paho client per connection,
+// so nothing of a dead connection leaks into the next), subscribes, feeds messages to the pipeline's lane of
+// the connection, and reconnects with its own exponential backoff. It tracks how long it has been failing,
+// for Poll.
 type session struct {
 	cfg      *config
 	log      *slog.Logger
 	pipe     *pipeline
+	conn     int // the connection's index in the task, its lane in the pipeline
 	clientID string
 	filters  map[string]byte
+	// former are the other forms (plain or shared) of the filters, unsubscribed after subscribing when a
+	// persistent session is resumed: a session kept from before a change of tasks.max or of the connections
+	// per task would keep its old subscription and receive every message twice (see formerFilters).
+	former []string
 	// newClient builds the paho client; tests may wrap it.
 	newClient func(*paho.ClientOptions) paho.Client
 
@@ -54,13 +60,17 @@ type session struct {
 	halted   chan struct{} // closed when the task stops polling: keep the connection, never reconnect
 }
 
-func newSession(cfg *config, log *slog.Logger, pipe *pipeline, clientID string, filters []string) *session {
+func newSession(cfg *config, log *slog.Logger, pipe *pipeline, conn int, filters []string) *session {
 	subs := make(map[string]byte, len(filters))
 	for _, f := range filters {
 		subs[f] = cfg.qos
 	}
+	var former []string
+	if !cfg.cleanSession {
+		former = formerFilters(cfg)
+	}
 	return &session{
-		cfg: cfg, log: log, pipe: pipe, clientID: clientID, filters: subs,
+		cfg: cfg, log: log, pipe: pipe, conn: conn, clientID: connClientID(cfg, conn), filters: subs, former: former,
 		newClient:    paho.NewClient,
 		failingSince: time.Now(),
 		halted:       make(chan struct{}),
@@ -111,7 +121,7 @@ func (s *session) run(ctx context.Context) {
 		select {
 		case err := <-lost:
 			if !s.cfg.cleanSession {
-				s.pipe.hold()
+				s.pipe.hold(s.conn)
 			}
 			s.fail(fmt.Errorf("connection lost: %w", err))
 			s.log.Warn("mqtt connection lost", "client_id", s.clientID, "err", err)
@@ -150,7 +160,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 		SetDefaultPublishHandler(func(c paho.Client, m paho.Message) {
 			s.pipe.arrive(&message{
 				topic: m.Topic(), payload: m.Payload(), qos: m.Qos(),
-				received: time.Now(), gen: gen, ack: m,
+				received: time.Now(), conn: s.conn, gen: gen, ack: m,
 			}, func() bool { return subscribed.Load() && c.IsConnectionOpen() })
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
@@ -167,42 +177,89 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 	tok := client.Connect()
 	if err := await(ctx, tok, 0); err != nil {
 		client.Disconnect(0)
-		s.pipe.resume(gen, false)
+		s.pipe.resume(s.conn, gen, false)
 		return nil, nil, fmt.Errorf("connect to %s as %q: %w", s.brokerList(), s.clientID, err)
 	}
 	present := false
 	if ct, ok := tok.(*paho.ConnectToken); ok {
 		present = ct.SessionPresent()
 	}
-	if n := s.pipe.resume(gen, present && !s.cfg.cleanSession); n > 0 {
-		s.log.Info("mqtt session resumed, dropped buffered messages the broker sends again", "messages", n)
+	if n := s.pipe.resume(s.conn, gen, present && !s.cfg.cleanSession); n > 0 {
+		s.log.Info("mqtt session resumed, dropped buffered messages the broker sends again", "client_id", s.clientID,
+			"messages", n)
 	}
 
 	timeout := s.cfg.connectTimeout
 	if timeout <= 0 {
 		timeout = defaultSubscribeTimeout
 	}
-	sub := client.SubscribeMultiple(s.filters, nil)
-	if err := await(ctx, sub, timeout); err != nil {
+	if err := s.subscribe(ctx, client, timeout, present); err != nil {
 		client.Disconnect(0)
-		return nil, nil, fmt.Errorf("subscribe to %s on %s: %w", s.filterList(), s.brokerList(), err)
+		return nil, nil, err
 	}
-	if st, ok := sub.(*paho.SubscribeToken); ok {
-		var refused []string
-		for f, code := range st.Result() {
-			if code == 0x80 {
-				refused = append(refused, f)
-			}
-		}
-		if len(refused) > 0 {
-			client.Disconnect(0)
-			return nil, nil, fmt.Errorf("%w: %s on %s", ErrSubscriptionRefused, strings.Join(refused, ", "), s.brokerList())
+	// Only a resumed session can hold a former subscription. After the new subscription is in place, so no
+	// message is unrouted in between (one published meanwhile may come twice), and before arrivals may wait
+	// for room, so the UNSUBACK is read.
+	if present && len(s.former) > 0 {
+		if err := await(ctx, client.Unsubscribe(s.former...), timeout); err != nil {
+			// The connection works; the cost is duplicates, if the session had the old subscription at all.
+			s.log.Warn("mqtt unsubscribe of the filters' former form failed", "client_id", s.clientID,
+				"filters", strings.Join(s.former, ","), "err", err)
 		}
 	}
 	subscribed.Store(true)
 	s.log.Info("mqtt connected", "client_id", s.clientID, "brokers", s.brokerList(), "filters", s.filterList(),
 		"qos", s.cfg.qos, "clean_session", s.cfg.cleanSession, "session_present", present)
 	return client, lost, nil
+}
+
+// maxSubscribeAttempts bounds the SUBSCRIBEs sent again after a "packet identifier in use" answer (see
+// subscribe).
+const maxSubscribeAttempts = 100
+
+// subscribe subscribes to the filters and checks the SUBACK: a refusal (0x80) is ErrSubscriptionRefused. Any
+// other failure code comes from a broker that checks a SUBSCRIBE's packet identifier against the ids of its
+// own in-flight messages, as mochi (the broker of connectd dev and the tests) does, answering 0x91 "packet
+// identifier in use", although client and server assign identifiers independently (MQTT 3.1.1 section
+// 2.3.1): the messages a resumed session sends again hold the ids a new client starts from. paho gives every
+// SUBSCRIBE the next free id, so sending it again moves past them; if that does not help, a resumed session
+// still has the subscriptions it had.
+func (s *session) subscribe(ctx context.Context, client paho.Client, timeout time.Duration, present bool) error {
+	for attempt := 1; ; attempt++ {
+		tok := client.SubscribeMultiple(s.filters, nil)
+		if err := await(ctx, tok, timeout); err != nil {
+			return fmt.Errorf("subscribe to %s on %s: %w", s.filterList(), s.brokerList(), err)
+		}
+		st, ok := tok.(*paho.SubscribeToken)
+		if !ok {
+			return nil
+		}
+		var refused, failed []string
+		for f, code := range st.Result() {
+			switch {
+			case code == 0x80:
+				refused = append(refused, f)
+			case code > 2:
+				failed = append(failed, fmt.Sprintf("%s (0x%02x)", f, code))
+			}
+		}
+		slices.Sort(refused)
+		slices.Sort(failed)
+		switch {
+		case len(refused) > 0:
+			return fmt.Errorf("%w: %s on %s", ErrSubscriptionRefused, strings.Join(refused, ", "), s.brokerList())
+		case len(failed) == 0:
+			return nil
+		case attempt < maxSubscribeAttempts:
+			continue
+		case !present:
+			return fmt.Errorf("subscribe to %s on %s: the broker answered %s", s.filterList(), s.brokerList(),
+				strings.Join(failed, ", "))
+		}
+		s.log.Warn("mqtt broker did not take the subscription; the resumed session keeps the subscriptions it had",
+			"client_id", s.clientID, "answers", strings.Join(failed, ", "), "attempts", attempt)
+		return nil
+	}
 }
 
 // await waits for a paho token; timeout 0 waits as long as paho does.
@@ -241,7 +298,8 @@ func (s *session) succeed() {
 
 // failure returns ErrBrokerUnavailable, wrapping the last error, once the session has been failing for the
 // max retry time (counted from the task's start until it first connects); otherwise the time it would
-// (zero when it is not failing or retries forever).
+// (zero when it is not failing or retries forever). The error names the client id: with several
+// connections per task it says which one failed.
 func (s *session) failure(now time.Time) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -252,8 +310,8 @@ func (s *session) failure(now time.Time) (time.Time, error) {
 	if now.Before(deadline) {
 		return deadline, nil
 	}
-	return time.Time{}, fmt.Errorf("%w: no working connection for %s (max retry time %s): %w", ErrBrokerUnavailable,
-		now.Sub(s.failingSince).Round(time.Millisecond), s.cfg.maxRetry, s.lastErr)
+	return time.Time{}, fmt.Errorf("%w: no working connection as %q for %s (max retry time %s): %w",
+		ErrBrokerUnavailable, s.clientID, now.Sub(s.failingSince).Round(time.Millisecond), s.cfg.maxRetry, s.lastErr)
 }
 
 func (s *session) brokerList() string {

@@ -5,24 +5,25 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connector"
 )
 
-// SourceTask reads the messages of its share of the topic filters and returns them as records. It
-// implements connector.RecordCommitter: a message is acknowledged to the broker once Kafka acknowledged its
-// records.
+// SourceTask reads the messages of its share of the topic filters, over mqtt.connections.per.task
+// connections, and returns them as records. It implements connector.RecordCommitter: a message is
+// acknowledged to the broker, on the connection it came from, once Kafka acknowledged its records.
 type SourceTask struct {
 	log     *slog.Logger
 	cfg     *config
 	pipe    *pipeline
 	builder *recordBuilder
-	sess    *session
+	sess    []*session // one per connection, by index
 	repo    repository
 
 	cancel context.CancelFunc
-	done   chan struct{}
+	wg     sync.WaitGroup // the sessions' run goroutines
 }
 
 // Start reads the configuration and starts connecting in the background: a broker that is down makes Poll
@@ -46,14 +47,14 @@ func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, 
 	}
 	t.pipe = newPipeline(cfg, t.repo)
 	t.builder = newRecordBuilder(cfg)
-	clientID := cfg.clientID + "-" + strconv.Itoa(cfg.taskIndex)
-	t.sess = newSession(cfg, t.log, t.pipe, clientID, taskFilters(cfg))
+	filters := taskFilters(cfg)
 	runCtx, cancel := context.WithCancel(context.Background())
-	t.cancel, t.done = cancel, make(chan struct{})
-	go func() {
-		defer close(t.done)
-		t.sess.run(runCtx)
-	}()
+	t.cancel = cancel
+	for n := range cfg.connections {
+		s := newSession(cfg, t.log, t.pipe, n, filters)
+		t.sess = append(t.sess, s)
+		t.wg.Go(func() { s.run(runCtx) })
+	}
 	return nil
 }
 
@@ -65,13 +66,13 @@ const minPollWait = 10 * time.Millisecond
 // fails with ErrBrokerUnavailable once the task has not been connected for the max retry time.
 func (t *SourceTask) Poll(ctx context.Context) ([]*connector.SourceRecord, error) {
 	if ctx.Err() != nil {
-		t.sess.halt()
+		t.halt()
 		return nil, nil //nolint:nilerr // a cancelled poll is the worker stopping the task: no records, no failure
 	}
 	deadline := time.Now().Add(max(t.cfg.maxPollDuration, minPollWait))
 	for {
 		now := time.Now()
-		failAt, err := t.sess.failure(now)
+		failAt, err := t.failure(now)
 		if err != nil {
 			return nil, err
 		}
@@ -94,13 +95,40 @@ func (t *SourceTask) Poll(ctx context.Context) ([]*connector.SourceRecord, error
 		case <-ctx.Done():
 			// The worker cancels the poll context only when it stops the task.
 			timer.Stop()
-			t.sess.halt()
+			t.halt()
 			return nil, nil
 		case <-t.pipe.wake:
 		case <-timer.C:
 		}
 		timer.Stop()
 	}
+}
+
+// halt stops every connection from reconnecting (see session.halt).
+func (t *SourceTask) halt() {
+	for _, s := range t.sess {
+		s.halt()
+	}
+}
+
+// failure is the first connection's ErrBrokerUnavailable, or else the earliest time one would fail (zero:
+// none is failing). A task fails when any one of its connections has been failing for the max retry time:
+// the connections share the broker, its address and credentials, so one that alone cannot connect for that
+// long has a problem of its own (its client id taken by another client, the broker's connection limit) that
+// a restart may clear, and with a persistent session the broker keeps queueing that session's share of the
+// shared subscription, where it would wait unseen while the others carry on.
+func (t *SourceTask) failure(now time.Time) (time.Time, error) {
+	var first time.Time
+	for _, s := range t.sess {
+		at, err := s.failure(now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !at.IsZero() && (first.IsZero() || at.Before(first)) {
+			first = at
+		}
+	}
+	return first, nil
 }
 
 // records builds the records of units and registers them, so their commits find their messages.
@@ -137,15 +165,15 @@ func (t *SourceTask) CommitRecord(rec *connector.SourceRecord, _ *connector.Reco
 	return nil
 }
 
-// Stop disconnects. Messages not yet acknowledged stay with the broker (with a persistent session they are
-// redelivered to the task's next start).
+// Stop disconnects every connection. Messages not yet acknowledged stay with the broker (with persistent
+// sessions they are redelivered to the task's next start, on the connection of the same client id).
 func (t *SourceTask) Stop(context.Context) error {
 	if t.pipe != nil {
 		t.pipe.close()
 	}
 	if t.cancel != nil {
 		t.cancel()
-		<-t.done
+		t.wg.Wait()
 	}
 	if t.repo != nil {
 		t.repo.close()
@@ -153,29 +181,78 @@ func (t *SourceTask) Stop(context.Context) error {
 	return nil
 }
 
-// taskFilters is the subscription list of one task: every filter when it is the only task, every filter
-// through a shared subscription when tasks share them, else its share of the filters.
+// connClientID is the client id of connection n of the task: "<clientId>-<task index>" for connection 0,
+// the id a task had before it had several connections, so an upgraded worker resumes the persistent
+// session that holds the task's queued messages; "<clientId>-<task index>-<n>" for the others. Ids stay the
+// same across restarts, so each connection resumes its own persistent session.
+func connClientID(c *config, n int) string {
+	id := c.clientID + "-" + strconv.Itoa(c.taskIndex)
+	if n > 0 {
+		id += "-" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// taskFilters is the subscription list of each connection of one task: every filter through a shared
+// subscription when tasks or connections share them (else every connection would receive every message),
+// every filter as written when there is only one connection in all, else the task's share of the filters.
 func taskFilters(c *config) []string {
-	switch {
-	case c.taskCount <= 1:
-		return c.filters
-	case c.shared:
-		group := shareGroup(c.name)
-		out := make([]string, len(c.filters))
-		for i, f := range c.filters {
-			if strings.HasPrefix(f, "$share/") || strings.HasPrefix(f, "$queue/") {
-				out[i] = f
-			} else {
-				out[i] = "$share/" + group + "/" + f
-			}
+	filters := ownFilters(c)
+	if !sharing(c) {
+		return filters
+	}
+	group := "$share/" + shareGroup(c.name) + "/"
+	out := make([]string, len(filters))
+	for i, f := range filters {
+		if isShared(f) {
+			out[i] = f
+		} else {
+			out[i] = group + f
 		}
-		return out
+	}
+	return out
+}
+
+// sharing reports whether the task's connections subscribe through shared subscriptions.
+func sharing(c *config) bool { return c.shared && (c.taskCount > 1 || c.connections > 1) }
+
+// ownFilters are the filters of one task as the user wrote them: all of them, unless tasks divide them.
+func ownFilters(c *config) []string {
+	if c.taskCount <= 1 || c.shared {
+		return c.filters
 	}
 	var out []string
 	for i := c.taskIndex; i < len(c.filters); i += c.taskCount {
 		out = append(out, c.filters[i])
 	}
 	return out
+}
+
+// formerFilters are the other forms of the task's filters, as taskFilters would have written them with
+// another task or connection count: the plain filter where it subscribes to a shared one, the shared one
+// where it subscribes to a plain one. A persistent session keeps its subscriptions across connections, so a
+// connection that now subscribes to "$share/<connector>/f" but resumes a session that subscribed to "f"
+// would also receive every message on its own (and the reverse); unsubscribing the former form prevents
+// that. Filters the user wrote as shared subscriptions have no other form.
+func formerFilters(c *config) []string {
+	group := "$share/" + shareGroup(c.name) + "/"
+	var out []string
+	for _, f := range ownFilters(c) {
+		switch {
+		case isShared(f):
+		case sharing(c):
+			out = append(out, f)
+		default:
+			out = append(out, group+f)
+		}
+	}
+	return out
+}
+
+// isShared reports whether a filter is a shared subscription ($share/ as in MQTT 5 and Mosquitto, $queue/ as
+// in EMQX).
+func isShared(f string) bool {
+	return strings.HasPrefix(f, "$share/") || strings.HasPrefix(f, "$queue/")
 }
 
 // shareGroup makes a connector name usable as a shared subscription group: no level separator or wildcard.

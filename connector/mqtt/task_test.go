@@ -28,7 +28,8 @@ func (c taskCtx) Logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// baseConfig is a minimal task config against broker.
+// baseConfig is a minimal task config against broker, with one connection per task: the tests of a task's
+// behaviour over one connection (arrival order, its client id) stay as they were before tasks had several.
 func baseConfig(broker *mqtttest.Broker, extra map[string]string) map[string]string {
 	cfg := map[string]string{
 		"name":                          "mqtt-test",
@@ -43,6 +44,7 @@ func baseConfig(broker *mqtttest.Broker, extra map[string]string) map[string]str
 		"value.converter":               "org.apache.kafka.connect.json.JsonConverter",
 		"key.converter":                 "org.apache.kafka.connect.storage.StringConverter",
 		"camel.source.maxBatchPollSize": "1000",
+		fieldConnectionsPerTask:         "1",
 	}
 	maps.Copy(cfg, extra)
 	return cfg

@@ -5,10 +5,15 @@ package mqtttest
 
 import (
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
+
+	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/connectd/connectd/connector/mqtt/mqttbroker"
 )
@@ -30,6 +35,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *mqttbroker.Config) { c.L
 // Broker is a running in-process MQTT broker.
 type Broker struct {
 	*mqttbroker.Broker
+	refused *refuser
 }
 
 // NewBroker starts a broker on a free port of 127.0.0.1, configured as `connectd dev` runs it; t.Cleanup stops
@@ -51,7 +57,11 @@ func NewBrokerAt(t testing.TB, addr string, opts ...Option) *Broker {
 		t.Fatalf("mqtt broker: %v", err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
-	return &Broker{Broker: b}
+	r := &refuser{ids: map[string]bool{}}
+	if err := b.Server.AddHook(r, nil); err != nil {
+		t.Fatalf("mqtt broker: %v", err)
+	}
+	return &Broker{Broker: b, refused: r}
 }
 
 // Publish publishes a message as the broker's inline client; subscribers get it at min(qos, their QoS).
@@ -101,4 +111,44 @@ func (b *Broker) Subscriptions(clientID string) []string {
 // Ready reports whether the client is connected and subscribed to something.
 func (b *Broker) Ready(clientID string) bool {
 	return b.Connected(clientID) && len(b.Subscriptions(clientID)) > 0
+}
+
+// Refuse makes the broker close every new connection of the client before CONNACK, until Admit; the
+// client's session (its subscriptions and queued messages) stays. Combined with Kick it keeps one client
+// down while the others carry on.
+func (b *Broker) Refuse(clientID string) {
+	b.refused.mu.Lock()
+	b.refused.ids[clientID] = true
+	b.refused.mu.Unlock()
+}
+
+// Admit lets the client connect again after Refuse.
+func (b *Broker) Admit(clientID string) {
+	b.refused.mu.Lock()
+	delete(b.refused.ids, clientID)
+	b.refused.mu.Unlock()
+}
+
+// errRefused closes a refused client's connection.
+var errRefused = errors.New("mqtttest: client refused")
+
+// refuser is the hook behind Refuse: mochi closes a connection whose OnConnect fails, before it takes over
+// the session.
+type refuser struct {
+	mochi.HookBase
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (r *refuser) ID() string { return "mqtttest-refuser" }
+
+func (r *refuser) Provides(b byte) bool { return b == mochi.OnConnect }
+
+func (r *refuser) OnConnect(cl *mochi.Client, _ packets.Packet) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids[cl.ID] {
+		return errRefused
+	}
+	return nil
 }
