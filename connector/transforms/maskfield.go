@@ -76,7 +76,7 @@ func newMaskField(s side, config map[string]string) (connector.Transformation, e
 			distinct = append(distinct, f)
 		}
 	}
-	t.fields = javaHashOrder(distinct, hashSetCapacity(len(list)))
+	t.fields = connector.JavaHashOrder(distinct, connector.JavaHashSetCapacity(len(list)))
 	if v, ok := p.Value("replacement"); ok {
 		if r, ok := v.(string); ok {
 			t.replacement = &r
