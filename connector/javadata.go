@@ -203,7 +203,7 @@ func ValidateValue(schema *Schema, value any, field string) error {
 }
 
 func validateValue(schema *Schema, value any, loc string) error {
-	if value == nil || isNilPointer(value) {
+	if IsNull(value) {
 		if !schema.Optional {
 			return NewDataError("Invalid value: null used for required " + loc + ", schema type: " + JavaTypeName(schema.Type))
 		}
@@ -326,8 +326,11 @@ func valueFits(schema *Schema, value any) bool {
 	return false
 }
 
-func isNilPointer(v any) bool {
+// IsNull reports whether v is Java's null: nil, or a nil pointer of a Connect value type.
+func IsNull(v any) bool {
 	switch p := v.(type) {
+	case nil:
+		return true
 	case *Struct:
 		return p == nil
 	case *big.Rat:

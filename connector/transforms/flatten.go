@@ -46,7 +46,7 @@ func newFlatten(s side, config map[string]string) (connector.Transformation, err
 // Apply flattens the configured side of rec; a null key or value passes through.
 func (f *flatten) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := f.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	schema := f.side.schema(rec)
@@ -101,7 +101,7 @@ func (f *flatten) flattenMap(m map[string]any, prefix string, out map[string]any
 	for _, k := range javaHashMapOrder(m) {
 		name := f.fieldName(prefix, k)
 		v := m[k]
-		if isNullValue(v) {
+		if connector.IsNull(v) {
 			out[name] = nil
 			continue
 		}
@@ -196,7 +196,7 @@ func (f *flatten) flattenStruct(st *connector.Struct, prefix string, out *connec
 		switch field.Schema.Type {
 		case connector.TypeStruct:
 			var nested *connector.Struct
-			if !isNullValue(v) {
+			if !connector.IsNull(v) {
 				s, ok := v.(*connector.Struct)
 				if !ok {
 					return &javaException{class: "java.lang.ClassCastException", msg: "class " +

@@ -106,7 +106,7 @@ func newInsertField(s side, config map[string]string) (connector.Transformation,
 // Apply inserts the configured fields; a null key or value (a tombstone) passes unchanged.
 func (t *insertField) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := t.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	if t.side.schema(rec) == nil {

@@ -141,7 +141,7 @@ func (t *maskField) applyWithSchema(rec *connector.Record) (*connector.Record, e
 
 // mask is Java's masked: null stays null, anything else becomes the replacement or its type's null value.
 func (t *maskField) mask(v any) (any, error) {
-	if isNullValue(v) {
+	if connector.IsNull(v) {
 		return nil, nil
 	}
 	if t.replacement == nil {

@@ -177,7 +177,7 @@ func (t *replaceField) reverseRenamed(name string) string {
 // Apply filters and renames; a null key or value (a tombstone) passes unchanged.
 func (t *replaceField) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := t.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	if t.side.schema(rec) == nil {
