@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,12 +55,16 @@ func decodeEntry(data []byte) (*message, error) {
 	}
 	received := time.Unix(0, int64(binary.BigEndian.Uint64(data[2:10])))
 	n, k := binary.Uvarint(data[entryHeaderLen:])
-	if k <= 0 || n > uint64(len(data)-entryHeaderLen-k) {
+	if k <= 0 || k != uvarintLen(n) || n > uint64(len(data)-entryHeaderLen-k) {
+		// A length written with more bytes than needed is not something appendEntry writes either.
 		return nil, errors.New("entry's topic length is malformed or beyond its end")
 	}
 	rest := data[entryHeaderLen+k:]
 	return &message{topic: string(rest[:n]), payload: rest[n:], qos: qos, received: received}, nil
 }
+
+// uvarintLen is the length of n's shortest uvarint encoding, the one binary.AppendUvarint writes.
+func uvarintLen(n uint64) int { return max(1, (bits.Len64(n)+6)/7) }
 
 // Spool tuning.
 const (
@@ -315,8 +320,9 @@ var _ intake = (*spoolIntake)(nil)
 // arrive appends m to the spool. When the spool is full it waits, on the connection's router, so reading from
 // the broker pauses and the broker holds the rest; while mayWait does not allow waiting (the connection is
 // gone, or the broker has not yet acknowledged the subscription, whose SUBACK a paused reader would never see)
-// it appends past the spool's bound instead (spool.AppendNow), so that nothing is refused. A message that arrives after the intake stopped (the task is stopping or
-// failed) is neither appended nor acknowledged: the broker keeps it.
+// it appends past the spool's bound instead (spool.AppendNow), so that nothing is refused. A message that
+// arrives after the intake stopped (the task is stopping or failed) is neither appended nor acknowledged: the
+// broker keeps it.
 func (in *spoolIntake) arrive(m *message, mayWait func() bool) bool {
 	if !in.begin() {
 		return false

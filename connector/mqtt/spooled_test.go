@@ -122,13 +122,14 @@ func TestSpoolEntryRoundTrip(t *testing.T) {
 	}
 	good := appendEntry(nil, &message{topic: "a/b", payload: []byte("x"), qos: 1, received: received})
 	for name, data := range map[string][]byte{
-		"empty":             nil,
-		"short header":      good[:9],
-		"newer version":     append([]byte{2}, good[1:]...),
-		"QoS 3":             append([]byte{1, 3}, good[2:]...),
-		"topic past end":    append(good[:10:10], 0x7f, 'a'),
-		"malformed varint":  append(good[:10:10], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
-		"topic length huge": append(good[:10:10], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
+		"empty":               nil,
+		"short header":        good[:9],
+		"newer version":       append([]byte{2}, good[1:]...),
+		"QoS 3":               append([]byte{1, 3}, good[2:]...),
+		"topic past end":      append(good[:10:10], 0x7f, 'a'),
+		"malformed varint":    append(good[:10:10], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+		"topic length huge":   append(good[:10:10], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f),
+		"length not shortest": append(good[:10:10], 0x80, 0x00),
 	} {
 		if m, err := decodeEntry(data); err == nil {
 			t.Errorf("%s: decoded %+v, want an error", name, m)

@@ -160,11 +160,11 @@ func (t *SourceTask) Drain() {
 	}
 }
 
-// failure is the spool's failure or the first connection's ErrBrokerUnavailable, or else the earliest time one would fail (zero:
-// none is failing). A task fails when any one of its connections has been failing for the max retry time:
-// the connections share the broker, its address and credentials, so one that alone cannot connect for that
-// long has a problem of its own (its client id taken by another client, the broker's connection limit) that
-// a restart may clear, and with a persistent session the broker keeps queueing that session's share of the
+// failure is the spool's failure or the first connection's ErrBrokerUnavailable, or else the earliest time one
+// would fail (zero: none is failing). A task fails when any one of its connections has been failing for the max
+// retry time: the connections share the broker, its address and credentials, so one that alone cannot connect
+// for that long has a problem of its own (its client id taken by another client, the broker's connection limit)
+// that a restart may clear, and with a persistent session the broker keeps queueing that session's share of the
 // shared subscription, where it would wait unseen while the others carry on.
 func (t *SourceTask) failure(now time.Time) (time.Time, error) {
 	if t.spool != nil {
