@@ -136,12 +136,14 @@
 //
 // When the spool is full the task stops acknowledging: the messages that arrive wait on their connection's
 // reader, the broker keeps its window of messages in flight and queues (or holds back its publishers, or
-// drops, as it is configured) the rest, and nothing is dropped by the task. paho's keep-alive may drop a
-// connection whose reads stay paused past the keep-alive interval plus 10 s, as without the spool; with a
-// persistent session that loses nothing. A message that cannot wait (its connection is gone, or the broker
-// has not acknowledged the subscription yet, whose SUBACK a paused reader would never read) is appended past
-// the bound; such messages are few (what a resumed session delivers before its SUBACK, one message of a lost
-// connection).
+// drops, as it is configured) the rest, and nothing is dropped by the task. A message that cannot wait (its
+// connection is gone, or the broker has not acknowledged the subscription yet, whose SUBACK a paused reader
+// would never read) is appended past the bound. paho's keep-alive drops a connection whose reads stay paused
+// past the keep-alive interval plus 10 s, as without the spool; with a persistent session that loses
+// nothing, but the reconnected session's messages, sent again before the SUBACK, are such messages: while
+// the spool stays full, it grows past mqtt.spool.max.bytes by about the broker's in-flight window per
+// connection every keep-alive interval plus 10 s (Mosquitto's 20 messages, four connections, 60 s: about one
+// message a second). A longer keep-alive makes that rarer.
 //
 // A spool that cannot be written (a full disk: ENOSPC; an I/O error, including a failed fsync) stops for good:
 // the task acknowledges nothing more and fails at its next poll, with the error and the spool's directory in

@@ -214,8 +214,8 @@ func (s *Spool) Append(ctx context.Context, data []byte, durable func(seq uint64
 // the entry takes the unshipped entries past MaxBytes (or the bytes waiting to be written past their bound).
 // An MQTT client uses it for a message that arrived on a connection that is gone, or before the broker
 // acknowledged the subscription: waiting would keep the client from noticing the loss or from reading the
-// acknowledgement, and refusing the message could lose it. Such entries are few, so the disk holds only a few
-// entries more than MaxBytes. It fails as Append does otherwise.
+// acknowledgement, and refusing the message could lose it. It is meant for few entries: each one takes the
+// spool past MaxBytes, until commits bring it back. It fails as Append does otherwise.
 func (s *Spool) AppendNow(data []byte, durable func(seq uint64, err error)) (uint64, error) {
 	return s.append(context.Background(), data, durable, false)
 }
