@@ -301,7 +301,7 @@ func (s *sourceSubmitter) drainLoop(ctx context.Context, task connector.SourceTa
 				if dctx.Err() != nil || errors.Is(err, errorhandling.ErrStopped) {
 					s.t.log.Warn("drain cut short by task.shutdown.graceful.timeout.ms; the task keeps the rest for "+
 						"its next start", "records", sent)
-					return nil //nolint:nilerr // the deadline of a graceful stop: not a failure of the task
+					return nil // the deadline of a graceful stop: not a failure of the task
 				}
 				return err
 			}
