@@ -36,8 +36,10 @@ cleanup() {
 		[[ -f "$pf" ]] && kill -KILL "$(cat "$pf")" 2>/dev/null || true
 		rm -f "$pf"
 	done
-	bash "$here/mosquitto.sh" stop || true
+	bash "$here/mosquitto.sh" stop all || true
 	bash "$here/kafka.sh" stop || true
+	# The spool-disk-full scenario's tmpfs volumes.
+	awk -v p="$here/.run/" 'index($2, p) == 1 { print $2 }' /proc/mounts | xargs -r -n1 umount -l || true
 }
 trap cleanup EXIT
 

@@ -224,9 +224,9 @@ type publisher struct {
 	runID  string
 }
 
-func newPublisher(clientID, topic, run string) (*publisher, error) {
+func newPublisher(broker, clientID, topic, run string) (*publisher, error) {
 	opts := mqtt.NewClientOptions().
-		AddBroker(mqttURL).
+		AddBroker(broker).
 		SetClientID(clientID).
 		SetCleanSession(true).
 		SetAutoReconnect(true).
