@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -108,6 +109,33 @@ type SourceTask interface {
 	// again. A non-nil error fails the task.
 	Poll(ctx context.Context) ([]*SourceRecord, error)
 	Stop(ctx context.Context) error
+}
+
+// SpoolDirProvider is offered by the SourceTaskContext of a worker that keeps a local directory for its tasks'
+// spools (the worker property spool.dir); check with a type assertion. A task that acknowledges data to its
+// source once it is on local disk, before Kafka has it, keeps that data there.
+type SpoolDirProvider interface {
+	// SpoolDir returns the task's own directory, <spool.dir>/<connector>/<task>, creating it (and its parents)
+	// when missing. The directory belongs to the task's id, not to the task's run: a later run of the same task
+	// on this worker (or on a worker that shares spool.dir) finds what an earlier run left there.
+	SpoolDir() (string, error)
+}
+
+// ErrDrained is returned by the Poll of a draining task (see [Drainer]) that has handed out every record it
+// holds.
+var ErrDrained = errors.New("source task drained")
+
+// Drainer is implemented by source tasks that hold records they alone can deliver: data they have already
+// acknowledged to their source, kept in a local spool. When the worker stops such a task gracefully (a stop,
+// restart, rebalance or worker shutdown; not while it is paused), it calls Drain once the poll loop has ended,
+// then keeps polling and producing until Poll returns ErrDrained, within half of
+// task.shutdown.graceful.timeout.ms (the other half is for Kafka to acknowledge what was produced). Kafka Connect
+// stops polling a task as soon as it is asked to stop.
+//
+// After Drain the task takes nothing new from its source; what it still holds when the time is up stays with it
+// (on disk) for its next start.
+type Drainer interface {
+	Drain()
 }
 
 // RecordCommitter is implemented by source tasks that must learn when Kafka has acknowledged each record, for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,8 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 		taskContext: taskContext{log: t.log, offsets: storeOffsets{store: t.w.store, connector: t.id.Connector}},
 		keyedLogs: &keyedLogs{cfg: t.w.cfg, log: t.log,
 			prefix: fmt.Sprintf("connector-keyed-log-%s-%d-", t.id.Connector, t.id.Task)},
+		taskSpoolDir: taskSpoolDir{root: t.w.cfg.SpoolDir, temp: t.w.cfg.SpoolDirDefault, connector: t.id.Connector,
+			task: t.id.Task, log: t.log},
 	}
 	defer tc.closeAll()
 	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
@@ -88,10 +91,16 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 
 	loopErr := s.pollLoop(pollCtx, task, paused)
 	cancelPoll()
+	stopAt := time.Now()
+	if d, ok := task.(connector.Drainer); ok && loopErr == nil && t.isStopping() {
+		if p, _ := t.pausedWatch(); !p {
+			loopErr = s.drainLoop(ctx, task, d, stopAt.Add(t.w.cfg.TaskShutdownGracefulTimeout/2))
+		}
+	}
 
 	// Give records already handed to the producer until the graceful deadline to be acknowledged, so their
 	// offsets can be committed and their sources acknowledged.
-	s.awaitAcked(time.Now().Add(t.w.cfg.TaskShutdownGracefulTimeout))
+	s.awaitAcked(stopAt.Add(t.w.cfg.TaskShutdownGracefulTimeout))
 	// No resend may reach the producer once it closes; records still waiting are not committed, so their
 	// sources deliver them again.
 	resend.stop()
@@ -203,6 +212,65 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 		}
 	}
 	return nil
+}
+
+// drainLoop lets a stopping task that holds records it alone can deliver (connector.Drainer: messages it
+// acknowledged to its source and spooled) hand them out: it keeps polling and producing until the task reports
+// connector.ErrDrained or the deadline passes. What is left stays with the task for its next start.
+func (s *sourceSubmitter) drainLoop(ctx context.Context, task connector.SourceTask, d connector.Drainer, deadline time.Time) error {
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	s.t.log.Debug("draining the task before it stops", "until", deadline.Format(time.RFC3339Nano))
+	if err := safely(func() error { d.Drain(); return nil }); err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	sent := 0
+	for {
+		if err := s.failure(); err != nil {
+			return err
+		}
+		var recs []*connector.SourceRecord
+		err := safely(func() error {
+			var err error
+			recs, err = task.Poll(dctx)
+			return err
+		})
+		switch {
+		case errors.Is(err, connector.ErrDrained):
+			level := slog.LevelDebug
+			if sent > 0 {
+				level = slog.LevelInfo
+			}
+			s.t.log.Log(dctx, level, "task drained", "records", sent)
+			return nil
+		case err != nil && dctx.Err() != nil:
+			s.t.log.Warn("drain cut short by task.shutdown.graceful.timeout.ms; the task keeps the rest for its next start",
+				"records", sent)
+			return nil
+		case err != nil:
+			// The task is stopping either way; what it could not hand out stays with it, and its next start
+			// meets the problem again if it lasts.
+			s.t.log.Warn("poll failed while draining; the task keeps the rest for its next start", "records", sent,
+				"err", err)
+			return nil
+		}
+		for _, rec := range recs {
+			if err := s.send(dctx, rec); err != nil {
+				if dctx.Err() != nil || errors.Is(err, errorhandling.ErrStopped) {
+					s.t.log.Warn("drain cut short by task.shutdown.graceful.timeout.ms; the task keeps the rest for "+
+						"its next start", "records", sent)
+					return nil //nolint:nilerr // the deadline of a graceful stop: not a failure of the task
+				}
+				return err
+			}
+			sent++
+		}
+		if dctx.Err() != nil {
+			s.t.log.Warn("drain cut short by task.shutdown.graceful.timeout.ms; the task keeps the rest for its next start",
+				"records", sent)
+			return nil
+		}
+	}
 }
 
 // send transforms and converts a record and hands it to the producer, waiting for a free in-flight slot. A

@@ -297,10 +297,12 @@ func (c taskContext) Logger() *slog.Logger            { return c.log }
 func (c taskContext) Offsets() connector.OffsetReader { return c.offsets }
 
 // sourceTaskContext is the connector.SourceTaskContext of a source task: it also opens keyed logs
-// (connector.KeyedLogOpener) with the worker's Kafka settings.
+// (connector.KeyedLogOpener) with the worker's Kafka settings, and gives the task its spool directory
+// (connector.SpoolDirProvider) under spool.dir.
 type sourceTaskContext struct {
 	taskContext
 	*keyedLogs
+	taskSpoolDir
 }
 
 // storeOffsets reads a connector's committed source offsets from the worker's view of the offsets topic.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +35,8 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 	mqttPort := fs.Int("mqtt-port", 1883, "port of the in-process MQTT broker (0: a free port)")
 	demo := fs.Bool("demo", false, "publish simulated vehicle telemetry as JSON to /mqtt/test/vehicle/<id>")
 	demoRate := fs.Int("demo-rate", 10, "messages per second published by --demo")
-	dataDir := fs.String("data-dir", "", "directory to persist the in-process Kafka's data across runs (default: in memory)")
+	dataDir := fs.String("data-dir", "", "directory to persist the in-process Kafka's data and the workers' spools across "+
+		"runs (default: in memory, spools in a temporary directory removed at exit)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -85,6 +88,18 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		}
 	}()
 
+	// The workers share one spool.dir, as workers with one volume would: a task moved to another worker finds
+	// the spool its last run left. With --data-dir it survives the run, like the Kafka data it belongs to.
+	spoolDir := ""
+	if *dataDir != "" {
+		spoolDir = filepath.Join(*dataDir, "spool")
+	} else {
+		if spoolDir, err = os.MkdirTemp("", "connectd-dev-spool-"); err != nil {
+			return fmt.Errorf("spool directory: %w", err)
+		}
+		defer os.RemoveAll(spoolDir)
+	}
+
 	reg, err := newRegistry()
 	if err != nil {
 		return err
@@ -97,7 +112,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		g.Go(func() error { runDemo(gctx, broker, *demoRate, logger); return nil })
 	}
 	for i := range *workers {
-		cfg, _, err := config.ParseConfig(devWorkerProps(cluster.ListenAddrs(), nextPort(*restPort, i)))
+		cfg, _, err := config.ParseConfig(devWorkerProps(cluster.ListenAddrs(), nextPort(*restPort, i), spoolDir))
 		if err != nil {
 			return err
 		}
@@ -131,7 +146,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 
 // devWorkerProps is the worker configuration of the dev stack: the user's docker-compose settings (group
 // vehicle-connect-group, String keys, schemaless JSON values, replication factor 3).
-func devWorkerProps(brokers []string, restPort int) map[string]string {
+func devWorkerProps(brokers []string, restPort int, spoolDir string) map[string]string {
 	return map[string]string{
 		"bootstrap.servers":                 strings.Join(brokers, ","),
 		"group.id":                          "vehicle-connect-group",
@@ -151,6 +166,7 @@ func devWorkerProps(brokers []string, restPort int) map[string]string {
 		"session.timeout.ms":               "6000",
 		"heartbeat.interval.ms":            "2000",
 		"scheduled.rebalance.max.delay.ms": "10000",
+		"spool.dir":                        spoolDir,
 	}
 }
 

@@ -52,6 +52,10 @@ type config struct {
 	maxNotCommitted int
 	maxBytes        int64 // byte budget of the messages a task holds
 
+	spool            bool  // acknowledge once in the task's local spool
+	spoolMaxBytes    int64 // spool.Options.MaxBytes
+	spoolSkipCorrupt bool  // spool.Options.SkipCorrupt
+
 	aggregate  bool
 	aggSize    int
 	aggTimeout time.Duration
@@ -242,6 +246,9 @@ func resolve(p *connector.Parsed) (*config, problems) {
 	c.queueSize = clampInt(p.Long(pick(fieldQueueSize, fieldBufferSize)))
 	c.maxNotCommitted = p.Int(fieldMaxNotCommitted)
 	c.maxBytes = p.Long(fieldBufferMaxBytes)
+	c.spool = p.Bool(fieldSpoolEnabled)
+	c.spoolMaxBytes = p.Long(fieldSpoolMaxBytes)
+	c.spoolSkipCorrupt = p.String(fieldSpoolCorruptPolicy) == corruptSkip
 
 	if bean := strings.TrimSpace(p.String(fieldBeansAggregate)); bean != "" {
 		if strings.TrimPrefix(bean, "#class:") == StringAggregator {

@@ -29,8 +29,8 @@
 //
 // # Delivery
 //
-// QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC) only after Kafka acknowledged every
-// record made from them, on the connection they came from and in the order they arrived on it (MQTT-4.6.0-2
+// Without the spool (see Spool below) QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC)
+// only after Kafka acknowledged every record made from them, on the connection they came from and in the order they arrived on it (MQTT-4.6.0-2
 // holds per session), by paho's manual acks (SetAutoAckDisabled). A message dropped by idempotency or folded into an aggregate is acknowledged at its
 // turn once the records it depends on are in Kafka. QoS 0 messages have nothing to acknowledge.
 //
@@ -94,12 +94,74 @@
 // With mqtt.shared.subscriptions=false (for a broker without shared subscriptions) the filters are divided among
 // the tasks instead (at most one task per filter) and each task has one connection.
 //
+// # Spool
+//
+// With mqtt.spool.enabled=true a task acknowledges QoS 1 and 2 messages once they are on its worker's local
+// disk rather than once Kafka has them, and ships them to Kafka from there (package spool: a segment log with
+// group commit, checksummed entries, crash recovery and a bounded size). The broker's in-flight window then
+// waits for an fsync (a fraction of a millisecond, shared by every message that arrived meanwhile) instead of a
+// Kafka round trip, and a Kafka outage fills the spool, up to mqtt.spool.max.bytes, instead of the broker's
+// queue, which brokers limit (Mosquitto: 1,000 messages per session) and then drop from.
+//
+// The durability contract: a message is acknowledged only after it and every message before it in the spool
+// are durable (written and fsynced), and it leaves the spool only once Kafka has every record made from it
+// (the entry is committed through the worker's CommitRecord, as acknowledgements are without the spool). A
+// message dropped by idempotency or folded into an aggregate is committed at its turn, once the records it
+// depends on are in Kafka. Acknowledgements leave in the order entries become durable, which keeps each
+// connection's arrival order; the spool's durable callbacks only queue them for a sender per connection, so a
+// slow connection holds up neither the spool nor the others. Nothing acknowledged is dropped: the spool keeps
+// it across task restarts and crashes (a write torn by a crash is cut off at the next start; it was never
+// acknowledged, so the broker sends it again). Delivery to Kafka stays at least once: a message appended and
+// not yet acknowledged when its connection ended is sent again by the broker, and entries Kafka had that were
+// not yet committed when the task stopped are shipped again.
+//
+// Every message goes through the spool, QoS 0 too: it costs no more than the QoS 1 path, keeps the order of a
+// connection's messages whatever their QoS, and carries QoS 0 messages through Kafka outages and restarts as
+// well. An entry holds the message's topic, payload, QoS and receive time (format version 1, see spooled.go),
+// which is everything its records are made from: keys, values, headers and timestamps are those the task
+// writes without the spool. The shipper reads the spool in order into the task's buffer, which
+// mqtt.buffer.max.bytes bounds as before, and polls take it from there; records of the task's connections
+// interleave in the spool's order.
+//
+// The spool is in <spool.dir>/<connector>/<task> on the worker running the task (the worker property spool.dir;
+// a connector name is made a safe directory name). A task ships what its spool holds from earlier runs before
+// new messages. On a graceful stop, restart or rebalance (not while paused) the task takes no new messages and
+// the worker keeps polling it to drain the spool into Kafka, within half of task.shutdown.graceful.timeout.ms
+// (connector.Drainer); what is left stays on disk. It waits there for the next run of the same task on that
+// worker (or on one sharing spool.dir): while a worker is dead, or after its task moved elsewhere, its spooled
+// messages wait for it. Put spool.dir on a persistent volume that outlives the worker's container. A new
+// instance of a task waits up to a minute for a previous one to let go of the directory. Lowering tasks.max or
+// deleting the connector leaves the spools of the tasks that are gone on disk: a task of that index of a
+// connector of that name ships them when it runs there again.
+//
+// When the spool is full the task stops acknowledging: the messages that arrive wait on their connection's
+// reader, the broker keeps its window of messages in flight and queues (or holds back its publishers, or
+// drops, as it is configured) the rest, and nothing is dropped by the task. A message that cannot wait (its
+// connection is gone, or the broker has not acknowledged the subscription yet, whose SUBACK a paused reader
+// would never read) is appended past the bound. paho's keep-alive drops a connection whose reads stay paused
+// past the keep-alive interval plus 10 s, as without the spool; with a persistent session that loses
+// nothing, but the reconnected session's messages, sent again before the SUBACK, are such messages: while
+// the spool stays full, it grows past mqtt.spool.max.bytes by about the broker's in-flight window per
+// connection every keep-alive interval plus 10 s (Mosquitto's 20 messages, four connections, 60 s: about one
+// message a second). A longer keep-alive makes that rarer.
+//
+// A spool that cannot be written (a full disk: ENOSPC; an I/O error, including a failed fsync) stops for good:
+// the task acknowledges nothing more and fails at its next poll, with the error and the spool's directory in
+// its trace. Messages acknowledged before stay on disk and ship once the task is restarted (after freeing disk
+// space); the others were not acknowledged, so the broker keeps them (a persistent session) or forgets them
+// with the session (clean.session.enabled=true, which loses messages at every disconnect anyway). Keep
+// mqtt.spool.max.bytes below the free space of the volume: a task warns at start when it is not. Acknowledged
+// messages the spool can no longer read (damage to the disk, not a torn write) fail the task's start, naming
+// the file and the entries lost, unless mqtt.spool.corrupt.policy=skip, which logs the loss at ERROR and ships
+// the rest.
+//
 // # Differences from the Camel connector
 //
 //   - JSON payloads land as JSON, text as text; Camel writes base64 with JsonConverter.
 //   - The key defaults to the MQTT topic (Camel: null, unless camel.source.camelMessageHeaderKey is set).
-//   - Acknowledgement after Kafka, not when the message enters Camel's in-memory queue; a full buffer never
-//     drops (Camel's SEDA queue throws "Queue full" and the acknowledged message is lost).
+//   - Acknowledgement after Kafka (or, with the spool, once on local disk), not when the message enters
+//     Camel's in-memory queue; a full buffer never drops (Camel's SEDA queue throws "Queue full" and the
+//     acknowledged message is lost).
 //   - camel.source.maxPollDuration bounds how long a poll waits for the first message; a poll returns as soon
 //     as messages are ready (Camel keeps collecting until the duration is spent).
 //   - The client id defaults to the connector name (Camel: "mqtt-source" for every connector and task).

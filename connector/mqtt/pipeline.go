@@ -24,6 +24,10 @@ type message struct {
 
 	seq uint64 // task-wide arrival number, set by arrive: polls take the lanes' messages in this order
 
+	// spoolSeq is the message's entry in the task's spool (0: not spooled). A spooled message was acknowledged
+	// to the broker when it became durable; letting it go commits its entry (pipeline.onShipped).
+	spoolSeq uint64
+
 	// Guarded by pipeline.mu.
 	done  bool // everything it depends on is in Kafka: it may be acknowledged at its turn
 	stale bool // its connection is gone and the broker redelivers it: nothing to acknowledge
@@ -36,6 +40,11 @@ const messageOverhead = 512
 
 // cost is what m counts against the byte budget while the pipeline holds it.
 func (m *message) cost() int64 { return int64(len(m.payload)+len(m.topic)) + messageOverhead }
+
+// ordered reports whether m is let go in its lane's order once done: a QoS 1 or 2 message is acknowledged to
+// the broker, a spooled message of any QoS is committed in the spool. An unordered message (QoS 0, not
+// spooled) is let go as soon as it is done.
+func (m *message) ordered() bool { return m.qos > 0 || m.spoolSeq > 0 }
 
 // unit is what one poll turns into records: a message, or an aggregate of messages.
 type unit struct {
@@ -106,6 +115,10 @@ type pipeline struct {
 
 	ackMu  sync.Mutex // serializes acknowledgement passes, so acks leave in order
 	ackBuf []*message
+
+	// onShipped, when set (the spool is on), is called by ackPass with the spool entry of the last spooled
+	// message let go, under ackMu: the entries up to it are in Kafka.
+	onShipped func(seq uint64)
 }
 
 func newPipeline(c *config, repo repository) *pipeline {
@@ -117,7 +130,7 @@ func newPipeline(c *config, repo repository) *pipeline {
 		perUnit:         len(c.kafkaTopics),
 		repo:            repo,
 		idemHeader:      c.idemHeader,
-		lanes:           make([]lane, max(c.connections, 1)),
+		lanes:           make([]lane, lanes(c)),
 		room:            make(chan struct{}),
 		wake:            make(chan struct{}, 1),
 	}
@@ -125,6 +138,15 @@ func newPipeline(c *config, repo repository) *pipeline {
 		p.agg = &aggregator{size: max(c.aggSize, 1), timeout: c.aggTimeout}
 	}
 	return p
+}
+
+// lanes is the number of lanes of a task's pipeline: one per connection, or with the spool on one, the
+// spool's order (the connections feed the spool instead).
+func lanes(c *config) int {
+	if c.spool {
+		return 1
+	}
+	return max(c.connections, 1)
 }
 
 // signal rings the poll loop's doorbell.
@@ -140,11 +162,13 @@ const roomCheckInterval = 100 * time.Millisecond
 
 // arrive appends a message in arrival order, to the lane of its connection (m.conn). It waits while the
 // messages held (by every connection of the task) would exceed the byte budget with m (a message alone is
-// always taken, however large), and a QoS 0 message also while the buffer holds queueSize messages. Waiting blocks paho's router, so reading from the broker pauses and the broker's flow
-// control (its in-flight window, then TCP) holds the rest. It waits until there is room, the pipeline
-// closes, or mayWait (nil: always) reports that it may not wait (its connection is gone, or not yet
-// subscribed); then m is taken anyway: nothing is dropped.
-func (p *pipeline) arrive(m *message, mayWait func() bool) {
+// always taken, however large), and a QoS 0 or spooled message also while the buffer holds queueSize
+// messages. Waiting blocks paho's router (or the spool's shipper), so reading from the broker pauses and the
+// broker's flow control (its in-flight window, then TCP) holds the rest. It waits until there is room, the
+// pipeline closes, or mayWait (nil: always) reports that it may not wait (its connection is gone, or not yet
+// subscribed); then m is taken anyway: nothing is dropped. It reports false when the pipeline is closed and
+// m was not taken.
+func (p *pipeline) arrive(m *message, mayWait func() bool) bool {
 	cost := m.cost()
 	p.mu.Lock()
 	for p.full(m, cost) && (mayWait == nil || mayWait()) {
@@ -161,27 +185,31 @@ func (p *pipeline) arrive(m *message, mayWait func() bool) {
 	}
 	if p.closed {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	m.seq = p.seq
 	p.seq++
 	l := &p.lanes[m.conn]
 	l.pending.push(m)
 	p.buffered++
-	if m.qos > 0 {
+	if m.ordered() {
 		l.unacked.push(m)
 	}
 	p.bytes += cost
 	p.mu.Unlock()
 	p.signal()
+	return true
 }
+
+// hold and resume are the intake's: see below. signal is too.
+var _ intake = (*pipeline)(nil)
 
 // full reports whether m (of cost) must wait for room; p.mu is held.
 func (p *pipeline) full(m *message, cost int64) bool {
 	if p.closed {
 		return false
 	}
-	return (m.qos == 0 && p.buffered >= p.queueSize) || (p.bytes > 0 && p.bytes+cost > p.maxBytes)
+	return (!m.ordered() || m.spoolSeq > 0) && p.buffered >= p.queueSize || (p.bytes > 0 && p.bytes+cost > p.maxBytes)
 }
 
 // release lets go of messages of the given total cost and wakes blocked arrivals; p.mu is held.
@@ -212,8 +240,9 @@ func (p *pipeline) close() {
 // take moves ready messages out of the buffers as units, within the batch and uncommitted-record limits,
 // in the order they arrived at the task, leaving the messages of held lanes where they are. Duplicates found
 // by idempotency complete (or wait for their original) here and are not returned. next is when an
-// incomplete aggregate times out (zero when there is none).
-func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
+// incomplete aggregate times out (zero when there is none). With flush (the task is draining) an incomplete
+// aggregate is complete now.
+func (p *pipeline) take(now time.Time, flush bool) (units []*unit, next time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.allHeld() {
@@ -241,7 +270,7 @@ func (p *pipeline) take(now time.Time) (units []*unit, next time.Time) {
 		}
 	}
 	if p.agg != nil && len(p.agg.group) > 0 {
-		if due := p.agg.due(); !now.Before(due) {
+		if due := p.agg.due(); flush || !now.Before(due) {
 			if len(units) < p.maxBatch && p.outstanding+p.perUnit <= p.maxNotCommitted {
 				admit(p.agg.flush())
 			}
@@ -270,6 +299,13 @@ func (p *pipeline) next() *message {
 	}
 	p.buffered--
 	return from.pending.pop()
+}
+
+// idle reports whether the pipeline holds nothing to poll: no buffered message, no incomplete aggregate.
+func (p *pipeline) idle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.buffered == 0 && (p.agg == nil || len(p.agg.group) == 0)
 }
 
 // allHeld reports whether every lane waits for its connection's CONNACK; p.mu is held.
@@ -360,11 +396,11 @@ func (p *pipeline) commit(rec *connector.SourceRecord) {
 }
 
 // complete marks a unit's messages, and those of the duplicates waiting on it, ready to acknowledge. QoS 0
-// messages have no acknowledgement to wait for: the pipeline lets go of them here.
+// messages that are not spooled have no acknowledgement to wait for: the pipeline lets go of them here.
 func (p *pipeline) complete(u *unit) {
 	for _, m := range u.msgs {
 		m.done = true
-		if m.qos == 0 {
+		if !m.ordered() {
 			p.release(m.cost())
 		}
 	}
@@ -423,21 +459,30 @@ func (p *pipeline) discardStale(conn int, gen uint64) int {
 	return dropped
 }
 
+// With the spool on, the spool is the pipeline's only lane (see lanes); hold, resume and discardStale concern
+// the lanes of connections, which then feed the spool instead.
+
 // ackPass acknowledges, on every connection, the longest run of ready messages at the head of its arrival
 // order. A connection whose oldest message is not in Kafka yet holds back only its own acknowledgements. Acks
 // go out outside the pipeline lock (paho may block on its network goroutine) but under ackMu, so two passes
-// cannot interleave and reorder them.
+// cannot interleave and reorder them. Spooled messages were acknowledged when they became durable; their
+// run commits the spool up to its last entry instead (onShipped).
 func (p *pipeline) ackPass() {
 	p.ackMu.Lock()
 	defer p.ackMu.Unlock()
 	p.mu.Lock()
 	buf := p.ackBuf[:0]
 	var freed int64
+	var shipped uint64
 	for i := range p.lanes {
 		l := &p.lanes[i]
 		for l.unacked.len() > 0 && l.unacked.front().done {
 			m := l.unacked.pop()
 			freed += m.cost()
+			if m.spoolSeq > 0 {
+				shipped = m.spoolSeq
+				continue
+			}
 			buf = append(buf, m)
 		}
 	}
@@ -452,6 +497,9 @@ func (p *pipeline) ackPass() {
 	}
 	clear(buf)
 	p.ackBuf = buf[:0]
+	if shipped > 0 && p.onShipped != nil {
+		p.onShipped(shipped)
+	}
 }
 
 // stats reports the buffered, in-flight and unacknowledged counts, for tests and logs.

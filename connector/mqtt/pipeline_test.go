@@ -67,7 +67,7 @@ func (p *testPipeline) arrive(payload string, qos byte, gen uint64) {
 
 // poll takes what is ready and turns it into registered records, as SourceTask.Poll does.
 func (p *testPipeline) poll(now time.Time) []*connector.SourceRecord {
-	units, _ := p.take(now)
+	units, _ := p.take(now, false)
 	var out []*connector.SourceRecord
 	for _, u := range units {
 		start := len(out)
@@ -258,7 +258,7 @@ func TestStringAggregatorJoinsBySizeAndTimeout(t *testing.T) {
 	if len(recs) != 1 || recs[0].Value != "a\nb\nc" || recs[0].Key != "t/c" {
 		t.Fatalf("records %v: want one aggregate of a, b and c with the last message's topic", values(recs))
 	}
-	if units, due := p.take(now.Add(499 * time.Millisecond)); len(units) != 0 || !due.Equal(now.Add(500*time.Millisecond)) {
+	if units, due := p.take(now.Add(499*time.Millisecond), false); len(units) != 0 || !due.Equal(now.Add(500*time.Millisecond)) {
 		t.Fatalf("d completed early (%d units) or wrong due time %v", len(units), due)
 	}
 	p.commit(recs[0])

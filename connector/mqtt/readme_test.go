@@ -61,3 +61,53 @@ func TestReadmeSourceTransforms(t *testing.T) {
 		t.Errorf("the connector's own headers are gone: CamelHeader.CamelMqttTopic = %q", topic)
 	}
 }
+
+// TestReadmeMQTTSpool runs README.md's spool example: the user's connector file with the README's keys added
+// acknowledges messages while Kafka refuses every write, and they reach Kafka once it takes them again.
+func TestReadmeMQTTSpool(t *testing.T) {
+	t.Parallel()
+	broker := mqtttest.NewBroker(t)
+	c := newCluster(t)
+
+	var extra map[string]string
+	if err := json.Unmarshal(workertest.ReadmeExample(t, "mqtt-spool"), &extra); err != nil {
+		t.Fatalf("README example: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mqtt-connector.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Name   string         `json:"name"`
+		Config map[string]any `json:"config"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	file.Config["camel.kamelet.mqtt-source.brokerUrl"] = broker.URL()
+	for k, v := range extra {
+		file.Config[k] = v
+	}
+	body, _ := json.Marshal(file)
+
+	col := consume(t, c, "vehicle-data")
+	blocker := blockProduce(c, "vehicle-data")
+	if status, resp := c.Do(0, http.MethodPost, "/connectors", body); status != http.StatusCreated {
+		t.Fatalf("POST gave %d %s", status, resp)
+	}
+	c.WaitRunning(0, file.Name, 1)
+	ids := []string{"mqtt-source-0", "mqtt-source-0-1", "mqtt-source-0-2", "mqtt-source-0-3"}
+	for _, id := range ids {
+		workertest.WaitFor(t, 30*time.Second, id+" subscribed", func() bool { return broker.Ready(id) })
+	}
+	blocker.on.Store(true)
+	publishRange(t, broker, 0, 100)
+	workertest.WaitFor(t, 30*time.Second, "messages acknowledged while Kafka refuses them", func() bool {
+		return inflight(broker, ids...) == 0 && blocker.refused.Load() > 0
+	})
+	if n := col.len(); n != 0 {
+		t.Fatalf("%d records reached Kafka while it refused writes", n)
+	}
+	blocker.on.Store(false)
+	workertest.WaitFor(t, 60*time.Second, "the 100 messages in Kafka", func() bool { return len(seqs(t, col.records())) == 100 })
+}

@@ -25,6 +25,11 @@ const Version = "1.0.0"
 
 // Register adds the MQTT source connector to r, under its own class and the Camel and Confluent class names.
 func Register(r *connector.Registry) error {
+	return register(r, func() *SourceTask { return &SourceTask{} })
+}
+
+// register is Register with the tasks newTask makes (tests give them a spool file system that fails).
+func register(r *connector.Registry, newTask func() *SourceTask) error {
 	return r.Register(connector.Plugin{
 		Class:   Class,
 		Type:    connector.Source,
@@ -36,7 +41,7 @@ func Register(r *connector.Registry) error {
 		Spec:          Spec(),
 		TaskClass:     TaskClass,
 		NewConnector:  func() connector.Connector { return &Connector{} },
-		NewSourceTask: func() connector.SourceTask { return &SourceTask{} },
+		NewSourceTask: func() connector.SourceTask { return newTask() },
 	})
 }
 

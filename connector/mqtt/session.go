@@ -34,14 +34,29 @@ const (
 	defaultSubscribeTimeout = 30 * time.Second
 )
 
+// intake is where a session puts the messages of its connection: the task's pipeline (acknowledged once Kafka
+// has them) or its spool (acknowledged once on local disk).
+type intake interface {
+	// arrive takes a message that arrived on connection m.conn, in arrival order; it may wait for room while
+	// mayWait (nil: always) allows. It reports whether the message was taken.
+	arrive(m *message, mayWait func() bool) bool
+	// hold is called when connection conn of a persistent session is lost; resume after each connection
+	// attempt, with whether the broker resumed the session (it then sends the unacknowledged messages again).
+	// resume reports how many buffered messages it dropped as redelivered.
+	hold(conn int)
+	resume(conn int, gen uint64, redelivered bool) int
+	// signal wakes Poll, which looks at the sessions' failures.
+	signal()
+}
+
 // session keeps one of a task's connections to the broker: it connects (a new paho client per connection,
-// so nothing of a dead connection leaks into the next), subscribes, feeds messages to the pipeline's lane of
-// the connection, and reconnects with its own exponential backoff. It tracks how long it has been failing,
-// for Poll.
+// so nothing of a dead connection leaks into the next), subscribes, feeds messages to the task's intake (the
+// pipeline's lane of the connection, or the spool), and reconnects with its own exponential backoff. It
+// tracks how long it has been failing, for Poll.
 type session struct {
 	cfg      *config
 	log      *slog.Logger
-	pipe     *pipeline
+	pipe     intake
 	conn     int // the connection's index in the task, its lane in the pipeline
 	clientID string
 	filters  map[string]byte
@@ -60,7 +75,7 @@ type session struct {
 	halted   chan struct{} // closed when the task stops polling: keep the connection, never reconnect
 }
 
-func newSession(cfg *config, log *slog.Logger, pipe *pipeline, conn int, filters []string) *session {
+func newSession(cfg *config, log *slog.Logger, pipe intake, conn int, filters []string) *session {
 	subs := make(map[string]byte, len(filters))
 	for _, f := range filters {
 		subs[f] = cfg.qos

@@ -6,14 +6,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/mqtt/spool"
 )
 
 // SourceTask reads the messages of its share of the topic filters, over mqtt.connections.per.task
 // connections, and returns them as records. It implements connector.RecordCommitter: a message is
-// acknowledged to the broker, on the connection it came from, once Kafka acknowledged its records.
+// acknowledged to the broker, on the connection it came from, once Kafka acknowledged its records; or, with
+// the spool on, once it is in the task's spool, whose entries are committed once Kafka has their records. It
+// implements connector.Drainer, so that a stopping worker lets it ship its spool first.
 type SourceTask struct {
 	log     *slog.Logger
 	cfg     *config
@@ -21,6 +25,12 @@ type SourceTask struct {
 	builder *recordBuilder
 	sess    []*session // one per connection, by index
 	repo    repository
+	spool   *taskSpool // nil: the spool is off
+
+	// spoolFS is the file system of the spool (nil: the operating system's); tests inject faults with it.
+	spoolFS spool.FS
+
+	draining atomic.Bool // Drain was called: hand out what the task holds, take nothing new
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the sessions' run goroutines
@@ -47,11 +57,22 @@ func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, 
 	}
 	t.pipe = newPipeline(cfg, t.repo)
 	t.builder = newRecordBuilder(cfg)
+	var in intake = t.pipe
+	if cfg.spool {
+		if t.spool, err = openTaskSpool(ctx, cfg, t.log, tc, t.spoolFS, t.pipe); err != nil {
+			if t.repo != nil {
+				t.repo.close()
+			}
+			return err
+		}
+		t.spool.start()
+		in = t.spool.in
+	}
 	filters := taskFilters(cfg)
 	runCtx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
 	for n := range cfg.connections {
-		s := newSession(cfg, t.log, t.pipe, n, filters)
+		s := newSession(cfg, t.log, in, n, filters)
 		t.sess = append(t.sess, s)
 		t.wg.Go(func() { s.run(runCtx) })
 	}
@@ -63,7 +84,9 @@ func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, 
 const minPollWait = 10 * time.Millisecond
 
 // Poll returns the records of the messages ready now, waiting up to the max poll duration for the first. It
-// fails with ErrBrokerUnavailable once the task has not been connected for the max retry time.
+// fails with ErrBrokerUnavailable once the task has not been connected for the max retry time, and with the
+// spool's error once its spool cannot be written or read. After Drain it returns connector.ErrDrained once it
+// has handed out everything it holds.
 func (t *SourceTask) Poll(ctx context.Context) ([]*connector.SourceRecord, error) {
 	if ctx.Err() != nil {
 		t.halt()
@@ -76,11 +99,19 @@ func (t *SourceTask) Poll(ctx context.Context) ([]*connector.SourceRecord, error
 		if err != nil {
 			return nil, err
 		}
-		units, aggDue := t.pipe.take(now)
+		draining := t.draining.Load()
+		if draining && t.spool == nil {
+			// Without the spool nothing the task holds was acknowledged: the broker keeps it.
+			return nil, connector.ErrDrained
+		}
+		units, aggDue := t.pipe.take(now, draining)
 		if len(units) > 0 {
 			return t.records(units), nil
 		}
 		t.pipe.ackPass() // duplicates dropped by idempotency may have become ready
+		if draining && t.spool.drained() {
+			return nil, connector.ErrDrained
+		}
 		if !now.Before(deadline) {
 			return nil, nil
 		}
@@ -111,13 +142,36 @@ func (t *SourceTask) halt() {
 	}
 }
 
-// failure is the first connection's ErrBrokerUnavailable, or else the earliest time one would fail (zero:
-// none is failing). A task fails when any one of its connections has been failing for the max retry time:
-// the connections share the broker, its address and credentials, so one that alone cannot connect for that
-// long has a problem of its own (its client id taken by another client, the broker's connection limit) that
-// a restart may clear, and with a persistent session the broker keeps queueing that session's share of the
+// Drain stops taking messages from the broker (the connections stay up for the acknowledgements still due, and
+// never reconnect) and makes Poll hand out what the task holds: with the spool on, everything in it, then
+// connector.ErrDrained. Without the spool, Poll returns ErrDrained at once: the messages not in Kafka are not
+// acknowledged, and the broker keeps them.
+func (t *SourceTask) Drain() {
+	t.draining.Store(true)
+	t.halt()
+	if t.spool != nil {
+		t.spool.in.stop()
+		st := t.spool.sp.Stats()
+		t.log.Info("draining the mqtt spool into Kafka before the task stops", "dir", t.spool.dir,
+			"messages", st.Next-1-st.Committed)
+	}
+	if t.pipe != nil {
+		t.pipe.signal()
+	}
+}
+
+// failure is the spool's failure or the first connection's ErrBrokerUnavailable, or else the earliest time one
+// would fail (zero: none is failing). A task fails when any one of its connections has been failing for the max
+// retry time: the connections share the broker, its address and credentials, so one that alone cannot connect
+// for that long has a problem of its own (its client id taken by another client, the broker's connection limit)
+// that a restart may clear, and with a persistent session the broker keeps queueing that session's share of the
 // shared subscription, where it would wait unseen while the others carry on.
 func (t *SourceTask) failure(now time.Time) (time.Time, error) {
+	if t.spool != nil {
+		if err := t.spool.failure(); err != nil {
+			return time.Time{}, err
+		}
+	}
 	var first time.Time
 	for _, s := range t.sess {
 		at, err := s.failure(now)
@@ -166,10 +220,18 @@ func (t *SourceTask) CommitRecord(rec *connector.SourceRecord, _ *connector.Reco
 }
 
 // Stop disconnects every connection. Messages not yet acknowledged stay with the broker (with persistent
-// sessions they are redelivered to the task's next start, on the connection of the same client id).
+// sessions they are redelivered to the task's next start, on the connection of the same client id). With the
+// spool on it first stops taking messages, writes what was appended, sends the acknowledgements of what became
+// durable, and closes the spool: what Kafka does not have yet stays in it for the task's next start.
 func (t *SourceTask) Stop(context.Context) error {
+	if t.spool != nil {
+		t.spool.in.stop()
+	}
 	if t.pipe != nil {
 		t.pipe.close()
+	}
+	if t.spool != nil {
+		t.spool.stop()
 	}
 	if t.cancel != nil {
 		t.cancel()

@@ -412,17 +412,26 @@ func TestContentLogLevelLogsEveryRecord(t *testing.T) {
 
 // BenchmarkTaskThroughput measures the connector path of one task against the in-process broker: delivery by
 // paho, the ordered buffer, Poll, CommitRecord and the in-order acknowledgements (no worker, no Kafka).
+// BenchmarkTaskThroughput measures a task's messages/s from the in-process broker's inline publishes to
+// records committed at once (no Kafka), with and without the spool (on the real disk of the test's temporary
+// directory). Without the spool, QoS 1 acknowledgements wait for the commit; with it, for the fsync.
 func BenchmarkTaskThroughput(b *testing.B) {
 	for _, bc := range []struct {
-		qos  byte
-		size int
-	}{{0, 200}, {1, 200}, {1, 1024}} {
-		b.Run(fmt.Sprintf("qos%d-%dB", bc.qos, bc.size), func(b *testing.B) {
+		qos   byte
+		size  int
+		spool bool
+	}{{0, 200, false}, {1, 200, false}, {1, 1024, false}, {0, 200, true}, {1, 200, true}, {1, 1024, true}} {
+		name := fmt.Sprintf("qos%d-%dB", bc.qos, bc.size)
+		if bc.spool {
+			name += "-spool"
+		}
+		b.Run(name, func(b *testing.B) {
 			broker := mqtttest.NewBroker(b)
 			task := &SourceTask{}
 			cfg := map[string]string{"name": "bench", fieldBrokerURL: broker.URL(), fieldTopic: "bench/#", "topics": "t",
-				fieldQoS: strconv.Itoa(int(bc.qos)), fieldMaxNotCommitted: "10000", fieldQueueSize: "10000"}
-			if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
+				fieldQoS: strconv.Itoa(int(bc.qos)), fieldMaxNotCommitted: "10000", fieldQueueSize: "10000",
+				fieldSpoolEnabled: strconv.FormatBool(bc.spool)}
+			if err := task.Start(context.Background(), spoolCtx{dir: b.TempDir()}, cfg); err != nil {
 				b.Fatal(err)
 			}
 			defer task.Stop(context.Background())

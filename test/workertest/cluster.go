@@ -113,6 +113,9 @@ func NewCluster(t testing.TB, opts ...Option) *Cluster {
 		"value.converter.schemas.enable":    "false",
 		"offset.flush.interval.ms":          "500",
 		"task.shutdown.graceful.timeout.ms": "5000",
+		// The cluster's own: tests never share spools, and the workers of one cluster share theirs, as
+		// workers on one machine (or with one volume) would.
+		"spool.dir": t.TempDir(),
 	}}
 	for _, opt := range opts {
 		opt(&o)

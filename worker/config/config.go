@@ -4,10 +4,13 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -103,6 +106,14 @@ type Config struct {
 
 	// PluginPath is plugin.path; connectd's plugins are compiled in, so it only documents intent.
 	PluginPath []string
+
+	// SpoolDir is spool.dir (connectd's own): the directory under which source tasks that keep a local spool
+	// (the MQTT source with mqtt.spool.enabled=true) keep it, each in <SpoolDir>/<connector>/<task>. Put it on
+	// a persistent volume: what a task acknowledged to its source and Kafka does not have yet is there. Default
+	// <os.TempDir()>/connectd-spool/<group.id>, with SpoolDirDefault set, which survives a crash of the process
+	// but maybe not a reboot (a tmpfs /tmp, a cleaned /tmp).
+	SpoolDir        string
+	SpoolDirDefault bool
 
 	// Raw is every property as given.
 	Raw map[string]string
@@ -200,6 +211,10 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	c.TopicTrackingAllowReset = p.boolean("topic.tracking.allow.reset", true)
 	c.ConnectorClientConfigOverridePolicy = p.str("connector.client.config.override.policy", "All")
 	c.PluginPath, _ = p.list("plugin.path", nil)
+	c.SpoolDir = p.str("spool.dir", "")
+	if c.SpoolDir == "" {
+		c.SpoolDir, c.SpoolDirDefault = DefaultSpoolDir(c.GroupID), true
+	}
 	p.oneOf("plugin.discovery", "hybrid_warn", true, "only_scan", "hybrid_warn", "hybrid_fail", "service_load")
 	p.oneOf("client.dns.lookup", "use_all_dns_ips", false, "use_all_dns_ips", "resolve_canonical_bootstrap_servers_only")
 	p.oneOf("security.protocol", "PLAINTEXT", true, "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -232,6 +247,39 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 		return Config{}, p.warnings, &Error{Problems: p.problems}
 	}
 	return c, p.warnings, nil
+}
+
+// DefaultSpoolDir is spool.dir's default for a group: <os.TempDir()>/connectd-spool/<group.id>, the group id
+// made a safe directory name (see PathName).
+func DefaultSpoolDir(groupID string) string {
+	return filepath.Join(os.TempDir(), "connectd-spool", PathName(groupID))
+}
+
+// PathName turns a name (a group id, a connector name) into one directory name: ASCII letters, digits, '.',
+// '_' and '-' stay, every other byte becomes %XX, and "", "." and ".." are escaped as a whole, so no name can
+// reach outside the directory it is joined to. A result longer than 200 bytes keeps its first 183 bytes and
+// ends with '~' and 16 hex digits of the name's SHA-256, staying unique and within file systems' 255-byte
+// limit.
+func PathName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' ||
+			c == '.' && name != "." && name != ".." {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	out := b.String()
+	if out == "" {
+		return "%"
+	}
+	if len(out) > 200 {
+		sum := sha256.Sum256([]byte(name))
+		out = out[:183] + "~" + hex.EncodeToString(sum[:8])
+	}
+	return out
 }
 
 // configParser reads typed values out of the raw properties, collecting problems in Kafka's wording
@@ -600,7 +648,7 @@ func init() {
 		scheduled.rebalance.max.delay.ms inter.worker.key.ttl.ms inter.worker.key.generation.algorithm
 		inter.worker.key.size inter.worker.signature.algorithm inter.worker.verification.algorithms
 		default.api.timeout.ms metadata.recovery.strategy enable.metrics.push client.rack
-		rest.port rest.host.name`) {
+		rest.port rest.host.name spool.dir`) {
 		knownWorkerKeys[k] = true
 	}
 }

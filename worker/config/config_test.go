@@ -4,6 +4,8 @@ import (
 	"errors"
 	"maps"
 	"net"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -78,6 +80,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		ConnectorClientConfigOverridePolicy: "All",
 		ProducerOverrides:                   map[string]string{}, ConsumerOverrides: map[string]string{}, AdminOverrides: map[string]string{},
 		ProducerBufferMemory: 33554432,
+		SpoolDir:             filepath.Join(os.TempDir(), "connectd-spool", "connect-cluster"),
+		SpoolDirDefault:      true,
 		Raw:                  minimalWorkerProps(),
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -121,6 +125,7 @@ func TestParseConfigValues(t *testing.T) {
 		"access.control.allow.origin", "*",
 		"response.http.headers.config", `add Cache-Control: no-cache, "set X-Frame-Options: DENY"`,
 		"plugin.path", "/usr/share/java,/opt/plugins",
+		"spool.dir", "/var/lib/connectd/spool",
 	)
 	c, warnings := mustParseWorkerConfig(t, props)
 	checks := []struct {
@@ -157,6 +162,7 @@ func TestParseConfigValues(t *testing.T) {
 		{"admin overrides", c.AdminOverrides, map[string]string{"request.timeout.ms": "5000"}},
 		{"cors", c.AccessControlAllowOrigin, "*"},
 		{"plugin path", c.PluginPath, []string{"/usr/share/java", "/opt/plugins"}},
+		{"spool dir", []any{c.SpoolDir, c.SpoolDirDefault}, []any{"/var/lib/connectd/spool", false}},
 		{"raw", c.Raw, props},
 	}
 	for _, ch := range checks {
@@ -429,5 +435,32 @@ func TestCSVSplit(t *testing.T) {
 	want := []string{"set A: b", "add B: c, d", "setDate C: 1"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("csvSplit = %q, want %q", got, want)
+	}
+}
+
+// PathName keeps safe names, escapes the rest, and never yields a name that leaves its parent directory.
+func TestPathName(t *testing.T) {
+	long := strings.Repeat("é", 150)
+	for _, tc := range []struct{ in, want string }{
+		{"connect-cluster", "connect-cluster"},
+		{"my.connector_1", "my.connector_1"},
+		{"a/b", "a%2Fb"},
+		{"..", "%2E%2E"},
+		{".", "%2E"},
+		{"", "%"},
+		{"%", "%25"},
+		{"mqtt source", "mqtt%20source"},
+		{"../../etc", "..%2F..%2Fetc"},
+	} {
+		if got := PathName(tc.in); got != tc.want {
+			t.Errorf("PathName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	a, b := PathName(long), PathName(long+"x")
+	if len(a) > 200 || len(b) > 200 || a == b {
+		t.Errorf("long names: %q (%d bytes) and %q (%d bytes), want distinct names of at most 200 bytes", a, len(a), b, len(b))
+	}
+	if got := DefaultSpoolDir("a/b"); got != filepath.Join(os.TempDir(), "connectd-spool", "a%2Fb") {
+		t.Errorf("DefaultSpoolDir(a/b) = %q", got)
 	}
 }

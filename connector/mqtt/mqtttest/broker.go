@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -28,6 +29,13 @@ func WithUser(user, password string) Option {
 
 // WithTLS makes the broker listen with TLS (URL then starts with ssl://).
 func WithTLS(cfg *tls.Config) Option { return func(c *mqttbroker.Config) { c.TLS = cfg } }
+
+// WithFlow sets the broker's flow control (see mqttbroker.Config): how many QoS 1 and 2 messages a subscriber
+// may hold unacknowledged before publishes from clients to its topics wait, and the longest such wait.
+// Mosquitto's default window is 20, EMQX's 32.
+func WithFlow(window int, maxPause time.Duration) Option {
+	return func(c *mqttbroker.Config) { c.Window, c.MaxPause = window, maxPause }
+}
 
 // WithLogger sends the broker's logs to l (they are discarded by default).
 func WithLogger(l *slog.Logger) Option { return func(c *mqttbroker.Config) { c.Logger = l } }

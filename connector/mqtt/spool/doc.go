@@ -57,7 +57,8 @@
 // The bytes of entries not committed are bounded by Options.MaxBytes: Append waits for Commit to make room,
 // or for its context to end (ErrFull); it never drops an entry. An owner that acknowledges entries to its
 // source only from the durable callback therefore stops acknowledging when the spool is full, which is the
-// back-pressure: the source keeps what it could not deliver.
+// back-pressure: the source keeps what it could not deliver. [Spool.AppendNow] is for the rare entry an owner
+// cannot hold back (its source would lose it): it appends past MaxBytes instead of waiting.
 //
 // A failed write or fsync (a full disk: ENOSPC; an I/O error) stops the spool for good: the callbacks of
 // every entry not yet durable get the error, Append returns it, and Run returns it. After a failed fsync the

@@ -207,6 +207,20 @@ func (s *Spool) path(name string) string { return filepath.Join(s.dir, name) }
 // appended). It does not look at ctx when there is room. After a write failure it returns that failure; once
 // the spool is closed or its Run returned, ErrClosed.
 func (s *Spool) Append(ctx context.Context, data []byte, durable func(seq uint64, err error)) (uint64, error) {
+	return s.append(ctx, data, durable, true)
+}
+
+// AppendNow is Append for an entry its owner cannot hold back: it never waits for room, and appends even when
+// the entry takes the unshipped entries past MaxBytes (or the bytes waiting to be written past their bound).
+// An MQTT client uses it for a message that arrived on a connection that is gone, or before the broker
+// acknowledged the subscription: waiting would keep the client from noticing the loss or from reading the
+// acknowledgement, and refusing the message could lose it. It is meant for few entries: each one takes the
+// spool past MaxBytes, until commits bring it back. It fails as Append does otherwise.
+func (s *Spool) AppendNow(data []byte, durable func(seq uint64, err error)) (uint64, error) {
+	return s.append(context.Background(), data, durable, false)
+}
+
+func (s *Spool) append(ctx context.Context, data []byte, durable func(seq uint64, err error), wait bool) (uint64, error) {
 	fl := frameLen(int64(len(data)))
 	if int64(len(data)) > maxEntryLen || fl > s.opts.MaxBytes {
 		return 0, fmt.Errorf("%w: %d bytes, the spool holds %d bytes of entries (%d with framing)",
@@ -218,7 +232,7 @@ func (s *Spool) Append(ctx context.Context, data []byte, durable func(seq uint64
 			s.mu.Unlock()
 			return 0, err
 		}
-		if s.used+fl <= s.opts.MaxBytes && (s.pendingBytes == 0 || s.pendingBytes+fl <= maxPendingBytes) {
+		if !wait || s.used+fl <= s.opts.MaxBytes && (s.pendingBytes == 0 || s.pendingBytes+fl <= maxPendingBytes) {
 			break
 		}
 		room := s.roomCh

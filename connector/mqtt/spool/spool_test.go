@@ -256,6 +256,40 @@ func TestFullSpoolHoldsAppendsBack(t *testing.T) {
 	}
 }
 
+// AppendNow takes an entry a full spool would hold back; the bytes held go past MaxBytes by that entry, and
+// Append waits again until commits bring them back under it.
+func TestAppendNowGoesPastMaxBytes(t *testing.T) {
+	s := openRunning(t, memDir, spool.Options{FS: spooltest.New(), MaxBytes: 4 * 108})
+	mustAppend(t, s.Spool, payloads(1, 4, 100)...)
+	durable := make(chan uint64, 1)
+	seq, err := s.AppendNow(payload(5, 100), func(seq uint64, err error) {
+		if err == nil {
+			durable <- seq
+		}
+	})
+	if err != nil || seq != 5 {
+		t.Fatalf("AppendNow to a full spool: %d, %v; want entry 5", seq, err)
+	}
+	if got := <-durable; got != 5 {
+		t.Fatalf("entry %d durable, want 5", got)
+	}
+	if st := s.Stats(); st.Bytes != 5*108 {
+		t.Fatalf("%d bytes held, want 540: one entry past MaxBytes", st.Bytes)
+	}
+	readN(t, s.Spool, 5)
+	if err := s.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Append(ended, payload(6, 100), nil); !errors.Is(err, spool.ErrFull) {
+		t.Fatalf("Append while still at MaxBytes after AppendNow: %v, want ErrFull", err)
+	}
+	if _, err := s.AppendNow(make([]byte, 1000), nil); !errors.Is(err, spool.ErrTooLarge) {
+		t.Fatalf("AppendNow of an entry larger than MaxBytes: %v, want ErrTooLarge", err)
+	}
+}
+
 func TestEntryTooLarge(t *testing.T) {
 	s := openRunning(t, memDir, spool.Options{FS: spooltest.New(), MaxBytes: 1000})
 	if _, err := s.Append(context.Background(), make([]byte, 993), nil); !errors.Is(err, spool.ErrTooLarge) {
