@@ -45,4 +45,4 @@ trap cleanup EXIT
 
 cd "$root"
 # smtoracle: the transformations' differential against Kafka's own jar (TestSMTDifferential), no Kafka needed.
-go test -tags integration -count=1 -timeout 25m -v "$@" ./test/integration/ ./test/integration/smtoracle/
+go test -tags integration -count=1 -timeout 45m -v "$@" ./test/integration/ ./test/integration/smtoracle/
