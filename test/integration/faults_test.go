@@ -67,20 +67,31 @@ func threeWorkers(t *testing.T, e *env, conn string) string {
 
 // kafkaDown stops every broker for d while publishing goes on, starts them again and waits for the connector
 // and its task to be RUNNING without any restart request; recovery counts from the brokers' start.
-func kafkaDown(d time.Duration) func(t *testing.T, e *env, conn, topic string) outcome {
-	return func(t *testing.T, e *env, conn, _ string) outcome {
+func kafkaDown(d time.Duration) func(t *testing.T, e *env, f *flow) outcome {
+	return kafkaOutage(d, nil)
+}
+
+// kafkaOutage is kafkaDown with a look at the system at the end of the outage, just before the brokers start:
+// atEnd returns notes for the table.
+func kafkaOutage(d time.Duration, atEnd func(t *testing.T, e *env, f *flow) string) func(t *testing.T, e *env, f *flow) outcome {
+	return func(t *testing.T, e *env, f *flow) outcome {
+		conn := f.conn
 		if err := e.script("kafka.sh", "stop"); err != nil {
 			t.Fatal(err)
 		}
 		outage := time.NewTimer(d)
 		<-outage.C
+		var notes string
+		if atEnd != nil {
+			notes = atEnd(t, e, f) + "; "
+		}
 		if err := e.script("kafka.sh", "start"); err != nil {
 			t.Fatal(err)
 		}
 		restarted := time.Now()
 		e.waitStatus(t, conn, 3*time.Minute, "RUNNING after the outage", running(1))
 		return outcome{
-			notes: fmt.Sprintf("3 brokers stopped %v; RUNNING %s after the start, no restart request", d,
+			notes: fmt.Sprintf("%s3 brokers stopped %v; RUNNING %s after the start, no restart request", notes, d,
 				time.Since(restarted).Round(100*time.Millisecond)),
 			since: restarted,
 		}

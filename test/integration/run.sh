@@ -36,11 +36,13 @@ cleanup() {
 		[[ -f "$pf" ]] && kill -KILL "$(cat "$pf")" 2>/dev/null || true
 		rm -f "$pf"
 	done
-	bash "$here/mosquitto.sh" stop || true
+	bash "$here/mosquitto.sh" stop all || true
 	bash "$here/kafka.sh" stop || true
+	# The spool-disk-full scenario's tmpfs volumes.
+	awk -v p="$here/.run/" 'index($2, p) == 1 { print $2 }' /proc/mounts | xargs -r -n1 umount -l || true
 }
 trap cleanup EXIT
 
 cd "$root"
 # smtoracle: the transformations' differential against Kafka's own jar (TestSMTDifferential), no Kafka needed.
-go test -tags integration -count=1 -timeout 25m -v "$@" ./test/integration/ ./test/integration/smtoracle/
+go test -tags integration -count=1 -timeout 45m -v "$@" ./test/integration/ ./test/integration/smtoracle/

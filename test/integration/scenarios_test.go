@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -86,15 +87,24 @@ func mqttConfig(t testing.TB, e *env, name, kafkaTopic string) map[string]any {
 // trafficCase is a scenario that publishes while a fault happens.
 type trafficCase struct {
 	name    string
-	n       int // messages
-	rate    int // per second, 0: as fast as the window allows
-	window  int // unacknowledged messages in flight
-	faultAt int // acknowledged messages before the fault
-	tasks   int // tasks.max, 0: the user's 1
+	n       int    // messages
+	rate    int    // per second, 0: as fast as the window allows
+	window  int    // unacknowledged messages in flight
+	faultAt int    // acknowledged messages before the fault
+	tasks   int    // tasks.max, 0: the user's 1
+	broker  string // MQTT broker URL, "": mqttURL (the tuned Mosquitto)
+	// config adjusts the connector's config, e.g. to turn the spool on.
+	config func(cfg map[string]any)
+	// setup prepares the cluster before the connector is created; restore, if not nil, undoes it at the end.
+	setup func(t *testing.T, e *env) (restore func())
+	// notes open the table's notes, e.g. how the rate was chosen.
+	notes string
+	// sustain fails the scenario when the publisher fell below minPublished × rate: the rate was then not tested.
+	sustain bool
 	// exactlyOnce also fails the scenario on duplicates: right for steady state, where no task restarts.
 	exactlyOnce bool
 	// fault injects the failure and waits for what the scenario expects of the cluster.
-	fault func(t *testing.T, e *env, conn, topic string) outcome
+	fault func(t *testing.T, e *env, f *flow) outcome
 	// check runs once the connector is RUNNING, before any traffic, and returns notes for the table.
 	check func(t *testing.T, e *env, conn string) string
 }
@@ -116,15 +126,84 @@ func TestScenarios(t *testing.T) {
 		{name: "kill-kafka-leader", n: 20_000, rate: 1000, window: 500, faultAt: 5000, fault: killKafkaLeader},
 		{name: "spread-3-tasks", n: 30_000, window: 1000, tasks: 3, exactlyOnce: true, check: threeWorkers},
 		{name: "kafka-down-60s", n: 90_000, rate: 1000, window: 500, faultAt: 5000, fault: kafkaDown(60 * time.Second)},
+		// The spool on Mosquitto's defaults, whose queue holds 1,000 messages per session (spool_test.go).
+		{name: "kafka-down-60s-spool", n: 90_000, rate: 1000, window: 500, faultAt: 5000, broker: mqttDefaultsURL,
+			config: spoolOn, fault: kafkaOutage(60*time.Second, spoolAtEnd)},
+		{name: "kill-worker-full-spool", n: 20_000, rate: 1000, window: 500, faultAt: 2000, broker: mqttDefaultsURL,
+			config: spoolOn, setup: onlyFirstWorker, fault: killWorkerFullSpool},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			runTraffic(t, e, c)
 		})
 	}
+	// Mosquitto as users run it: its defaults, and set like EMQX's (brokers_test.go).
+	t.Run("defaults-sustained", sustained("defaults-sustained", mqttDefaultsURL, nil))
+	t.Run("defaults-sustained-spool", sustained("defaults-sustained-spool", mqttDefaultsURL, spoolOn))
+	t.Run("emqx-like-sustained", sustained("emqx-like-sustained", mqttEMQXURL, nil))
+	t.Run("emqx-like-sustained-spool", sustained("emqx-like-sustained-spool", mqttEMQXURL, spoolOn))
+	t.Run("spool-disk-full", func(t *testing.T) { spoolDiskFull(t, e) })
 	t.Run("restart-all-workers", func(t *testing.T) { restartAllWorkers(t, e) })
 	t.Run("leader-killed-during-creates", func(t *testing.T) { leaderKilledDuringCreates(t, e) })
 	t.Run("rest-during-rebalance", func(t *testing.T) { restDuringRebalance(t, e) })
+}
+
+// flow is a scenario's connector and the traffic through it.
+type flow struct {
+	topic, conn string
+	tr          *tracker
+	pub         *publisher
+	// ctx ends when the test does, stopping the consumer.
+	ctx context.Context
+}
+
+// startFlow creates c's topic and connector (on c.broker, with c.config), waits until its tasks run, starts a
+// consumer of the topic into a tracker of c.n messages and publishes probes until one crosses to Kafka. The
+// consumer and the publisher stop when the test ends.
+func startFlow(t *testing.T, e *env, c trafficCase) *flow {
+	t.Helper()
+	f := &flow{topic: "it-" + c.name, conn: "mqtt-" + c.name, tr: newTracker(c.n)}
+	if err := createTopic(f.topic); err != nil {
+		t.Fatal(err)
+	}
+	tasks := max(c.tasks, 1)
+	broker := cmp.Or(c.broker, mqttURL)
+	cfg := mqttConfig(t, e, c.name, f.topic)
+	cfg["tasks.max"] = fmt.Sprint(tasks)
+	cfg["camel.kamelet.mqtt-source.brokerUrl"] = broker
+	if c.config != nil {
+		c.config(cfg)
+	}
+	e.mustREST(t, http.MethodPut, "/connectors/"+f.conn+"/config", cfg, 200, 201)
+	e.waitStatus(t, f.conn, 90*time.Second, "RUNNING", running(tasks))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	f.ctx = ctx
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		if err := consume(ctx, f.topic, f.tr); err != nil {
+			t.Error(err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-consumed })
+
+	pub, err := newPublisher(broker, "it-pub-"+c.name, "/mqtt/test/"+c.name+"/v", c.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pub.close)
+	f.pub = pub
+	// The task subscribes some time after RUNNING; probes show when the path MQTT → Kafka is open.
+	if err := poll(ctx, 90*time.Second, func() (bool, error) {
+		pub.publishOne(ctx, -1, f.tr)
+		f.tr.mu.Lock()
+		defer f.tr.mu.Unlock()
+		return f.tr.probes > 0, nil
+	}); err != nil {
+		t.Fatalf("no probe reached Kafka: %v", err)
+	}
+	return f
 }
 
 // runTraffic runs one connector, publishes c.n messages, injects the fault, and accounts for every message.
@@ -134,45 +213,16 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 		res.Pass = !t.Failed()
 		record(res)
 	}()
-	topic, conn := "it-"+c.name, "mqtt-"+c.name
-	if err := createTopic(topic); err != nil {
-		t.Fatal(err)
+	if c.setup != nil {
+		if restore := c.setup(t, e); restore != nil {
+			defer restore()
+		}
 	}
-	tasks := max(c.tasks, 1)
-	cfg := mqttConfig(t, e, c.name, topic)
-	cfg["tasks.max"] = fmt.Sprint(tasks)
-	e.mustREST(t, http.MethodPut, "/connectors/"+conn+"/config", cfg, 200, 201)
-	e.waitStatus(t, conn, 90*time.Second, "RUNNING", running(tasks))
+	f := startFlow(t, e, c)
+	conn, tr, pub, ctx := f.conn, f.tr, f.pub, f.ctx
 	var checkNotes string
 	if c.check != nil {
 		checkNotes = c.check(t, e, conn)
-	}
-
-	tr := newTracker(c.n)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	consumed := make(chan struct{})
-	go func() {
-		defer close(consumed)
-		if err := consume(ctx, topic, tr); err != nil {
-			t.Error(err)
-		}
-	}()
-	defer func() { cancel(); <-consumed }()
-
-	pub, err := newPublisher("it-pub-"+c.name, "/mqtt/test/"+c.name+"/v", c.name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.close()
-	// The task subscribes some time after RUNNING; probes show when the path MQTT → Kafka is open.
-	if err := poll(ctx, 90*time.Second, func() (bool, error) {
-		pub.publishOne(ctx, -1, tr)
-		tr.mu.Lock()
-		defer tr.mu.Unlock()
-		return tr.probes > 0, nil
-	}); err != nil {
-		t.Fatalf("no probe reached Kafka: %v", err)
 	}
 
 	start := time.Now()
@@ -188,7 +238,7 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 			t.Fatalf("publishing stalled before the fault: %v", err)
 		}
 		fault = time.Now()
-		out = c.fault(t, e, conn, topic)
+		out = c.fault(t, e, f)
 		res.Notes = out.notes
 		if !out.since.IsZero() {
 			fault = out.since
@@ -219,10 +269,16 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 			res.Recovery = "none"
 		}
 	} else {
-		res.Notes = fmt.Sprintf("%.0f msg/s published", float64(res.Sent)/pubDur.Seconds())
+		rate := float64(res.Sent) / pubDur.Seconds()
+		res.Notes = fmt.Sprintf("%.0f msg/s published", rate)
+		if c.sustain && rate < minPublished*float64(c.rate) {
+			t.Errorf("the publisher reached %.0f of %d msg/s: the rate was not tested", rate, c.rate)
+		}
 	}
-	if checkNotes != "" {
-		res.Notes = checkNotes + "; " + res.Notes
+	for _, n := range []string{checkNotes, c.notes} {
+		if n != "" {
+			res.Notes = n + "; " + res.Notes
+		}
 	}
 	if c.exactlyOnce && res.Duplicated != 0 {
 		t.Errorf("%d duplicates in steady state", res.Duplicated)
@@ -240,7 +296,8 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 }
 
 // killTaskWorker kills -9 the worker running task 0 and waits for the task to run elsewhere.
-func killTaskWorker(t *testing.T, e *env, conn, _ string) outcome {
+func killTaskWorker(t *testing.T, e *env, f *flow) outcome {
+	conn := f.conn
 	st, err := e.status(conn)
 	if err != nil || len(st.Tasks) == 0 {
 		t.Fatalf("status before the kill: %+v %v", st, err)
@@ -268,7 +325,7 @@ func killTaskWorker(t *testing.T, e *env, conn, _ string) outcome {
 
 // restartMosquitto stops Mosquitto cleanly (it saves the queued messages) and starts it again; recovery counts
 // from the moment it accepts connections again.
-func restartMosquitto(t *testing.T, e *env, conn, _ string) outcome {
+func restartMosquitto(t *testing.T, e *env, _ *flow) outcome {
 	if err := e.script("mosquitto.sh", "stop"); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +336,8 @@ func restartMosquitto(t *testing.T, e *env, conn, _ string) outcome {
 }
 
 // killKafkaLeader kills -9 the broker leading the connector's topic; the connector must stay RUNNING.
-func killKafkaLeader(t *testing.T, e *env, conn, topic string) outcome {
+func killKafkaLeader(t *testing.T, e *env, f *flow) outcome {
+	conn, topic := f.conn, f.topic
 	id, err := leaderOf(topic)
 	if err != nil {
 		t.Fatal(err)
@@ -392,7 +450,7 @@ func restartAllWorkers(t *testing.T, e *env) {
 	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return fileTr.complete(), nil }); err != nil {
 		t.Fatalf("file source did not deliver its 500 lines: %v", err)
 	}
-	pub, err := newPublisher("it-pub-restart", "/mqtt/test/restart/v", "restart")
+	pub, err := newPublisher(mqttURL, "it-pub-restart", "/mqtt/test/restart/v", "restart")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,14 @@ import (
 // Loopback addresses of the components the scripts start.
 var (
 	kafkaBrokers = []string{"127.0.0.1:19092", "127.0.0.1:19093", "127.0.0.1:19094"}
-	mqttURL      = "tcp://127.0.0.1:11883"
 	workerPorts  = []int{18083, 18084, 18085}
+
+	// The Mosquitto instances (mosquitto.sh start INSTANCE). Most scenarios use the tuned one, whose queue
+	// holds a whole scenario's messages, so that what they measure is connectd; the broker-default scenarios
+	// use Mosquitto's own defaults and EMQX's, where the broker drops what overflows a session's queue.
+	mqttURL         = "tcp://127.0.0.1:11883" // mosquitto.conf: 1,000 in flight, 200,000 queued
+	mqttDefaultsURL = "tcp://127.0.0.1:11884" // mosquitto-defaults.conf: 20 in flight, 1,000 queued
+	mqttEMQXURL     = "tcp://127.0.0.1:11885" // mosquitto-emqx.conf: 32 in flight, 1,000 queued
 )
 
 // restTimeout bounds every REST call: the reference answers within 90 s or times the request out.
@@ -96,7 +102,7 @@ func newEnv() (*env, error) {
 	return e, nil
 }
 
-// start builds connectd, starts a fresh Kafka cluster and Mosquitto, then the three workers.
+// start builds connectd, starts a fresh Kafka cluster and the Mosquitto instances, then the three workers.
 func (e *env) start() error {
 	if err := os.MkdirAll(e.run, 0o755); err != nil {
 		return err
@@ -108,12 +114,16 @@ func (e *env) start() error {
 		return fmt.Errorf("make build: %w\n%s", err, out)
 	}
 	// Fresh state every run: the scenarios count every record of their topics from the beginning.
-	for _, c := range [][]string{{"kafka.sh", "clean"}, {"mosquitto.sh", "clean"}, {"kafka.sh", "start"}, {"mosquitto.sh", "start"}} {
+	for _, c := range [][]string{
+		{"kafka.sh", "clean"}, {"mosquitto.sh", "clean", "all"}, {"kafka.sh", "start"},
+		{"mosquitto.sh", "start", "tuned"}, {"mosquitto.sh", "start", "defaults"}, {"mosquitto.sh", "start", "emqx"},
+	} {
 		if err := e.script(c...); err != nil {
 			return err
 		}
 	}
 	wdir := filepath.Join(e.run, "workers")
+	unmountUnder(wdir) // spool volumes left by a run that died
 	if err := os.RemoveAll(wdir); err != nil {
 		return err
 	}
@@ -158,7 +168,7 @@ func (e *env) cleanup() {
 			}()
 		}
 		wg.Wait()
-		if err := e.script("mosquitto.sh", "stop"); err != nil {
+		if err := e.script("mosquitto.sh", "stop", "all"); err != nil {
 			fmt.Fprintln(os.Stderr, "integration:", err)
 		}
 		if err := e.script("kafka.sh", "stop"); err != nil {

@@ -224,9 +224,9 @@ type publisher struct {
 	runID  string
 }
 
-func newPublisher(clientID, topic, run string) (*publisher, error) {
+func newPublisher(broker, clientID, topic, run string) (*publisher, error) {
 	opts := mqtt.NewClientOptions().
-		AddBroker(mqttURL).
+		AddBroker(broker).
 		SetClientID(clientID).
 		SetCleanSession(true).
 		SetAutoReconnect(true).
@@ -291,6 +291,9 @@ func (p *publisher) run(ctx context.Context, n, rate, window int, tr *tracker) {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+			// No slot taken: a goroutine started now would release another's.
+			wg.Wait()
+			return
 		}
 		wg.Add(1)
 		go func() {

@@ -27,8 +27,14 @@ func (w *worker) id() string             { return fmt.Sprintf("127.0.0.1:%d", w.
 func (w *worker) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", w.port, path) }
 func (w *worker) file(ext string) string { return filepath.Join(w.dir, w.name()+ext) }
 
-// writeProperties writes the worker's properties: the README's fast failover settings and short offset flushes,
-// so a killed worker's replacement re-reads few messages.
+// spoolDir is the worker's spool.dir; a restarted worker finds its spools there again.
+func (w *worker) spoolDir() string { return w.file("-spool") }
+
+// taskSpool is where task 0 of connector conn keeps its spool on this worker: <spool.dir>/<connector>/0.
+func (w *worker) taskSpool(conn string) string { return filepath.Join(w.spoolDir(), conn, "0") }
+
+// writeProperties writes the worker's properties: the README's fast failover settings, short offset flushes,
+// so a killed worker's replacement re-reads few messages, and a spool.dir of its own.
 func (w *worker) writeProperties() error {
 	props := []string{
 		"bootstrap.servers=" + strings.Join(kafkaBrokers, ","),
@@ -49,6 +55,7 @@ func (w *worker) writeProperties() error {
 		"heartbeat.interval.ms=2000",
 		"scheduled.rebalance.max.delay.ms=0",
 		"offset.flush.interval.ms=1000",
+		"spool.dir=" + w.spoolDir(),
 	}
 	return os.WriteFile(w.file(".properties"), []byte(strings.Join(props, "\n")+"\n"), 0o644)
 }
