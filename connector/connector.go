@@ -102,7 +102,9 @@ type KeyedLog interface {
 //
 // The worker calls Start once, then Poll in a loop from one goroutine, and finally Stop after the poll loop has
 // returned. Poll must return when its context is cancelled; Start and Stop should return soon after theirs is
-// (the worker cancels them when it gives up on the task, e.g. past task.shutdown.graceful.timeout.ms).
+// (the worker cancels them when it gives up on the task, e.g. past task.shutdown.graceful.timeout.ms). Start's
+// context stays live after Start returns, until the task has stopped or the worker gives up on it, so a task may
+// watch it to let go early of what a next instance of it needs (a spool's directory).
 type SourceTask interface {
 	Start(ctx context.Context, tc SourceTaskContext, config map[string]string) error
 	// Poll returns the next batch of records. An empty batch with a nil error is allowed: the worker calls Poll

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // Names of Kafka Connect's logical types.
@@ -201,7 +203,7 @@ func ValidateValue(schema *Schema, value any, field string) error {
 }
 
 func validateValue(schema *Schema, value any, loc string) error {
-	if value == nil || isNilPointer(value) {
+	if IsNull(value) {
 		if !schema.Optional {
 			return NewDataError("Invalid value: null used for required " + loc + ", schema type: " + JavaTypeName(schema.Type))
 		}
@@ -324,8 +326,11 @@ func valueFits(schema *Schema, value any) bool {
 	return false
 }
 
-func isNilPointer(v any) bool {
+// IsNull reports whether v is Java's null: nil, or a nil pointer of a Connect value type.
+func IsNull(v any) bool {
 	switch p := v.(type) {
+	case nil:
+		return true
 	case *Struct:
 		return p == nil
 	case *big.Rat:
@@ -334,4 +339,55 @@ func isNilPointer(v any) bool {
 		return p == nil
 	}
 	return false
+}
+
+// JavaStringHash is Java's String.hashCode: over UTF-16 code units.
+func JavaStringHash(s string) int32 {
+	var h int32
+	for _, r := range s {
+		if r >= 0x10000 {
+			hi, lo := utf16.EncodeRune(r)
+			h = 31*h + hi
+			r = lo
+		}
+		h = 31*h + r
+	}
+	return h
+}
+
+// JavaBucket is the bucket of a java.util.HashMap (or HashSet) table of the given capacity (a power of two)
+// that holds key.
+func JavaBucket(key string, capacity int) int {
+	h := uint32(JavaStringHash(key))
+	return int((h ^ (h >> 16)) & uint32(capacity-1))
+}
+
+// JavaHashOrder returns keys in the order a java.util.HashMap (or HashSet) with the given table capacity
+// iterates them: by bucket, and within a bucket in the order given (Java's insertion order). Results and
+// messages that depend on Java's iteration order then come out as Kafka's.
+func JavaHashOrder(keys []string, capacity int) []string {
+	out := slices.Clone(keys)
+	slices.SortStableFunc(out, func(a, b string) int { return JavaBucket(a, capacity) - JavaBucket(b, capacity) })
+	return out
+}
+
+// JavaHashMapCapacity is the table capacity of a default java.util.HashMap after n distinct puts: 16, doubled
+// whenever the size passes three quarters of it.
+func JavaHashMapCapacity(n int) int {
+	c := 16
+	for n > c*3/4 {
+		c *= 2
+	}
+	return c
+}
+
+// JavaHashSetCapacity is the table capacity of a java.util.HashSet built from a collection of n elements: the
+// power of two at least max(n/.75+1, 16).
+func JavaHashSetCapacity(n int) int {
+	want := max(int(float32(n)/.75)+1, 16)
+	c := 1
+	for c < want {
+		c *= 2
+	}
+	return c
 }

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 )
 
 // The validators below reproduce Kafka's ConfigDef validators and their messages. A failing validator's message
@@ -237,25 +236,5 @@ func javaHashSetOrder(in []string) []string {
 			distinct = append(distinct, s)
 		}
 	}
-	capacity := 16
-	for float64(len(distinct)) > 0.75*float64(capacity) {
-		capacity *= 2
-	}
-	bucket := func(s string) int {
-		var h int32
-		for _, u := range utf16.Encode([]rune(s)) {
-			h = 31*h + int32(u)
-		}
-		spread := uint32(h) ^ (uint32(h) >> 16)
-		return int(spread & uint32(capacity-1))
-	}
-	out := make([]string, 0, len(distinct))
-	for b := 0; b < capacity; b++ {
-		for _, s := range distinct {
-			if bucket(s) == b {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
+	return JavaHashOrder(distinct, JavaHashMapCapacity(len(distinct)))
 }

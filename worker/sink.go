@@ -69,8 +69,18 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 		}
 		return err
 	}
-	defer client.Close()
+	// sarama's Client.Close panics when two calls overlap: the runner and its closer share one.
+	closeClient := sync.OnceFunc(func() { _ = client.Close() })
+	defer closeClient()
 	defer group.Close()
+	// Should the runner be abandoned (stuck in a plugin call, or in sarama while Kafka does not answer), its
+	// consumer is closed apart from it: the client first, so that requests waiting for Kafka's answer fail at
+	// once instead of after request.timeout.ms, then the group, whose leave then fails at once too; the group
+	// reassigns the partitions after session.timeout.ms.
+	t.onAbandon(func(context.Context) {
+		closeClient()
+		_ = group.Close()
+	})
 
 	task := t.plugin.NewSinkTask()
 	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
@@ -139,14 +149,21 @@ func (t *taskRunner) sinkReporters(ctx context.Context, cfg errorhandling.Config
 	if err := t.w.ensureDLQTopic(t.log, cfg.DLQTopic, cfg.DLQReplicationFactor); err != nil {
 		return nil, nil, err
 	}
-	client, producer, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-dlq-producer-%s-%d", t.id.Connector, t.id.Task))
+	prod, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-dlq-producer-%s-%d", t.id.Connector, t.id.Task))
 	if err != nil {
 		return nil, nil, err
 	}
-	dlq := errorhandling.NewDeadLetterQueue(producer, cfg, t.id, t.errMetrics, t.log)
+	dlq := errorhandling.NewDeadLetterQueue(prod.producer, cfg, t.id, t.errMetrics, t.log)
+	// An abandoned task gives up the reports still in flight: the dead letter queue's Close, which waits for
+	// them, then returns at once, in the runner and in the closer alike.
+	t.onAbandon(func(context.Context) {
+		prod.abort()
+		_ = dlq.Close()
+		prod.close()
+	})
 	return append(reporters, dlq), func() {
 		_ = dlq.Close() // idempotent: the operator closed it first, and logged what went wrong
-		client.Close()
+		prod.close()
 	}, nil
 }
 

@@ -40,14 +40,34 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	}
 	pipe.op = errorhandling.NewOperator(pipe.cfg, t.errMetrics, t.stopping, reporters...)
 	defer t.closeOperator(pipe.op)
-	client, producer, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-producer-%s-%d", t.id.Connector, t.id.Task))
+	prod, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-producer-%s-%d", t.id.Connector, t.id.Task))
 	if err != nil {
 		if t.isStopping() {
 			return nil
 		}
 		return err
 	}
-	defer client.Close()
+	defer prod.close()
+	s := newSourceSubmitter(t, prod.producer, pipe)
+	s.abortProducer = prod.abort
+
+	// The task's helper goroutines; each is stopped in its turn below, and Stop waits for them all. The
+	// producer's results are read from the start, so that the producer can always be closed.
+	helpers := newSupervisor(ctx)
+	defer helpers.Stop()
+	// Before helpers.Stop on every return: handleAcks returns once the producer has closed.
+	defer s.closeProducer()
+	acks := helpers.Go(func(context.Context) { s.handleAcks() }) // until the producer is closed
+	// Should the runner be abandoned, its producer and client are closed apart from it, since it may be stuck
+	// in a plugin call that ignores cancellation; the closer returns once the producer's results are read.
+	t.onAbandon(func(ctx context.Context) {
+		s.giveUp() // aborts the producer, which closes the client
+		s.closeProducer()
+		select {
+		case <-acks.Done():
+		case <-ctx.Done():
+		}
+	})
 
 	task := t.plugin.NewSourceTask()
 	tc := sourceTaskContext{
@@ -58,9 +78,10 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 			task: t.id.Task, log: t.log},
 	}
 	defer tc.closeAll()
+	// The keyed logs the plugin opened are the worker's clients too; their Close is safe beside the plugin's
+	// use (a later Append fails).
+	t.onAbandon(func(context.Context) { tc.closeAll() })
 	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
-		producer.AsyncClose()
-		drainProducer(producer)
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
 	t.log.Info("task started")
@@ -68,13 +89,8 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	paused, _ := t.pausedWatch()
 	t.reportPaused(paused)
 
-	s := newSourceSubmitter(t, producer, pipe)
+	// Set before the first record is sent; handleAcks reads it only for records sent after.
 	s.committer, _ = task.(connector.RecordCommitter)
-
-	// The task's helper goroutines; each is stopped in its turn below, and Stop waits for them all.
-	helpers := newSupervisor(ctx)
-	defer helpers.Stop()
-	helpers.Go(func(context.Context) { s.handleAcks() }) // until the producer is closed
 	// Periodic flushes use the task's context; the routine's context only ends the loop.
 	flush := helpers.Go(func(stop context.Context) { s.flushLoop(ctx, stop.Done()) })
 	resend := helpers.Go(func(stop context.Context) { s.resendLoop(stop.Done()) })
@@ -99,13 +115,27 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	}
 
 	// Give records already handed to the producer until the graceful deadline to be acknowledged, so their
-	// offsets can be committed and their sources acknowledged.
-	s.awaitAcked(stopAt.Add(t.w.cfg.TaskShutdownGracefulTimeout))
-	// No resend may reach the producer once it closes; records still waiting are not committed, so their
-	// sources deliver them again.
+	// offsets can be committed and their sources acknowledged (the drain above counts against it); then close
+	// the producer, which closes once it holds no record: at once when every record was acknowledged. Records
+	// still unacknowledged at the deadline, or when the task is abandoned (ctx ends), are given up: not
+	// committed, so their sources deliver them again, and dropped by the producer instead of retried for as
+	// long as Kafka refuses them.
+	deadline := stopAt.Add(t.w.cfg.TaskShutdownGracefulTimeout)
+	s.awaitAcked(ctx, deadline)
+	// No resend may reach the producer once it closes.
 	resend.stop()
-	producer.AsyncClose()
+	s.closeProducer()
+	timer := time.NewTimer(time.Until(deadline))
+	select {
+	case <-acks.Done():
+	case <-timer.C:
+		s.giveUp()
+	case <-ctx.Done():
+		s.giveUp()
+	}
+	timer.Stop()
 	flush.cancel()
+	// handleAcks has returned, or returns promptly: the producer holds no record any more, or gave them up.
 	helpers.Stop()
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.w.cfg.OffsetFlushTimeout)
 	if err := s.flushOffsets(flushCtx, task); err != nil {
@@ -145,6 +175,18 @@ type sourceSubmitter struct {
 	retryMu sync.Mutex
 	retries []*sarama.ProducerMessage // records Kafka could not take yet, to send again
 	retryCh chan struct{}             // poked when retries grows
+
+	// inputMu is held shared while a record is handed to the producer and exclusively to close the producer,
+	// which may happen on another goroutine (an abandoned runner's closer): sarama panics on a send to a
+	// closed producer.
+	inputMu     sync.RWMutex
+	inputClosed bool
+	closeOnce   sync.Once
+	// abortProducer makes the producer drop what it holds (taskProducer.abort); nil in tests.
+	abortProducer func()
+	// gaveUp is set once the records in flight are given up: the errors the producer then returns are no
+	// failures of the task, and the records are neither committed nor sent again.
+	gaveUp atomic.Bool
 
 	topicsReady map[string]bool // topics checked for creation (poll goroutine only)
 	acked       atomic.Int64
@@ -259,7 +301,7 @@ func (s *sourceSubmitter) drainLoop(ctx context.Context, task connector.SourceTa
 				if dctx.Err() != nil || errors.Is(err, errorhandling.ErrStopped) {
 					s.t.log.Warn("drain cut short by task.shutdown.graceful.timeout.ms; the task keeps the rest for "+
 						"its next start", "records", sent)
-					return nil //nolint:nilerr // the deadline of a graceful stop: not a failure of the task
+					return nil // the deadline of a graceful stop: not a failure of the task
 				}
 				return err
 			}
@@ -297,10 +339,7 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		return err
 	}
 	s.enqueue(entry)
-	select {
-	case s.producer.Input() <- msg:
-		return nil
-	case <-ctx.Done():
+	if err := s.input(msg, ctx.Done()); err != nil {
 		// The record never reached the producer: forget it, it was not acknowledged upstream either.
 		s.mu.Lock()
 		if n := len(s.queue); n > 0 && s.queue[n-1] == entry {
@@ -309,7 +348,50 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		s.mu.Unlock()
 		<-s.slots
 		s.mem.Release(entry.bytes)
-		return ctx.Err()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
+}
+
+// errProducerClosed is what a send gets once the task's producer is closed.
+var errProducerClosed = errors.New("task producer closed")
+
+// input hands msg to the producer, unless the producer is closed or done is closed first.
+func (s *sourceSubmitter) input(msg *sarama.ProducerMessage, done <-chan struct{}) error {
+	s.inputMu.RLock()
+	defer s.inputMu.RUnlock()
+	if s.inputClosed {
+		return errProducerClosed
+	}
+	select {
+	case s.producer.Input() <- msg:
+		return nil
+	case <-done:
+		return context.Canceled
+	}
+}
+
+// closeProducer closes the producer (AsyncClose) once no send is under way; later sends fail. It is
+// idempotent and safe on any goroutine. A send blocked on the producer holds it up until its done channel
+// closes or the producer takes the record, which an aborted producer does at once.
+func (s *sourceSubmitter) closeProducer() {
+	s.closeOnce.Do(func() {
+		s.inputMu.Lock()
+		s.inputClosed = true
+		s.inputMu.Unlock()
+		s.producer.AsyncClose()
+	})
+}
+
+// giveUp gives up the records in flight: the producer drops them at once instead of retrying them, and they
+// are not committed, so that their sources deliver them again (at least once). Idempotent.
+func (s *sourceSubmitter) giveUp() {
+	s.gaveUp.Store(true) // before the abort, so that handleAcks sees it with the errors the abort causes
+	if s.abortProducer != nil {
+		s.abortProducer()
 	}
 }
 
@@ -451,6 +533,11 @@ func (s *sourceSubmitter) handleAcks() {
 				errs = nil
 				continue
 			}
+			if s.gaveUp.Load() {
+				// Dropped by the aborted producer, or failed as the task gave its records up: not delivered,
+				// so not committed, and not sent again.
+				continue
+			}
 			e := perr.Msg.Metadata.(*inFlight)
 			if s.tolerateAll {
 				// Reported as Kafka's WorkerSourceTask does (stage KAFKA_PRODUCE), which logs it under
@@ -538,9 +625,7 @@ func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
 			e := old.Metadata.(*inFlight)
 			msg := &sarama.ProducerMessage{Topic: old.Topic, Key: old.Key, Value: old.Value, Headers: old.Headers,
 				Timestamp: old.Timestamp, Metadata: e, Partition: e.partition}
-			select {
-			case s.producer.Input() <- msg:
-			case <-done:
+			if s.input(msg, done) != nil {
 				return
 			}
 		}
@@ -606,8 +691,8 @@ func (s *sourceSubmitter) failure() error {
 	return s.fatal
 }
 
-// awaitAcked waits until no record is in flight, a send failed, or deadline passes.
-func (s *sourceSubmitter) awaitAcked(deadline time.Time) {
+// awaitAcked waits until no record is in flight, a send failed, deadline passes or ctx ends.
+func (s *sourceSubmitter) awaitAcked(ctx context.Context, deadline time.Time) {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for {
@@ -621,6 +706,9 @@ func (s *sourceSubmitter) awaitAcked(deadline time.Time) {
 		case <-s.changed:
 		case <-timer.C:
 			s.t.log.Warn("records still unacknowledged at stop; their offsets are not committed")
+			return
+		case <-ctx.Done():
+			s.t.log.Warn("records still unacknowledged when the task was abandoned; their offsets are not committed")
 			return
 		}
 	}
@@ -671,62 +759,6 @@ func (s *sourceSubmitter) flushOffsets(ctx context.Context, task connector.Sourc
 		return safely(func() error { return c.Commit(ctx) })
 	}
 	return nil
-}
-
-// newTaskProducer creates a producer of task t (its records, or its dead letter queue) with Kafka Connect's
-// producer settings (acks=all, unlimited delivery retries), idempotent when the cluster allows it. It retries
-// while Kafka is unreachable until the task is asked to stop.
-func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner, clientID string) (sarama.Client, sarama.AsyncProducer, error) {
-	cfg, err := w.cfg.SaramaConfig("producer")
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg.ClientID = clientID
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Return.Errors = true
-	// sarama keeps retry state per attempt and partition, so the limit must stay finite: 600 attempts at
-	// up to 1s apart keep a record retrying for about ten minutes of Kafka being unreachable.
-	cfg.Producer.Retry.Max = 600
-	// retry.backoff.ms (100 ms) doubling up to retry.backoff.max.ms (1 s), the Kafka producer's defaults.
-	retryBackoff := backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}
-	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration { return retryBackoff.Delay(retries) }
-	cfg.Producer.Partitioner = newRecordPartitioner
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
-	bo := clientBackoff()
-	for {
-		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
-		if err == nil {
-			producer, perr := sarama.NewAsyncProducerFromClient(client)
-			if perr == nil {
-				return client, producer, nil
-			}
-			client.Close()
-			err = perr
-			if cfg.Producer.Idempotent {
-				t.log.Info("idempotent producer unavailable, using a plain one", "err", perr)
-				cfg.Producer.Idempotent = false
-				continue
-			}
-		}
-		var cfgErr sarama.ConfigurationError
-		if errors.As(err, &cfgErr) {
-			return nil, nil, fmt.Errorf("create producer: %w", err)
-		}
-		t.log.Warn("cannot create producer, retrying", "err", err)
-		if err := t.backOff(ctx, &bo); err != nil {
-			return nil, nil, err
-		}
-	}
-}
-
-// drainProducer consumes a closing producer's result channels.
-func drainProducer(p sarama.AsyncProducer) {
-	for range p.Successes() {
-	}
-	for range p.Errors() {
-	}
 }
 
 // recordPartitioner is Kafka's default partitioner for task records: an explicit partition wins, a key is

@@ -228,3 +228,47 @@ func TestSourceSubmitterSurfacesFatalFailures(t *testing.T) {
 		}
 	})
 }
+
+// Records given up (the task abandoned, or stopping with records Kafka has not acknowledged) fail as the
+// aborted producer drops them; they are neither committed, even under errors.tolerance=all, which commits a
+// record Kafka refused, nor sent again: their sources deliver them again. Once the producer is closed, sends
+// fail instead of reaching it.
+func TestSourceSubmitterGivenUpRecordsAreNotCommitted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newFakeProducer()
+		s, c := newTestSubmitter(t, p)
+		s.tolerateAll = true
+		aborted := false
+		s.abortProducer = func() { aborted = true }
+		for n := 1; n <= 2; n++ {
+			if err := s.send(t.Context(), sourceRecord(n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m1, m2 := p.produced(t), p.produced(t)
+		s.giveUp()
+		if !aborted {
+			t.Fatal("giving up did not abort the producer")
+		}
+		p.errs <- &sarama.ProducerError{Msg: m1, Err: sarama.ErrClosedClient}
+		p.errs <- &sarama.ProducerError{Msg: m2, Err: sarama.ErrShuttingDown}
+		synctest.Wait()
+		if got := c.records(); len(got) != 0 {
+			t.Fatalf("committed %v, records that were given up", got)
+		}
+		s.retryMu.Lock()
+		retries := len(s.retries)
+		s.retryMu.Unlock()
+		if retries != 0 {
+			t.Fatalf("%d records queued to be sent again after they were given up", retries)
+		}
+		if err := s.failure(); err != nil {
+			t.Fatalf("records given up failed the task: %v", err)
+		}
+
+		s.closeProducer()
+		if err := s.send(t.Context(), sourceRecord(3)); !errors.Is(err, errProducerClosed) {
+			t.Fatalf("send after the producer closed = %v, want errProducerClosed", err)
+		}
+	})
+}

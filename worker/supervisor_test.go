@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 func TestSupervisorStopCancelsAndWaits(t *testing.T) {
@@ -56,4 +58,31 @@ func TestSupervisorStopSkipsAbandoned(t *testing.T) {
 	}
 	close(stuck)
 	<-r.Done()
+}
+
+// awaitAll waits for abandoned routines too, but only until its deadline.
+func TestSupervisorAwaitAllIncludesAbandoned(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSupervisor(context.Background())
+		stuck := make(chan struct{})
+		r := s.Go(func(context.Context) { <-stuck })
+		r.abandon()
+		s.Stop() // does not wait for it
+		start := time.Now()
+		if s.awaitAll(start.Add(time.Second)) {
+			t.Fatal("awaitAll reported a stuck abandoned routine returned")
+		}
+		if waited := time.Since(start); waited != time.Second {
+			t.Fatalf("awaitAll gave up after %v, want its deadline (1s)", waited)
+		}
+		close(stuck)
+		if !s.awaitAll(time.Now().Add(time.Hour)) {
+			t.Fatal("awaitAll gave up on a routine that returned")
+		}
+		select {
+		case <-r.Done():
+		default:
+			t.Fatal("awaitAll returned before the abandoned routine did")
+		}
+	})
 }

@@ -56,6 +56,9 @@ type taskRunner struct {
 	// start a new instance of the task, and nothing this runner still does may write over its statuses.
 	statusMu  sync.Mutex
 	abandoned bool
+	// closers close what the runner opened for the task (producers, clients) should it be abandoned; guarded
+	// by statusMu.
+	closers []func(ctx context.Context)
 }
 
 // startTask creates and starts a runner for a committed task config.
@@ -212,10 +215,29 @@ func (t *taskRunner) awaitStop(deadline time.Time) bool {
 	case <-timer.C:
 		t.statusMu.Lock()
 		t.abandoned = true
+		closers := t.closers
 		t.statusMu.Unlock()
 		t.routine.abandon()
+		for _, f := range closers {
+			t.w.closers.Go(f)
+		}
 		return false
 	}
+}
+
+// onAbandon registers f to close something the runner opened for the task, should the runner be abandoned:
+// f then runs on a goroutine of the worker's closers, apart from the runner, which may be stuck in a plugin
+// call that ignores cancellation (Kafka Connect's cancel closes the task's producer on an executor of its own
+// likewise). The runner's own shutdown closes the same things, so f must be idempotent and safe alongside
+// it; f's context ends when the worker, having waited for closers a while, gives up on them.
+func (t *taskRunner) onAbandon(f func(ctx context.Context)) {
+	t.statusMu.Lock()
+	defer t.statusMu.Unlock()
+	if t.abandoned {
+		t.w.closers.Go(f)
+		return
+	}
+	t.closers = append(t.closers, f)
 }
 
 // clientBackoff is the back-off between attempts to create a task's Kafka client: 200 ms doubling to 5 s.

@@ -32,6 +32,7 @@ func newRuntimeTestWorker(t *testing.T) *Worker {
 		connectors: make(map[string]*connectorRunner),
 		tasks:      make(map[connector.TaskID]*taskRunner),
 		runtimes:   newSupervisor(context.Background()),
+		closers:    newSupervisor(context.Background()),
 	}
 	w.statuses = newStatusWriter(nil, store, w.log)
 	w.gen.Store(3)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/IBM/sarama"
 	"golang.org/x/sync/errgroup"
@@ -84,7 +85,16 @@ type Worker struct {
 	errorMetrics sync.Map
 	// runtimes owns the task and connector runners' goroutines; set up by Run.
 	runtimes *supervisor
+	// closers owns the goroutines that close an abandoned task's producers and clients (taskRunner.onAbandon);
+	// set up by Run.
+	closers *supervisor
 }
+
+// abandonedWait bounds how long Run, once the herder has stopped, waits for the runners it abandoned and for
+// their closers, as Kafka Connect's Worker.stop gives its task executor a second to terminate and one more
+// after interrupting it. Abandoned runners were cancelled, and their producers aborted: a runner returns well
+// within it unless a plugin call ignores cancellation, and its producer and client close within it anyway.
+const abandonedWait = 2 * time.Second
 
 // New validates the options and builds a Worker. It does no I/O.
 func New(cfg config.Config, opts Options) (*Worker, error) {
@@ -166,6 +176,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Tasks are stopped gracefully by the herder loop as it ends; Stop then waits for every runner it did not
 	// abandon.
 	w.runtimes = newSupervisor(context.WithoutCancel(ctx))
+	w.closers = newSupervisor(context.WithoutCancel(ctx))
 	g, gctx := errgroup.WithContext(ctx)
 	// The logs consume until the herder loop has returned, not merely until shutdown begins: a request the loop
 	// is serving then still reads its config write back, and the herder stops runners (which still write
@@ -195,10 +206,25 @@ func (w *Worker) Run(ctx context.Context) error {
 	})
 	err := g.Wait()
 	w.runtimes.Stop()
+	w.awaitAbandoned()
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// awaitAbandoned waits, up to abandonedWait, for the closers of abandoned tasks and then for the abandoned
+// runners themselves, so that what an abandoned task started does not outlive Run; it logs what is left.
+func (w *Worker) awaitAbandoned() {
+	deadline := time.Now().Add(abandonedWait)
+	if !w.closers.awaitAll(deadline) {
+		w.log.Warn("the producers and clients of abandoned tasks did not close in time", "waited", abandonedWait)
+	}
+	// Ends the closers' waits for producers to close; one stuck in sarama's Close is left to finish alone.
+	w.closers.cancel()
+	if !w.runtimes.awaitAll(deadline) {
+		w.log.Warn("abandoned connectors or tasks are still running, stuck in plugin code", "waited", abandonedWait)
+	}
 }
 
 // connect builds the Kafka clients, learns the cluster id and makes sure the internal topics exist.

@@ -26,19 +26,23 @@ const dataPartitions = 3
 
 // bench is one harness run: the Kafka and MQTT it measures against, the worker processes, the report.
 type bench struct {
-	o         options
-	log       *slog.Logger
-	dir       string // worker properties and logs
-	kafka     *kafkaSide
-	mq        *mqttSide
-	rc        *restClient
-	connCfg   map[string]any    // the user's connector config
-	propsFile string            // b.props as a file, for the Kafka baseline's producers
-	group     string            // the workers' group, new for every run
-	props     map[string]string // a worker's properties, for the report
-	workers   []*workerProc
-	seq       int
-	rep       *Report
+	o          options
+	log        *slog.Logger
+	dir        string // worker properties and logs
+	kafka      *kafkaSide
+	mq         *mqttSide
+	defBrokers map[string]*mqttSide // the broker-default cases' Mosquittos, by --broker-defaults name
+	// lastLossless is the bare subscriber's lossless rate the last broker-default cell found, where the next
+	// one's search starts.
+	lastLossless float64
+	rc           *restClient
+	connCfg      map[string]any    // the user's connector config
+	propsFile    string            // b.props as a file, for the Kafka baseline's producers
+	group        string            // the workers' group, new for every run
+	props        map[string]string // a worker's properties, for the report
+	workers      []*workerProc
+	seq          int
+	rep          *Report
 }
 
 func newBench(o options, log *slog.Logger) (*bench, error) {
@@ -79,6 +83,7 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 		return b.rep, err
 	}
 	defer b.mq.close()
+	defer b.closeDefaultsBrokers()
 	b.rep.Machine.Broker, b.rep.Machine.Kafka = b.mq.kind, b.kafka.kind
 	defer b.stopWorkers()
 
@@ -128,6 +133,9 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 		}
 		if tasks == 1 && b.o.profile != "" {
 			b.note(b.measureProfile(ctx), "profile")
+		}
+		for _, name := range b.o.brokerDefs {
+			b.note(b.measureBrokerCase(ctx, name, tasks), "broker defaults")
 		}
 	}
 	if b.o.burst > 0 && ctx.Err() == nil {
@@ -390,6 +398,10 @@ type runSpec struct {
 	tasks  int
 	rate   float64 // total messages per second; 0: as fast as the window allows
 	steady time.Duration
+	mq     *mqttSide // the MQTT broker; nil: the run's (--mqtt)
+	// openLoop publishes at rate with no window: what the pipeline does not take, the broker queues or
+	// drops, as with devices that publish whether or not anyone keeps up.
+	openLoop bool
 	// onSteady, when set, runs (concurrently) as the steady window starts; the run waits for it.
 	onSteady func(ctx context.Context)
 }
@@ -401,12 +413,18 @@ const (
 	drainTimeout = 15 * time.Second
 )
 
-// connectorConfig is the user's connector config pointed at this run's broker, filter and topic.
+// connectorConfig is the user's connector config pointed at this run's broker, filter and topic; everything
+// else, mqtt.connections.per.task among it, is the user's file or the product's default.
 func (b *bench) connectorConfig(name, filter, topic string, qos byte, tasks int) map[string]any {
+	return b.connectorConfigOn(b.mq, name, filter, topic, qos, tasks)
+}
+
+// connectorConfigOn is connectorConfig on the broker mq.
+func (b *bench) connectorConfigOn(mq *mqttSide, name, filter, topic string, qos byte, tasks int) map[string]any {
 	c := maps.Clone(b.connCfg)
 	c["topics"] = topic
 	c["tasks.max"] = strconv.Itoa(tasks)
-	c["camel.kamelet.mqtt-source.brokerUrl"] = b.mq.url
+	c["camel.kamelet.mqtt-source.brokerUrl"] = mq.url
 	c["camel.kamelet.mqtt-source.clientId"] = name
 	c["camel.kamelet.mqtt-source.topic"] = filter
 	c["camel.kamelet.mqtt-source.qos"] = strconv.Itoa(int(qos))
@@ -448,7 +466,36 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 		}
 	}()
 
-	win := newWindow(b.o.window)
+	mq := s.mq
+	if mq == nil {
+		mq = b.mq
+	}
+	winSize := b.o.window
+	if s.openLoop {
+		winSize = math.MaxInt
+	}
+	win := newWindow(winSize)
+	if s.pipe != pipeKafka {
+		// The harness publishes these messages itself, so it can tell each one apart: a message the broker
+		// dropped is given up after the loss timeout instead of holding its slot (the Kafka baseline's
+		// producers, in their own process, lose nothing: acks=all, idempotent).
+		win.trackLoss(b.o.lossTimeout)
+		reaped := make(chan struct{})
+		cleanups = append(cleanups, func() { cancel(); <-reaped })
+		go func() {
+			defer close(reaped)
+			tick := time.NewTicker(b.o.lossTimeout / 10)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case now := <-tick.C:
+					win.expire(now)
+				}
+			}
+		}()
+	}
 	rec := newRecorder(win)
 	prefix := "/mqtt/test/bench/" + name
 	filter := prefix + "/#"
@@ -482,7 +529,7 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	// procs are the processes under test, sampled over the steady window.
 	var procs []proc
 	if s.pipe == pipeMQTT {
-		subs, err := newChildSubscribers(b.dir, b.mq.url, name, filter, name, s.tasks, s.qos, rec)
+		subs, err := newChildSubscribers(b.dir, mq.url, name, filter, name, s.tasks, s.qos, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -491,7 +538,7 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	}
 	if s.pipe == pipeConnectd {
 		base := b.workers[0].url()
-		body := map[string]any{"name": name, "config": b.connectorConfig(name, filter, topic, s.qos, s.tasks)}
+		body := map[string]any{"name": name, "config": b.connectorConfigOn(mq, name, filter, topic, s.qos, s.tasks)}
 		if _, err := b.rc.do(ctx, http.MethodPost, base+"/connectors", body, nil); err != nil {
 			return nil, err
 		}
@@ -519,7 +566,7 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 		gen = p
 		procs = append(procs, proc{"kafka-baseline", p.pid()})
 	} else {
-		p, err := newPublishers(b.mq.url, name, keys, s.qos, s.size)
+		p, err := newPublishers(mq.url, name, keys, s.qos, s.size)
 		if err != nil {
 			return nil, err
 		}
@@ -554,16 +601,26 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	if time.Now().Before(to) {
 		return nil, errors.New("the load ended before the steady window")
 	}
-	// Drain: the messages still in flight count as received, or as lost.
+	// Drain: the messages still in flight count as received, or as lost. A tracked window is drained when
+	// every message arrived or was given up (at most the loss timeout after the last publish).
+	tracked := win.tracking()
 	deadline := time.Now().Add(drainTimeout)
 	for {
 		_, total, _, _, _ := rec.snapshot()
-		if total >= sent || time.Now().After(deadline) {
+		outstanding, _, _, _ := win.losses()
+		if (tracked && outstanding == 0) || (!tracked && total >= sent) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	steady, total, bad, _, hist := rec.snapshot()
+	lost := max(sent-total, 0)
+	var late, duplicated int64
+	if tracked {
+		var outstanding int64
+		outstanding, lost, late, duplicated = win.losses()
+		lost += outstanding
+	}
 	if bad > 0 {
 		return nil, fmt.Errorf("the sink received %d messages that are not the bench's payloads", bad)
 	}
@@ -571,7 +628,7 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 		return nil, errors.New("no process samples")
 	}
 	r := &Run{Messages: steady, Rate: float64(steady) / s.steady.Seconds(), Target: s.rate,
-		Sent: sent, Received: total, Lost: max(sent-total, 0),
+		Sent: sent, Received: total, Lost: lost, Late: late, Duplicated: duplicated,
 		Latency: Latency{P50: ms(hist.quantile(0.50)), P95: ms(hist.quantile(0.95)), P99: ms(hist.quantile(0.99)), Max: ms(hist.quantile(1))}}
 	r.MBps = r.Rate * float64(s.size) / 1e6
 	r.Harness = ProcUsage{Name: "harness", CPUPct: usages[0].CPUPct, PeakRSSMB: mb(usages[0].PeakRSS)}
@@ -588,8 +645,8 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	if skew := usages[0].Wall - s.steady; skew > s.steady/10 || skew < -s.steady/10 {
 		log.Warn("process samples off the steady window (the machine is overloaded)", "sampled", usages[0].Wall, "steady", s.steady)
 	}
-	if r.Lost > 0 {
-		log.Warn("messages not received", "lost", r.Lost, "sent", sent)
+	if r.Lost > 0 || r.Late > 0 {
+		log.Warn("messages not received", "lost", r.Lost, "late", r.Late, "sent", sent)
 	}
 	log.Info("run", "rate", int(r.Rate), "p50_ms", r.Latency.P50, "p99_ms", r.Latency.P99, "lost", r.Lost)
 	return r, nil

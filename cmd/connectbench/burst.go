@@ -17,8 +17,9 @@ const burstSize = goalSize
 const burstStall = 30 * time.Second
 
 // Burst is the open-loop burst: --burst QoS 1 messages of 1 KB published as fast as the publishers can, with
-// no window, into a one-task connector. The broker's flow control (Mosquitto's max_inflight_messages; mochi
-// has none for MQTT 3.1.1 subscribers) and the task's back-pressure are all that hold the rest back.
+// no window, into a one-task connector. The broker's flow control (Mosquitto's max_inflight_messages, or the
+// in-process broker's wait while a subscriber holds 1,000 unacknowledged messages) and the task's
+// back-pressure are all that hold the rest back.
 type Burst struct {
 	Messages   int     `json:"messages"`
 	Size       int     `json:"size"`

@@ -15,10 +15,11 @@ import (
 
 	"github.com/connectd/connectd/connector/mqtt"
 	"github.com/connectd/connectd/worker/kafkalog"
+	"github.com/connectd/connectd/worker/localkafka"
 )
 
-// kafkaSide is the run's Kafka: an in-process kfake cluster of three brokers on loopback, as `connectd dev`
-// runs, or a real cluster.
+// kafkaSide is the run's Kafka: the in-process kfake cluster `connectd dev` runs (worker/localkafka, three
+// brokers on loopback), or a real cluster.
 type kafkaSide struct {
 	brokers     []string
 	kind        string
@@ -31,11 +32,11 @@ type kafkaSide struct {
 func startKafka(addrs string) (*kafkaSide, error) {
 	k := &kafkaSide{}
 	if addrs == "" {
-		c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.AllowAutoTopicCreation())
+		c, err := localkafka.New(kfake.NumBrokers(3), kfake.AllowAutoTopicCreation())
 		if err != nil {
-			return nil, fmt.Errorf("start in-process kafka: %w", err)
+			return nil, err
 		}
-		k.cluster, k.brokers, k.kind = c, c.ListenAddrs(), "kfake in-process, 3 brokers"
+		k.cluster, k.brokers, k.kind = c, c.ListenAddrs(), "kfake in-process as `connectd dev` runs it (worker/localkafka), 3 brokers"
 	} else {
 		k.brokers, k.kind = strings.Split(addrs, ","), "external: "+addrs
 	}

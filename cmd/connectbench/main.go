@@ -7,13 +7,17 @@
 // It measures messages/s, MB/s and end-to-end latency (p50/p95/p99, from a timestamp in each payload) at the
 // maximum rate for QoS 0 and 1, two payload sizes, one worker with one task and three workers with three
 // tasks; latency at half the maximum rate; each worker's CPU and peak RSS; the time from process start to a
-// REST answer; failover after kill -9; and GET /connectors?expand=status with 1,000 connectors. It writes
-// the results as JSON and markdown to bench/results/ (see bench/README.md).
+// REST answer; failover after kill -9; and GET /connectors?expand=status with 1,000 connectors. On brokers
+// with their default settings (Mosquitto's own, and Mosquitto set like EMQX's defaults), which drop what
+// exceeds a session's queue, it finds the highest open-loop QoS 1 rate a bare subscriber and connectd each
+// sustain without losing a message. It writes the results as JSON and markdown to bench/results/ (see
+// bench/README.md).
 //
 //	connectbench [flags]
 //
-// By default Kafka is in-process (kfake, three brokers on loopback) and so is the MQTT broker (mochi);
-// --kafka and --mqtt point at real ones. `make bench-load` builds bin/connectd and runs the whole matrix.
+// By default Kafka and the MQTT broker are in-process, built by the constructors `connectd dev` and the tests
+// use (worker/localkafka, connector/mqtt/mqttbroker); --kafka and --mqtt point at real ones. `make bench-load`
+// builds bin/connectd and runs the whole matrix.
 package main
 
 import (
@@ -45,6 +49,8 @@ type options struct {
 	publishers   int
 	window       int
 	inflight     int
+	lossTimeout  time.Duration
+	brokerDefs   []string
 	warmup       time.Duration
 	steady       time.Duration
 	rounds       int
@@ -76,10 +82,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.connectd, "connectd", "bin/connectd", "connectd binary the workers run (make build)")
 	fs.StringVar(&o.connector, "connector", "testdata/mqtt-connector.json", "the connector config to run; broker, topic, filter, QoS and tasks.max are set per case")
 	fs.StringVar(&o.kafka, "kafka", "", "bootstrap servers host:port,... of a real Kafka (default: in-process kfake, 3 brokers)")
-	fs.StringVar(&o.mqtt, "mqtt", "", "MQTT broker: tcp://host:port, or 'mosquitto' to start the machine's mosquitto (default: in-process mochi)")
+	fs.StringVar(&o.mqtt, "mqtt", "", "MQTT broker: tcp://host:port, or 'mosquitto' to start the machine's mosquitto (default: connectd's in-process broker, connector/mqtt/mqttbroker)")
 	fs.IntVar(&o.publishers, "publishers", 4, "MQTT publisher connections")
 	fs.IntVar(&o.window, "window", 1000, "messages in flight from publish to the sink at most; the load is as fast as the pipeline drains")
 	fs.IntVar(&o.inflight, "inflight", 1000, "max_inflight_messages of the Mosquitto --mqtt mosquitto starts")
+	fs.DurationVar(&o.lossTimeout, "loss-timeout", 2*time.Second, "a published message not at the sink this long after its publish is given up: its window slot is freed and it counts as lost unless it arrives later")
+	brokerDefs := fs.String("broker-defaults", "mosquitto,emqx", "broker-default cases: the highest open-loop QoS 1, 1 KB rate a bare subscriber and connectd (--tasks topologies) "+
+		"sustain without loss on a Mosquitto the harness starts, mosquitto with its default configuration, emqx set like EMQX's defaults (empty: skip)")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "load before the steady window, not measured")
 	fs.DurationVar(&o.steady, "steady", 3*time.Second, "measured window of each run")
 	fs.IntVar(&o.rounds, "rounds", 2, "runs of each pipeline per matrix cell, interleaved; the fastest counts")
@@ -114,6 +123,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.tasks, err = intList(*tasks, "tasks", 1, 16); err != nil {
 		return o, err
 	}
+	for name := range strings.SplitSeq(*brokerDefs, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if _, ok := mosquittoProfiles[name]; !ok {
+			return o, fmt.Errorf("--broker-defaults: %q is not mosquitto or emqx", name)
+		}
+		if !slices.Contains(o.brokerDefs, name) {
+			o.brokerDefs = append(o.brokerDefs, name)
+		}
+	}
 	// Workers are only ever added, so the topologies run from the smallest.
 	slices.Sort(o.tasks)
 	o.tasks = slices.Compact(o.tasks)
@@ -126,6 +146,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--window must be at least 1")
 	case o.inflight < 1:
 		return o, errors.New("--inflight must be at least 1")
+	case o.lossTimeout < 10*time.Millisecond:
+		return o, errors.New("--loss-timeout must be at least 10ms")
 	case o.steady <= 0 || o.warmup < 0:
 		return o, errors.New("--steady must be positive and --warmup not negative")
 	case o.converter != "json" && o.converter != "bytes":

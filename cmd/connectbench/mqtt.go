@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -16,67 +15,88 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/connectd/connectd/connector/mqtt/mqttbroker"
 )
 
-// mqttSide is the run's MQTT broker: mochi in-process, a Mosquitto the harness starts, or one at a URL.
+// mqttSide is an MQTT broker the harness measures against: connectd's in-process broker, a Mosquitto the
+// harness starts, or one at a URL.
 type mqttSide struct {
-	url   string
-	kind  string
-	mochi *mochi.Server
-	proc  *exec.Cmd
-	done  chan struct{}
+	url    string
+	kind   string
+	broker *mqttbroker.Broker
+	proc   *exec.Cmd
+	done   chan struct{}
 }
 
-// startMQTT starts the broker spec names: "" for mochi in-process, "mosquitto" for a Mosquitto process of its
-// own (config and log in dir), or tcp://host:port for a running broker. inflight is Mosquitto's in-flight
-// window per subscriber.
+// startMQTT starts the broker spec names: "" for connectd's in-process broker, "mosquitto" for a Mosquitto
+// process of its own (config and log in dir) with inflight messages in flight per subscriber and an unbounded
+// queue, or tcp://host:port for a running broker.
 func startMQTT(spec string, inflight int, dir string) (*mqttSide, error) {
 	switch {
 	case spec == "":
-		return startMochi()
+		return startInProcess()
 	case spec == "mosquitto":
-		return startMosquitto(inflight, dir)
+		return startMosquitto(mosquittoTuned(inflight), dir)
 	case strings.HasPrefix(spec, "tcp://"):
 		return &mqttSide{url: spec, kind: "external: " + spec}, nil
 	}
 	return nil, fmt.Errorf("--mqtt %q: want mosquitto or tcp://host:port", spec)
 }
 
-// mochiInflight is mochi's limit of unacknowledged QoS 1 messages per subscriber. For an MQTT 3.1.1 client
-// it is not a window: mochi sends everything at once and drops what is beyond the limit. The limit is set
-// out of reach, as connector/mqtt/mqtttest does, and the harness's window bounds what a subscriber holds.
-const mochiInflight = 65535
-
-// startMochi runs mochi as the MQTT tests do: a limit of unacknowledged messages it never reaches and a
-// deep write queue, so it drops nothing.
-func startMochi() (*mqttSide, error) {
-	caps := mochi.NewDefaultServerCapabilities()
-	caps.MaximumInflight = mochiInflight
-	caps.MaximumClientWritesPending = 1 << 16
-	s := mochi.New(&mochi.Options{InlineClient: true, Capabilities: caps, Logger: slog.New(slog.DiscardHandler)})
-	if err := s.AddHook(new(auth.AllowHook), nil); err != nil {
-		return nil, fmt.Errorf("mqtt broker: %w", err)
+// startInProcess runs the broker `connectd dev` and the tests run (connector/mqtt/mqttbroker), with its
+// defaults: a QoS 1 or 2 publish waits while a subscriber holds 1,000 unacknowledged messages, the harness's
+// window, so it drops nothing and the window, not the broker, is what bounds a subscriber.
+func startInProcess() (*mqttSide, error) {
+	b, err := mqttbroker.New(mqttbroker.Config{})
+	if err != nil {
+		return nil, err
 	}
-	l := listeners.NewTCP(listeners.Config{ID: "tcp", Address: "127.0.0.1:0"})
-	if err := s.AddListener(l); err != nil {
-		return nil, fmt.Errorf("mqtt broker: %w", err)
-	}
-	if err := s.Serve(); err != nil {
-		return nil, fmt.Errorf("mqtt broker: %w", err)
-	}
-	return &mqttSide{url: "tcp://" + l.Address(), kind: "mochi-mqtt v2 in-process (no window for MQTT 3.1.1 subscribers: the harness's window bounds them)", mochi: s}, nil
+	return &mqttSide{url: b.URL(), broker: b, kind: fmt.Sprintf("connectd's in-process broker as `connectd dev` runs it "+
+		"(connector/mqtt/mqttbroker: mochi-mqtt v2, publishers wait while a subscriber holds %s unacknowledged messages)",
+		count(mqttbroker.DefaultWindow))}, nil
 }
 
-// startMosquitto runs the machine's mosquitto on a free loopback port with the in-flight window raised as
-// the README recommends and an unbounded queue behind it.
-func startMosquitto(inflight int, dir string) (*mqttSide, error) {
+// mosquittoProfile is a Mosquitto configuration the harness starts a broker with: the settings beyond the
+// listener and anonymous access.
+type mosquittoProfile struct {
+	name     string // file names and --broker-defaults names: tuned, mosquitto, emqx
+	label    string // short, for tables
+	desc     string // what the report says about it
+	settings string // mosquitto.conf lines
+}
+
+// mosquittoTuned is the README's recommended Mosquitto: inflight messages in flight per subscriber and an
+// unbounded queue behind them.
+func mosquittoTuned(inflight int) mosquittoProfile {
+	return mosquittoProfile{name: "tuned", label: "Mosquitto tuned", desc: fmt.Sprintf("max_inflight_messages %d, unbounded queue", inflight),
+		settings: fmt.Sprintf("max_inflight_messages %d\nmax_queued_messages 0\nmax_queued_bytes 0\n", inflight)}
+}
+
+// The broker-default profiles of the issue: what users run when they change nothing.
+var (
+	// mosquittoDefaults is Mosquitto's own configuration: 20 messages in flight and 1,000 queued per session;
+	// a message beyond the queue is dropped ("Outgoing messages are being dropped").
+	mosquittoDefaults = mosquittoProfile{name: "mosquitto", label: "Mosquitto defaults (20 in flight, 1,000 queued)",
+		desc: "Mosquitto's defaults (max_inflight_messages 20, max_queued_messages 1000)"}
+	// mosquittoEMQX is Mosquitto set like EMQX's defaults (max_inflight 32, max_mqueue_len 1000). EMQX drops
+	// the oldest queued message when its queue is full and Mosquitto the newest; either is a loss the harness
+	// counts.
+	mosquittoEMQX = mosquittoProfile{name: "emqx", label: "Mosquitto as EMQX defaults (32 in flight, 1,000 queued)",
+		desc:     "set like EMQX's defaults (max_inflight_messages 32, max_queued_messages 1000)",
+		settings: "max_inflight_messages 32\nmax_queued_messages 1000\n"}
+)
+
+// mosquittoProfiles are the profiles --broker-defaults names.
+var mosquittoProfiles = map[string]mosquittoProfile{"mosquitto": mosquittoDefaults, "emqx": mosquittoEMQX}
+
+// startMosquitto runs the machine's mosquitto on a free loopback port with profile's settings; its
+// configuration and log are mosquitto-<profile>.conf and .log in dir.
+func startMosquitto(profile mosquittoProfile, dir string) (*mqttSide, error) {
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		if _, serr := os.Stat("/usr/sbin/mosquitto"); serr != nil {
-			return nil, fmt.Errorf("--mqtt mosquitto: %w", err)
+			return nil, fmt.Errorf("mosquitto: %w", err)
 		}
 		bin = "/usr/sbin/mosquitto"
 	}
@@ -84,14 +104,14 @@ func startMosquitto(inflight int, dir string) (*mqttSide, error) {
 	if err != nil {
 		return nil, err
 	}
-	conf := filepath.Join(dir, "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"+
-		"max_inflight_messages %d\nmax_queued_messages 0\nmax_queued_bytes 0\n"+
-		"log_dest stderr\nlog_type error\nlog_type warning\n", port, inflight)
+	// Only the listener and anonymous access besides the profile's settings: logging stays Mosquitto's own
+	// (stderr, into the log file), which also reports the messages it drops.
+	conf := filepath.Join(dir, "mosquitto-"+profile.name+".conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\n%s", port, profile.settings)
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(dir, "mosquitto.log"))
+	logf, err := os.Create(filepath.Join(dir, "mosquitto-"+profile.name+".log"))
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +122,7 @@ func startMosquitto(inflight int, dir string) (*mqttSide, error) {
 		logf.Close()
 		return nil, fmt.Errorf("start mosquitto: %w", err)
 	}
-	m := &mqttSide{kind: "mosquitto " + mosquittoVersion(bin) + fmt.Sprintf(" (max_inflight_messages %d)", inflight),
+	m := &mqttSide{kind: "mosquitto " + mosquittoVersion(bin) + ": " + profile.desc,
 		url: fmt.Sprintf("tcp://127.0.0.1:%d", port), proc: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); logf.Close(); close(m.done) }()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
@@ -134,8 +154,8 @@ func mosquittoVersion(bin string) string {
 }
 
 func (m *mqttSide) close() {
-	if m.mochi != nil {
-		_ = m.mochi.Close()
+	if m.broker != nil {
+		_ = m.broker.Close() // best effort: the harness is done with it
 	}
 	if m.proc != nil {
 		_ = m.proc.Process.Signal(syscall.SIGTERM)
@@ -248,7 +268,9 @@ func (p *publishers) run(ctx context.Context, win *window, rate float64) (int64,
 				}
 			}
 			seq := k*uint64(n) + uint64(i) + 1
-			t := c.Publish(topic, p.qos, false, appendPayload(make([]byte, 0, p.size), p.size, seq, time.Now().UnixNano()))
+			now := time.Now()
+			win.publishing(seq, now)
+			t := c.Publish(topic, p.qos, false, appendPayload(make([]byte, 0, p.size), p.size, seq, now.UnixNano()))
 			if len(ring) < cap(ring) {
 				ring = append(ring, t)
 			} else {

@@ -97,7 +97,11 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		if spoolDir, err = os.MkdirTemp("", "connectd-dev-spool-"); err != nil {
 			return fmt.Errorf("spool directory: %w", err)
 		}
-		defer os.RemoveAll(spoolDir)
+		defer func() {
+			if err := os.RemoveAll(spoolDir); err != nil {
+				logger.Warn("removing the temporary spool directory failed", "dir", spoolDir, "err", err)
+			}
+		}()
 	}
 
 	reg, err := newRegistry()

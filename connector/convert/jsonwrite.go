@@ -359,7 +359,7 @@ func (c *JSONConverter) logicalToJSON(s *connector.Schema, v any) (any, error) {
 			return nil, err
 		}
 		if c.decimalNumeric {
-			return json.Number(bigDecimalString(unscaled, scale)), nil
+			return json.Number(BigDecimalString(unscaled, scale)), nil
 		}
 		return twosComplement(unscaled), nil
 	case DateName, TimeName, TimestampName:

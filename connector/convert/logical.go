@@ -157,9 +157,9 @@ func fromTwosComplement(b []byte) (*big.Int, error) {
 	return x, nil
 }
 
-// bigDecimalString is Java's BigDecimal.toString of unscaled×10^-scale: plain notation when the scale is
+// BigDecimalString is Java's BigDecimal.toString of unscaled×10^-scale: plain notation when the scale is
 // not negative and the adjusted exponent is at least -6, scientific ("1.23E+5") otherwise.
-func bigDecimalString(unscaled *big.Int, scale int) string {
+func BigDecimalString(unscaled *big.Int, scale int) string {
 	coeff := new(big.Int).Abs(unscaled).String()
 	sign := ""
 	if unscaled.Sign() < 0 {
@@ -197,7 +197,7 @@ func ratString(r *big.Rat) string {
 	}
 	for scale := 1; scale <= 1000; scale++ {
 		if u, ok := ratAtScale(r, scale); ok {
-			return bigDecimalString(u, scale)
+			return BigDecimalString(u, scale)
 		}
 	}
 	return r.RatString()

@@ -24,8 +24,8 @@ func TestBigDecimalString(t *testing.T) {
 		{0, -3, "0E+3"},
 	}
 	for _, tt := range tests {
-		if got := bigDecimalString(big.NewInt(tt.unscaled), tt.scale); got != tt.want {
-			t.Errorf("bigDecimalString(%d, %d) = %q, want %q", tt.unscaled, tt.scale, got, tt.want)
+		if got := BigDecimalString(big.NewInt(tt.unscaled), tt.scale); got != tt.want {
+			t.Errorf("BigDecimalString(%d, %d) = %q, want %q", tt.unscaled, tt.scale, got, tt.want)
 		}
 	}
 }

@@ -189,7 +189,7 @@ func appendText(sb *strings.Builder, schema *connector.Schema, value any, depth 
 	case *big.Rat:
 		if schema != nil && schema.Name == DecimalName {
 			if unscaled, scale, err := decimalUnscaled(schema, v); err == nil {
-				sb.WriteString(bigDecimalString(unscaled, scale))
+				sb.WriteString(BigDecimalString(unscaled, scale))
 				return
 			}
 		}

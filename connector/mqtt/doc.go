@@ -130,7 +130,10 @@
 // (connector.Drainer); what is left stays on disk. It waits there for the next run of the same task on that
 // worker (or on one sharing spool.dir): while a worker is dead, or after its task moved elsewhere, its spooled
 // messages wait for it. Put spool.dir on a persistent volume that outlives the worker's container. A new
-// instance of a task waits up to a minute for a previous one to let go of the directory. Lowering tasks.max or
+// instance of a task waits up to a minute for a previous one to let go of the directory; a task the worker
+// gives up on (past task.shutdown.graceful.timeout.ms, while its records are still retried against a Kafka that
+// is down) closes its spool at once, and what Kafka acknowledges of it afterwards is shipped again by the next
+// instance. Lowering tasks.max or
 // deleting the connector leaves the spools of the tasks that are gone on disk: a task of that index of a
 // connector of that name ships them when it runs there again.
 //
@@ -149,8 +152,11 @@
 // the task acknowledges nothing more and fails at its next poll, with the error and the spool's directory in
 // its trace. Messages acknowledged before stay on disk and ship once the task is restarted (after freeing disk
 // space); the others were not acknowledged, so the broker keeps them (a persistent session) or forgets them
-// with the session (clean.session.enabled=true, which loses messages at every disconnect anyway). Keep
-// mqtt.spool.max.bytes below the free space of the volume: a task warns at start when it is not. Acknowledged
+// with the session (clean.session.enabled=true, which loses messages at every disconnect anyway). The restart
+// ships again what the spool shipped since its last checkpoint (written at most a second apart, in place); a
+// spool that fills its disk before its first checkpoint cannot create one, and its restart ships everything
+// it holds again. Keep mqtt.spool.max.bytes below the free space of the volume: a task warns at start when it
+// is not. Acknowledged
 // messages the spool can no longer read (damage to the disk, not a torn write) fail the task's start, naming
 // the file and the entries lost, unless mqtt.spool.corrupt.policy=skip, which logs the loss at ERROR and ships
 // the rest.

@@ -20,32 +20,13 @@ func TestReadmeSourceTransforms(t *testing.T) {
 	broker := mqtttest.NewBroker(t)
 	c := newCluster(t)
 
-	var extra map[string]string
-	if err := json.Unmarshal(workertest.ReadmeExample(t, "source-transforms"), &extra); err != nil {
-		t.Fatalf("README example: %v", err)
-	}
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mqtt-connector.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
-		Name   string         `json:"name"`
-		Config map[string]any `json:"config"`
-	}
-	if err := json.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
-	}
-	file.Config["camel.kamelet.mqtt-source.brokerUrl"] = broker.URL()
-	for k, v := range extra {
-		file.Config[k] = v
-	}
-	body, _ := json.Marshal(file)
+	name, body := readmeConnector(t, broker, "source-transforms")
 
 	col := consume(t, c, "vehicle-data.raw")
 	if status, resp := c.Do(0, http.MethodPost, "/connectors", body); status != http.StatusCreated {
 		t.Fatalf("POST gave %d %s", status, resp)
 	}
-	c.WaitRunning(0, file.Name, 1)
+	c.WaitRunning(0, name, 1)
 	workertest.WaitFor(t, 30*time.Second, "task subscribed", func() bool { return broker.Ready("mqtt-source-0") })
 	broker.Publish(t, "/mqtt/test/car1", []byte(`{"speed":42}`), 1)
 	workertest.WaitFor(t, 30*time.Second, "record in vehicle-data.raw", func() bool { return col.len() >= 1 })
@@ -69,9 +50,37 @@ func TestReadmeMQTTSpool(t *testing.T) {
 	broker := mqtttest.NewBroker(t)
 	c := newCluster(t)
 
+	name, body := readmeConnector(t, broker, "mqtt-spool")
+
+	col := consume(t, c, "vehicle-data")
+	blocker := blockProduce(c, "vehicle-data")
+	if status, resp := c.Do(0, http.MethodPost, "/connectors", body); status != http.StatusCreated {
+		t.Fatalf("POST gave %d %s", status, resp)
+	}
+	c.WaitRunning(0, name, 1)
+	ids := []string{"mqtt-source-0", "mqtt-source-0-1", "mqtt-source-0-2", "mqtt-source-0-3"}
+	for _, id := range ids {
+		workertest.WaitFor(t, 30*time.Second, id+" subscribed", func() bool { return broker.Ready(id) })
+	}
+	blocker.on.Store(true)
+	publishRange(t, broker, 0, 100)
+	workertest.WaitFor(t, 30*time.Second, "messages acknowledged while Kafka refuses them", func() bool {
+		return inflight(broker, ids...) == 0 && blocker.refused.Load() > 0
+	})
+	if n := col.len(); n != 0 {
+		t.Fatalf("%d records reached Kafka while it refused writes", n)
+	}
+	blocker.on.Store(false)
+	workertest.WaitFor(t, 60*time.Second, "the 100 messages in Kafka", func() bool { return len(seqs(t, col.records())) == 100 })
+}
+
+// readmeConnector is the user's connector file (testdata/mqtt-connector.json) pointed at broker, with the keys
+// of README.md's example added: the connector's name and the body to POST.
+func readmeConnector(t *testing.T, broker *mqtttest.Broker, example string) (string, []byte) {
+	t.Helper()
 	var extra map[string]string
-	if err := json.Unmarshal(workertest.ReadmeExample(t, "mqtt-spool"), &extra); err != nil {
-		t.Fatalf("README example: %v", err)
+	if err := json.Unmarshal(workertest.ReadmeExample(t, example), &extra); err != nil {
+		t.Fatalf("README example %s: %v", example, err)
 	}
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mqtt-connector.json"))
 	if err != nil {
@@ -88,26 +97,9 @@ func TestReadmeMQTTSpool(t *testing.T) {
 	for k, v := range extra {
 		file.Config[k] = v
 	}
-	body, _ := json.Marshal(file)
-
-	col := consume(t, c, "vehicle-data")
-	blocker := blockProduce(c, "vehicle-data")
-	if status, resp := c.Do(0, http.MethodPost, "/connectors", body); status != http.StatusCreated {
-		t.Fatalf("POST gave %d %s", status, resp)
+	body, err := json.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
 	}
-	c.WaitRunning(0, file.Name, 1)
-	ids := []string{"mqtt-source-0", "mqtt-source-0-1", "mqtt-source-0-2", "mqtt-source-0-3"}
-	for _, id := range ids {
-		workertest.WaitFor(t, 30*time.Second, id+" subscribed", func() bool { return broker.Ready(id) })
-	}
-	blocker.on.Store(true)
-	publishRange(t, broker, 0, 100)
-	workertest.WaitFor(t, 30*time.Second, "messages acknowledged while Kafka refuses them", func() bool {
-		return inflight(broker, ids...) == 0 && blocker.refused.Load() > 0
-	})
-	if n := col.len(); n != 0 {
-		t.Fatalf("%d records reached Kafka while it refused writes", n)
-	}
-	blocker.on.Store(false)
-	workertest.WaitFor(t, 60*time.Second, "the 100 messages in Kafka", func() bool { return len(seqs(t, col.records())) == 100 })
+	return file.Name, body
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -78,10 +79,25 @@ func countSeqs(t *testing.T, recs []*kgo.Record, total int) int {
 	return dups
 }
 
+// sourceRunners counts the source task runners in this process (a goleak-style look at the stacks): a task the
+// worker gave up on keeps running until its records are settled, unseen by the worker.
+func sourceRunners() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "worker.(*taskRunner).runSource(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
 // With the spool on, messages are acknowledged while Kafka refuses every write; what the spool holds
 // survives a task restart and a killed worker during the outage, and reaches Kafka once it is back.
+//
+// Not parallel: it ends by waiting for the task instances the worker gave up on during the outage (their
+// records are retried until Kafka takes them) by counting the task runners of the process.
 func TestSpoolAcknowledgesBeforeKafkaAndKeepsEverything(t *testing.T) {
-	t.Parallel()
 	const total = 5000
 	broker := mqtttest.NewBroker(t)
 	dir := t.TempDir()
@@ -127,12 +143,10 @@ func TestSpoolAcknowledgesBeforeKafkaAndKeepsEverything(t *testing.T) {
 		return inflight(broker, ids...) == 0 && broker.Ready(ids[0]) && broker.Ready(ids[1])
 	})
 
-	// 3. The worker is killed with a full spool; the broker queues what comes meanwhile for the persistent
-	// sessions; the same worker (same spool.dir) starts again.
+	// 3. The worker is killed with a full spool; what comes meanwhile stays with the broker (the killed task,
+	// which the worker gave up on while its records are retried, takes nothing more); the same worker (same
+	// spool.dir) starts again.
 	c.KillWorker(0)
-	for _, id := range ids {
-		workertest.WaitFor(t, 30*time.Second, id+" disconnected", func() bool { return !broker.Connected(id) })
-	}
 	publishRange(t, broker, 3500, total)
 	i := c.StartWorker()
 	c.WaitReady(i)
@@ -151,6 +165,7 @@ func TestSpoolAcknowledgesBeforeKafkaAndKeepsEverything(t *testing.T) {
 		t.Errorf("%d duplicates, more than the connections' windows at the two stops", dups)
 	}
 	t.Logf("%d messages, %d records in Kafka, %d duplicates", total, col.len(), dups)
+	workertest.WaitFor(t, 60*time.Second, "the abandoned task instances finished", func() bool { return sourceRunners() <= 1 })
 }
 
 // The spool changes nothing in what lands in Kafka: a connector with it and one without, reading the same
@@ -262,7 +277,13 @@ func TestSpoolOnAFullDiskFailsTheTaskAndLosesNothing(t *testing.T) {
 	dups := countSeqs(t, col.records(), total)
 	t.Logf("trace: %s", trace)
 	t.Logf("%d messages, %d acknowledged into the spool before the disk was full, %d duplicates", total, total-unacked, dups)
-	if dups > 20 {
-		t.Errorf("%d duplicates; want at most the connection's window at the failure", dups)
+	// A message comes at most twice: when the spool's checkpoint was written before the disk filled, only the
+	// last batch comes again (written, never acknowledged, sent again by the broker); when the disk filled
+	// within the spool's first checkpoint interval, there is no checkpoint (creating it needs room), and the
+	// restart ships everything the spool took again.
+	for seq, n := range seqs(t, col.records()) {
+		if n > 2 {
+			t.Errorf("message %d written %d times", seq, n)
+		}
 	}
 }

@@ -105,9 +105,13 @@ type taskSpool struct {
 	acksDone   chan struct{}  // closed once no durable callback can come: the ack senders finish
 	stopOnce   sync.Once
 
+	// closeMu orders commits before the spool's Close: a commit holds it shared, stop takes it to mark the
+	// spool stopped (a commit after Close would reopen the checkpoint of a spool whose lock is released).
+	closeMu sync.RWMutex
+	stopped bool
+
 	mu       sync.Mutex
-	err      error // the first failure: the task fails with it
-	stopped  bool
+	err      error     // the first failure: the task fails with it
 	commitAt time.Time // when a failed commit was last logged
 }
 
@@ -218,11 +222,10 @@ func (ts *taskSpool) ship(ctx context.Context) {
 // commit (of the checkpoint, or a segment's deletion) holds in memory and is tried again by the next one; it is
 // logged at most every 10 s.
 func (ts *taskSpool) commit(seq uint64) {
-	ts.mu.Lock()
-	stopped := ts.stopped
-	ts.mu.Unlock()
-	if stopped {
-		return
+	ts.closeMu.RLock()
+	defer ts.closeMu.RUnlock()
+	if ts.stopped {
+		return // the next instance ships these entries again
 	}
 	if err := ts.sp.Commit(seq); err != nil {
 		ts.mu.Lock()
@@ -280,6 +283,9 @@ func (ts *taskSpool) stop() {
 
 func (ts *taskSpool) stopNow() {
 	ts.in.stop()
+	ts.closeMu.Lock()
+	ts.stopped = true
+	ts.closeMu.Unlock()
 	ts.cancelShip()
 	// Close stops Run, which writes what was appended and calls its callbacks; the ack senders then send the
 	// last acknowledgements, while the connections are still up.
@@ -289,9 +295,6 @@ func (ts *taskSpool) stopNow() {
 	ts.wg.Wait()
 	close(ts.acksDone)
 	ts.ackWG.Wait()
-	ts.mu.Lock()
-	ts.stopped = true
-	ts.mu.Unlock()
 	if st := ts.sp.Stats(); st.Next-1 > st.Committed {
 		ts.log.Info("mqtt spool keeps messages Kafka does not have yet for the task's next start", "dir", ts.dir,
 			"messages", st.Next-1-st.Committed, "bytes", st.Bytes)

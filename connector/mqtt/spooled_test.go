@@ -602,3 +602,39 @@ func TestSpoolStartWaitsForThePreviousInstance(t *testing.T) {
 	}
 	_ = second.Stop(context.Background())
 }
+
+// When the worker gives up on a task (it cancels the context the task was started with) before the task
+// reaches Stop, the task closes its spool at once, so that its next instance can open it.
+func TestAbandonedTaskLetsGoOfItsSpool(t *testing.T) {
+	t.Parallel()
+	b := mqtttest.NewBroker(t)
+	fs := spooltest.New()
+	cfg := spoolConfig(b, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	first := &SourceTask{spoolFS: fs}
+	if err := first.Start(ctx, spoolCtx{dir: "/spool/task"}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = first.Stop(context.Background()) })
+	waitConnected(t, b, "it-0")
+	for i := range 10 {
+		b.Publish(t, "/mqtt/test/car", seqPayload(i), 1)
+	}
+	recs := pollN(t, first, 10, 10*time.Second)
+	if _, err := spool.Open("/spool/task", spool.Options{FS: fs}); !errors.Is(err, spool.ErrLocked) {
+		t.Fatalf("a second spool opened the running task's directory: %v", err)
+	}
+
+	cancel()
+	var second *spool.Spool
+	waitFor(t, 10*time.Second, "the spool's directory free", func() bool {
+		var err error
+		second, err = spool.Open("/spool/task", spool.Options{FS: fs})
+		return err == nil
+	})
+	defer second.Close()
+	commitAll(t, first, recs) // Kafka acknowledges after the worker gave up: nothing is committed
+	if rec := second.Recovery(); rec.Entries != 10 || rec.First != 1 {
+		t.Fatalf("the next instance finds %+v, want the 10 entries the first did not commit", rec)
+	}
+}

@@ -32,6 +32,9 @@ type SourceTask struct {
 
 	draining atomic.Bool // Drain was called: hand out what the task holds, take nothing new
 
+	stopOnce sync.Once
+	stopped  chan struct{} // closed by Stop: the watch of Start's context ends
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the sessions' run goroutines
 }
@@ -67,6 +70,8 @@ func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, 
 		}
 		t.spool.start()
 		in = t.spool.in
+		t.stopped = make(chan struct{})
+		t.wg.Go(func() { t.watchStart(ctx) })
 	}
 	filters := taskFilters(cfg)
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -77,6 +82,29 @@ func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, 
 		t.wg.Go(func() { s.run(runCtx) })
 	}
 	return nil
+}
+
+// watchStart closes the spool when Start's context ends before Stop: the worker cancels it when it gives up on
+// the task (past task.shutdown.graceful.timeout.ms), and the task may take much longer to reach Stop (its
+// records are still being retried while Kafka is down). The next instance of the task, which may start at once,
+// needs the spool's directory; what this instance's records Kafka acknowledges from now on are not committed,
+// and the next instance ships them again.
+func (t *SourceTask) watchStart(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-t.stopped:
+		return
+	}
+	select {
+	case <-t.stopped:
+		return // an ordinary stop: Stop closes the spool
+	default:
+	}
+	t.log.Warn("the worker gave up on the task before it stopped: closing its mqtt spool for the task's next "+
+		"instance, which ships again what this one did not commit", "dir", t.spool.dir)
+	t.spool.in.stop()
+	t.pipe.close()
+	t.spool.stop()
 }
 
 // minPollWait is the shortest wait of an empty poll, so that a max poll duration of 0 does not make an idle
@@ -224,6 +252,9 @@ func (t *SourceTask) CommitRecord(rec *connector.SourceRecord, _ *connector.Reco
 // spool on it first stops taking messages, writes what was appended, sends the acknowledgements of what became
 // durable, and closes the spool: what Kafka does not have yet stays in it for the task's next start.
 func (t *SourceTask) Stop(context.Context) error {
+	if t.stopped != nil {
+		t.stopOnce.Do(func() { close(t.stopped) })
+	}
 	if t.spool != nil {
 		t.spool.in.stop()
 	}

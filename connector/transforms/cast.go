@@ -196,7 +196,7 @@ func javaTypeList(types []connector.SchemaType) string {
 // Apply casts the configured side of rec; a null key or value passes through.
 func (c *cast) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := c.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	schema := c.side.schema(rec)
@@ -360,7 +360,7 @@ func schemaTypeOf(v any) (connector.SchemaType, bool) {
 
 // castValue is Cast.castValueToType: value (described by schema, nil when schemaless) cast to target.
 func castValue(schema *connector.Schema, value any, target connector.SchemaType) (any, error) {
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return nil, nil
 	}
 	var inferred connector.SchemaType

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/convert"
 	"github.com/connectd/connectd/connector/javajson"
 )
 
@@ -170,33 +171,7 @@ func bigDecimalString(schema *connector.Schema, value any) string {
 		r := new(big.Rat).Mul(v, pow10Rat(scale))
 		unscaled = new(big.Int).Quo(r.Num(), r.Denom())
 	}
-	coeff := new(big.Int).Abs(unscaled).String()
-	sign := ""
-	if unscaled.Sign() < 0 {
-		sign = "-"
-	}
-	if scale == 0 {
-		return sign + coeff
-	}
-	adjusted := -scale + len(coeff) - 1
-	if scale > 0 && adjusted >= -6 {
-		if len(coeff) > scale {
-			return sign + coeff[:len(coeff)-scale] + "." + coeff[len(coeff)-scale:]
-		}
-		return sign + "0." + strings.Repeat("0", scale-len(coeff)) + coeff
-	}
-	out := sign + coeff[:1]
-	if len(coeff) > 1 {
-		out += "." + coeff[1:]
-	}
-	if adjusted != 0 {
-		out += "E"
-		if adjusted > 0 {
-			out += "+"
-		}
-		out += strconv.Itoa(adjusted)
-	}
-	return out
+	return convert.BigDecimalString(unscaled, scale)
 }
 
 // pow10Rat is 10^n (n may be negative).

@@ -1,8 +1,8 @@
 package transforms
 
 import (
+	"maps"
 	"slices"
-	"unicode/utf16"
 
 	"github.com/connectd/connectd/connector"
 )
@@ -46,7 +46,7 @@ func newFlatten(s side, config map[string]string) (connector.Transformation, err
 // Apply flattens the configured side of rec; a null key or value passes through.
 func (f *flatten) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := f.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	schema := f.side.schema(rec)
@@ -101,7 +101,7 @@ func (f *flatten) flattenMap(m map[string]any, prefix string, out map[string]any
 	for _, k := range javaHashMapOrder(m) {
 		name := f.fieldName(prefix, k)
 		v := m[k]
-		if isNullValue(v) {
+		if connector.IsNull(v) {
 			out[name] = nil
 			continue
 		}
@@ -196,7 +196,7 @@ func (f *flatten) flattenStruct(st *connector.Struct, prefix string, out *connec
 		switch field.Schema.Type {
 		case connector.TypeStruct:
 			var nested *connector.Struct
-			if !isNullValue(v) {
+			if !connector.IsNull(v) {
 				s, ok := v.(*connector.Struct)
 				if !ok {
 					return &javaException{class: "java.lang.ClassCastException", msg: "class " +
@@ -219,37 +219,8 @@ func (f *flatten) flattenStruct(st *connector.Struct, prefix string, out *connec
 	return nil
 }
 
-// javaHashMapOrder returns the keys of m in the order a java.util.HashMap holding them iterates: by bucket of
-// the spread String.hashCode, for the capacity the map grew to. Keys sharing a bucket, whose relative order
-// depends on insertion, are sorted.
+// javaHashMapOrder returns the keys of m in the order a java.util.HashMap holding them iterates. Keys sharing
+// a bucket, whose relative order depends on insertion, are sorted.
 func javaHashMapOrder(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	capacity := 16
-	for float64(len(keys)) > 0.75*float64(capacity) {
-		capacity *= 2
-	}
-	bucket := func(s string) int {
-		var h int32
-		for _, u := range utf16.Encode([]rune(s)) {
-			h = 31*h + int32(u)
-		}
-		spread := uint32(h) ^ (uint32(h) >> 16)
-		return int(spread & uint32(capacity-1))
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if ba, bb := bucket(a), bucket(b); ba != bb {
-			return ba - bb
-		}
-		switch {
-		case a < b:
-			return -1
-		case a > b:
-			return 1
-		}
-		return 0
-	})
-	return keys
+	return connector.JavaHashOrder(slices.Sorted(maps.Keys(m)), connector.JavaHashMapCapacity(len(m)))
 }

@@ -184,7 +184,7 @@ func checkHeaderValue(schema *connector.Schema, value any) error {
 	if schema == nil {
 		return nil
 	}
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		if !schema.Optional {
 			return connector.NewDataError("A null value requires an optional schema but was " + javaSchemaString(schema))
 		}

@@ -2,10 +2,8 @@ package transforms
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/connectd/connectd/connector"
 )
@@ -99,7 +97,7 @@ func newInsertField(s side, config map[string]string) (connector.Transformation,
 		// identity hash that differs on every run. The name's hash stands in for it here.
 		return nil, connector.NewConfigError("static.value", "null", fmt.Sprintf(
 			"No value specified for static field: org.apache.kafka.connect.transforms.InsertField$InsertionSpec@%x",
-			uint32(javaStringHash(t.static.name))))
+			uint32(connector.JavaStringHash(t.static.name))))
 	}
 	t.staticValue, _ = staticValue.(string)
 	return t, nil
@@ -108,7 +106,7 @@ func newInsertField(s side, config map[string]string) (connector.Transformation,
 // Apply inserts the configured fields; a null key or value (a tombstone) passes unchanged.
 func (t *insertField) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := t.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	if t.side.schema(rec) == nil {
@@ -297,55 +295,4 @@ func fieldValue(st *connector.Struct, name string, replaceNullWithDefault bool) 
 		return st.Get(name)
 	}
 	return st.GetWithoutDefault(name)
-}
-
-// javaStringHash is Java's String.hashCode: over UTF-16 code units.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			hi, lo := utf16.EncodeRune(r)
-			h = 31*h + hi
-			r = lo
-		}
-		h = 31*h + r
-	}
-	return h
-}
-
-// javaBucket is the bucket of a java.util.HashMap (or HashSet) table of the given capacity (a power of two)
-// that holds key.
-func javaBucket(key string, capacity int) int {
-	h := uint32(javaStringHash(key))
-	return int((h ^ (h >> 16)) & uint32(capacity-1))
-}
-
-// javaHashOrder returns keys in the order a java.util.HashMap (or HashSet) with the given table capacity
-// iterates them: by bucket, and within a bucket in the order given (Java's insertion order). Results that
-// depend on Java's iteration order, such as which of two failing fields is reported, then come out as Kafka's.
-func javaHashOrder(keys []string, capacity int) []string {
-	out := slices.Clone(keys)
-	slices.SortStableFunc(out, func(a, b string) int { return javaBucket(a, capacity) - javaBucket(b, capacity) })
-	return out
-}
-
-// hashMapCapacity is the table capacity of a default java.util.HashMap after n distinct puts: 16, doubled
-// whenever the size passes three quarters of it.
-func hashMapCapacity(n int) int {
-	c := 16
-	for n > c*3/4 {
-		c *= 2
-	}
-	return c
-}
-
-// hashSetCapacity is the table capacity of a java.util.HashSet built from a collection of n elements: the
-// power of two at least max(n/.75+1, 16).
-func hashSetCapacity(n int) int {
-	want := max(int(float32(n)/.75)+1, 16)
-	c := 1
-	for c < want {
-		c *= 2
-	}
-	return c
 }

@@ -404,23 +404,23 @@ func TestInsertFieldConfigErrors(t *testing.T) {
 
 func TestJavaHashing(t *testing.T) {
 	for s, want := range map[string]int32{"": 0, "hello": 99162322, "int": 104431, "date": 3076014, "\U0001F600": 1772899} {
-		if got := javaStringHash(s); got != want {
+		if got := connector.JavaStringHash(s); got != want {
 			t.Errorf("hash(%q) = %d, want %d", s, got, want)
 		}
 	}
 	// HashMap grows past three quarters full; HashSet(Collection) sizes for n/.75+1.
 	for n, want := range map[int]int{0: 16, 12: 16, 13: 32, 24: 32, 25: 64} {
-		if got := hashMapCapacity(n); got != want {
-			t.Errorf("hashMapCapacity(%d) = %d, want %d", n, got, want)
+		if got := connector.JavaHashMapCapacity(n); got != want {
+			t.Errorf("connector.JavaHashMapCapacity(%d) = %d, want %d", n, got, want)
 		}
 	}
 	for n, want := range map[int]int{0: 16, 11: 16, 12: 32, 23: 32, 24: 64} {
-		if got := hashSetCapacity(n); got != want {
-			t.Errorf("hashSetCapacity(%d) = %d, want %d", n, got, want)
+		if got := connector.JavaHashSetCapacity(n); got != want {
+			t.Errorf("connector.JavaHashSetCapacity(%d) = %d, want %d", n, got, want)
 		}
 	}
 	// "date" falls in bucket 0 and "int" in bucket 14 of a 16-slot table, whatever the order given.
-	if got := javaHashOrder([]string{"int", "date"}, 16); !reflect.DeepEqual(got, []string{"date", "int"}) {
+	if got := connector.JavaHashOrder([]string{"int", "date"}, 16); !reflect.DeepEqual(got, []string{"date", "int"}) {
 		t.Errorf("order %v", got)
 	}
 }

@@ -76,7 +76,7 @@ func newMaskField(s side, config map[string]string) (connector.Transformation, e
 			distinct = append(distinct, f)
 		}
 	}
-	t.fields = javaHashOrder(distinct, hashSetCapacity(len(list)))
+	t.fields = connector.JavaHashOrder(distinct, connector.JavaHashSetCapacity(len(list)))
 	if v, ok := p.Value("replacement"); ok {
 		if r, ok := v.(string); ok {
 			t.replacement = &r
@@ -141,7 +141,7 @@ func (t *maskField) applyWithSchema(rec *connector.Record) (*connector.Record, e
 
 // mask is Java's masked: null stays null, anything else becomes the replacement or its type's null value.
 func (t *maskField) mask(v any) (any, error) {
-	if isNullValue(v) {
+	if connector.IsNull(v) {
 		return nil, nil
 	}
 	if t.replacement == nil {

@@ -88,7 +88,7 @@ func translateDeprecated(config map[string]string) (map[string]string, []string)
 	}
 	var warnings []string
 	// Kafka walks its alias groups in HashMap order.
-	for _, target := range javaHashOrder([]string{"include", "exclude"}, 16) {
+	for _, target := range connector.JavaHashOrder([]string{"include", "exclude"}, 16) {
 		alias := replaceFieldAliases[target]
 		v, deprecated := config[alias]
 		if !deprecated {
@@ -145,7 +145,7 @@ func newReplaceField(s side, config map[string]string) (connector.Transformation
 	}
 	// Java inverts the renames by walking its HashMap, so of two names renamed to the same new name the one
 	// that map iterates last is the one read back.
-	for _, from := range javaHashOrder(froms, hashMapCapacity(len(froms))) {
+	for _, from := range connector.JavaHashOrder(froms, connector.JavaHashMapCapacity(len(froms))) {
 		t.reverse[t.renames[from]] = from
 	}
 	return t, nil
@@ -177,7 +177,7 @@ func (t *replaceField) reverseRenamed(name string) string {
 // Apply filters and renames; a null key or value (a tombstone) passes unchanged.
 func (t *replaceField) Apply(rec *connector.Record) (*connector.Record, error) {
 	value := t.side.value(rec)
-	if isNullValue(value) {
+	if connector.IsNull(value) {
 		return rec, nil
 	}
 	if t.side.schema(rec) == nil {
@@ -203,9 +203,9 @@ func (t *replaceField) applySchemaless(rec *connector.Record, value any) (*conne
 	// A rename can land on a name another entry also ends up under. Java puts the entries in the order its
 	// HashMap iterates them, so the one iterated last wins; ties within a bucket (insertion order there,
 	// unknowable here) go by name.
-	capacity := hashMapCapacity(len(m))
+	capacity := connector.JavaHashMapCapacity(len(m))
 	later := func(a, b string) bool {
-		ba, bb := javaBucket(a, capacity), javaBucket(b, capacity)
+		ba, bb := connector.JavaBucket(a, capacity), connector.JavaBucket(b, capacity)
 		return ba > bb || (ba == bb && a > b)
 	}
 	from := make(map[string]string, len(m))

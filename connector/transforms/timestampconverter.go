@@ -111,7 +111,7 @@ func (t *timestampConverter) Apply(rec *connector.Record) (*connector.Record, er
 
 func (t *timestampConverter) applySchemaless(rec *connector.Record) (*connector.Record, error) {
 	raw := t.side.value(rec)
-	if isNullValue(raw) || t.field == "" {
+	if connector.IsNull(raw) || t.field == "" {
 		v, err := t.convert(raw, "")
 		if err != nil {
 			return nil, err
@@ -254,7 +254,7 @@ func timestampKindOf(schema *connector.Schema) (string, error) {
 // convert is convertTimestamp: ts of the given kind ("" to infer it from the value's class) in the target
 // kind; null stays null.
 func (t *timestampConverter) convert(ts any, kind string) (any, error) {
-	if isNullValue(ts) {
+	if connector.IsNull(ts) {
 		return nil, nil
 	}
 	if kind == "" {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/big"
 
 	"github.com/connectd/connectd/connector"
 )
@@ -160,21 +159,6 @@ func (e *schemaBuilderError) JavaClass() string {
 
 // Unwrap returns the DataException this is.
 func (e *schemaBuilderError) Unwrap() error { return e.DataError }
-
-// isNullValue reports whether v is Java's null: nil, or a nil pointer of a Connect value type.
-func isNullValue(v any) bool {
-	switch p := v.(type) {
-	case nil:
-		return true
-	case *connector.Struct:
-		return p == nil
-	case *big.Rat:
-		return p == nil
-	case *big.Int:
-		return p == nil
-	}
-	return false
-}
 
 // javaSchemaString is ConnectSchema.toString: "Schema{NAME:TYPE}" or "Schema{TYPE}", "null" for none.
 func javaSchemaString(s *connector.Schema) string {

@@ -24,6 +24,9 @@
 // is measured once per broker and run. Duplicates are counted, not failed; the publisher must reach 0.8 of the
 // rate while connectd and Kafka share the machine with it, or the rate counts as untested.
 //
+// These four run only with CONNECTD_IT_SUSTAINED=1: their first runs found connectd losing messages at rates
+// the bare subscriber sustained, which issue 14 leaves open.
+//
 // # Spool scenarios (spool_test.go)
 //
 // On the default-config Mosquitto with the spool on: kafka-down-60s-spool stops all three brokers for 60 s

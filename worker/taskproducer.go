@@ -1,0 +1,106 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connector/backoff"
+)
+
+// taskProducer is a producer of a task (its records, or a sink's dead letter queue) with the client it owns.
+// Its owner closes the producer (AsyncClose, once, when nothing sends any more) and then the client (close).
+//
+// sarama's producer closes only once every record it holds is delivered or has used up its Retry.Max
+// attempts: while Kafka refuses writes, about ten minutes. abort is how a task that gives its records up
+// (abandoned, or stopping with records Kafka has not acknowledged) makes that prompt, as Kafka Connect's
+// cancel closes the task's producer with a zero timeout.
+type taskProducer struct {
+	client   sarama.Client
+	producer sarama.AsyncProducer
+
+	// aborted turns the producer's retry back-off off; read by its BackoffFunc on sarama's goroutines.
+	aborted   atomic.Bool
+	closeOnce sync.Once // sarama's client.Close panics when two calls overlap
+}
+
+// abort makes the producer give up every record it holds, at once: it closes the client, so that a record
+// waiting for a broker's answer fails with the connection and every retry fails at once (no partition leader
+// is found), and it turns the retry back-off off, so that those failures wait for nothing. The records come
+// back on the producer's error channel (sarama.ErrClosedClient and the like), not delivered. The owner still
+// closes the producer, which then shuts down within a moment: at most one back-off already begun
+// (retry.backoff.max.ms, one second) is still slept. abort is idempotent and safe on any goroutine.
+//
+// Failing leader lookups open sarama's circuit breakers, whose timers then sleep ten seconds on goroutines
+// of their own that nothing can stop (go-resiliency's breaker.timer); they hold nothing but the breaker.
+func (p *taskProducer) abort() {
+	p.aborted.Store(true)
+	p.close()
+}
+
+// close closes the client; idempotent. The producer must be closed first, or be aborted.
+func (p *taskProducer) close() {
+	// Client.Close fails only when the client is closed already.
+	p.closeOnce.Do(func() { _ = p.client.Close() })
+}
+
+// newTaskProducer creates a producer of task t (its records, or its dead letter queue) with Kafka Connect's
+// producer settings (acks=all, unlimited delivery retries), idempotent when the cluster allows it. It retries
+// while Kafka is unreachable until the task is asked to stop.
+func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner, clientID string) (*taskProducer, error) {
+	cfg, err := w.cfg.SaramaConfig("producer")
+	if err != nil {
+		return nil, err
+	}
+	p := &taskProducer{}
+	cfg.ClientID = clientID
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	// sarama keeps retry state per attempt and partition, so the limit must stay finite: 600 attempts at
+	// up to 1s apart keep a record retrying for about ten minutes of Kafka being unreachable.
+	cfg.Producer.Retry.Max = 600
+	// retry.backoff.ms (100 ms) doubling up to retry.backoff.max.ms (1 s), the Kafka producer's defaults; none
+	// once aborted.
+	retryBackoff := backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}
+	cfg.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration {
+		if p.aborted.Load() {
+			return 0
+		}
+		return retryBackoff.Delay(retries)
+	}
+	cfg.Producer.Partitioner = newRecordPartitioner
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	bo := clientBackoff()
+	for {
+		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
+		if err == nil {
+			producer, perr := sarama.NewAsyncProducerFromClient(client)
+			if perr == nil {
+				p.client, p.producer = client, producer
+				return p, nil
+			}
+			client.Close()
+			err = perr
+			if cfg.Producer.Idempotent {
+				t.log.Info("idempotent producer unavailable, using a plain one", "err", perr)
+				cfg.Producer.Idempotent = false
+				continue
+			}
+		}
+		var cfgErr sarama.ConfigurationError
+		if errors.As(err, &cfgErr) {
+			return nil, fmt.Errorf("create producer: %w", err)
+		}
+		t.log.Warn("cannot create producer, retrying", "err", err)
+		if err := t.backOff(ctx, &bo); err != nil {
+			return nil, err
+		}
+	}
+}
