@@ -117,10 +117,15 @@ func killWorkerFullSpool(t *testing.T, e *env, f *flow) outcome {
 		t.Fatal(err)
 	}
 	// The status topic still says RUNNING from before the kill; only a record written after it shows the
-	// restarted worker runs the task again.
-	ends, err := endOffsets(statusTopic)
-	if err != nil {
-		t.Fatal(err)
+	// restarted worker runs the task again. Its end offsets can be read once the restarted brokers have
+	// elected leaders.
+	var ends map[int32]int64
+	var endsErr error
+	if err := poll(f.ctx, time.Minute, func() (bool, error) {
+		ends, endsErr = endOffsets(statusTopic)
+		return endsErr == nil, nil
+	}); err != nil {
+		t.Fatalf("end offsets of %s after Kafka's start: %v (%v)", statusTopic, err, endsErr)
 	}
 	restarted := time.Now()
 	if err := victim.start(); err != nil {
