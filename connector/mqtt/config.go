@@ -203,7 +203,17 @@ func resolve(p *connector.Parsed) (*config, problems) {
 	c.keepAlive = time.Duration(p.Int(pick(fieldKeepAlive, fieldMQTTKeepAlive))) * time.Second
 	c.maxRetry = time.Duration(p.Long(pick(fieldMaxRetryTime, fieldMQTTMaxRetryTime))) * time.Millisecond
 	c.shared = p.Bool(fieldSharedSubscriptions)
+	c.taskIndex, c.taskCount = 0, 1
+	if n, err := strconv.Atoi(raw[fieldTaskCount]); err == nil && n > 0 {
+		c.taskCount = n
+	}
+	if n, err := strconv.Atoi(raw[fieldTaskIndex]); err == nil && n >= 0 && n < c.taskCount {
+		c.taskIndex = n
+	}
 	c.connections = p.Int(fieldConnectionsPerTask)
+	if !p.IsSet(fieldConnectionsPerTask) {
+		c.connections = defaultConnections(c.cleanSession, c.taskCount)
+	}
 	if !c.shared {
 		// Without a shared subscription every connection would receive every message. The default gives
 		// way; a count the user asked for is an error.
@@ -286,13 +296,6 @@ func resolve(p *connector.Parsed) (*config, problems) {
 	c.keyBytes = isByteArrayConverter(raw[connector.KeyKeyConverter])
 	c.valueBytes = isByteArrayConverter(raw[connector.KeyValueConverter])
 
-	c.taskIndex, c.taskCount = 0, 1
-	if n, err := strconv.Atoi(raw[fieldTaskCount]); err == nil && n > 0 {
-		c.taskCount = n
-	}
-	if n, err := strconv.Atoi(raw[fieldTaskIndex]); err == nil && n >= 0 && n < c.taskCount {
-		c.taskIndex = n
-	}
 	return c, probs
 }
 

@@ -250,7 +250,7 @@ func TestCheckReportsEveryCrossKeyProblem(t *testing.T) {
 	}
 }
 
-// TestConnectionsPerTask checks the key's default, its range, and that a task without shared subscriptions
+// TestConnectionsPerTask checks the key's defaults (by session and task count), its range, and that a task without shared subscriptions
 // has one connection.
 func TestConnectionsPerTask(t *testing.T) {
 	t.Parallel()
@@ -267,6 +267,10 @@ func TestConnectionsPerTask(t *testing.T) {
 		want   int
 	}{
 		{base, defaultConnectionsPerTask},
+		// A persistent session of the only task keeps a plain subscription, which Mosquitto persists.
+		{with(fieldCleanSession, "false"), 1},
+		{with(fieldCleanSession, "false", fieldTaskCount, "2"), defaultConnectionsPerTask},
+		{with(fieldCleanSession, "false", fieldConnectionsPerTask, "4"), 4},
 		{with(fieldConnectionsPerTask, "1"), 1},
 		{with(fieldConnectionsPerTask, "64"), 64},
 		{with(fieldSharedSubscriptions, "false"), 1},

@@ -55,7 +55,8 @@
 // A broker bounds the QoS 1 and 2 messages in flight per session (Mosquitto 20, EMQX 32 by default), and a
 // message is acknowledged only once Kafka has it, so one session carries at most about a window per Kafka round
 // trip. A task therefore opens mqtt.connections.per.task connections (sessions; 4 by default, see [Spec] for the
-// measurements), each with its own window, all subscribed through the shared subscription
+// measurements; 1 for the persistent session of a connector's only task, because Mosquitto 2.0 does not save
+// shared subscriptions over its restart and drops what is published until the task subscribes again), each with its own window, all subscribed through the shared subscription
 // "$share/<connector name>/<filter>" so that the broker splits the messages among them (without it each
 // connection would receive every message). Each connection acknowledges its own messages in its own arrival order, reconnects with its
 // own exponential backoff, and keeps its buffered messages apart after losing its connection (below); the byte

@@ -60,12 +60,19 @@ func sustained(name, broker string, config func(map[string]any)) func(t *testing
 		}
 		bareRatesMu.Unlock()
 		runTraffic(t, theEnv, trafficCase{
-			name:    name,
-			n:       r.rate * int(sustainDuration/time.Second),
-			rate:    r.rate,
-			window:  1000,
-			broker:  broker,
-			config:  config,
+			name:   name,
+			n:      r.rate * int(sustainDuration/time.Second),
+			rate:   r.rate,
+			window: 1000,
+			broker: broker,
+			config: func(cfg map[string]any) {
+				// The user's clean session, as in their file: with it a task opens the default four
+				// connections (with a persistent session of one task it would open one).
+				cfg["camel.kamelet.mqtt-source.clean.session.enabled"] = true
+				if config != nil {
+					config(cfg)
+				}
+			},
 			notes:   r.notes,
 			sustain: true,
 		})
