@@ -19,7 +19,8 @@
 // probes at rates doubling from 2,000 msg/s until one loses a message or the publisher falls short of 0.9 of
 // the rate, two bisections between the last rate that passed and the first that failed, then 60 seconds at
 // the rate found (3/4 of it, up to three times, should the subscriber lose messages there). connectd then
-// runs at that rate for 60 s with the connector's default settings (four connections per task, no spool) and
+// runs at that rate for 60 s with the connector's default settings and the user's clean session (four
+// connections per task, no spool) and
 // must lose nothing; the -spool variants do the same with mqtt.spool.enabled=true, at the same rate. The rate
 // is measured once per broker and run. Duplicates are counted, not failed; the publisher must reach 0.8 of the
 // rate while connectd and Kafka share the machine with it, or the rate counts as untested.
@@ -30,8 +31,8 @@
 // # Spool scenarios (spool_test.go)
 //
 // On the default-config Mosquitto with the spool on: kafka-down-60s-spool stops all three brokers for 60 s
-// while 1,000 msg/s are published (60,000 messages, far above the broker's 4 × 1,000 queued for the task's four
-// sessions); kill-worker-full-spool stops Kafka, lets the task spool 18,000 messages, kills -9 its worker (the
+// while 1,000 msg/s are published (60,000 messages, far above the 1,000 the broker queues for the task's one
+// persistent session); kill-worker-full-spool stops Kafka, lets the task spool 18,000 messages, kills -9 its worker (the
 // only one running, so that the task can come back only there), starts Kafka and the same worker with the same
 // spool.dir; spool-disk-full puts the spool on a 1 MiB tmpfs (mounted by the suite: it must run as root, as
 // in CI) with Kafka down, and checks that the task stops acknowledging and fails with a status naming the full
