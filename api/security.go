@@ -135,9 +135,9 @@ func newCORS(allowOrigin, allowMethods string) *corsPolicy {
 	p := &corsPolicy{}
 	for _, o := range strings.Split(allowOrigin, ",") {
 		o = strings.TrimSpace(o)
-		switch {
-		case o == "":
-		case o == "*":
+		switch o {
+		case "":
+		case "*":
 			p.anyOrigin = true
 		default:
 			p.origins = append(p.origins, regexp.MustCompile("^"+strings.ReplaceAll(regexp.QuoteMeta(o), `\*`, ".*")+"$"))

@@ -7,11 +7,14 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/test/workertest"
+	"github.com/connectd/connectd/worker/properties"
 	"github.com/connectd/connectd/worker/restauth"
 	"github.com/connectd/connectd/worker/resttls/resttlstest"
 )
@@ -21,15 +24,31 @@ import (
 // with the caller's credentials (the leader checks them too) and its task configs reach the leader through
 // the exempt, signed internal endpoint.
 func TestHTTPSBasicAuthForwarding(t *testing.T) {
-	f := resttlstest.Generate(t, t.TempDir())
+	dir := t.TempDir()
+	f := resttlstest.Generate(t, dir)
+	// The README's files, with this test's paths.
+	props, err := properties.Parse(bytes.NewReader(workertest.ReadmeExample(t, "rest-security-properties")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(props, "listeners") // workertest listens on 127.0.0.1:0
+	props["listeners.https.ssl.keystore.location"] = f.ServerP12
+	props["listeners.https.ssl.truststore.location"] = f.CA
+	credentials := filepath.Join(dir, "connect.password")
+	if err := os.WriteFile(credentials, workertest.ReadmeExample(t, "rest-security-credentials"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jaas := filepath.Join(dir, "connect-jaas.conf")
+	text := strings.Replace(string(workertest.ReadmeExample(t, "rest-security-jaas")), "/etc/connectd/connect.password", credentials, 1)
+	if err := os.WriteFile(jaas, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	auth, _, err := restauth.Load(restauth.LoginConfigPath([]string{"KAFKA_OPTS=-Djava.security.auth.login.config=" + jaas}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := workertest.NewCluster(t, workertest.Workers(3), workertest.Plugins(connectortest.Register),
-		workertest.HTTPS(), workertest.BasicAuth(restauth.New(map[string]string{"admin": "s3cret:pw"})),
-		workertest.WorkerProps(map[string]string{
-			"listeners.https.ssl.keystore.type":     "PKCS12",
-			"listeners.https.ssl.keystore.location": f.ServerP12,
-			"listeners.https.ssl.keystore.password": resttlstest.Password,
-			"listeners.https.ssl.truststore.location": f.CA,
-		}))
+		workertest.HTTPS(), workertest.BasicAuth(auth), workertest.WorkerProps(props))
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: f.Pool, MinVersion: tls.VersionTLS12}}}
 	defer client.CloseIdleConnections()
 	call := func(i int, method, path, body, auth string) (int, string) {
@@ -64,11 +83,11 @@ func TestHTTPSBasicAuthForwarding(t *testing.T) {
 	}
 	// Worker 0 joined first and leads; worker 2 forwards the create.
 	create := `{"name":"secure","config":{"connector.class":"` + connectortest.SourceClass + `","tasks.max":"3","topic":"t-secure"}}`
-	if status, body := call(2, http.MethodPost, "/connectors", create, "admin:s3cret:pw"); status != 201 {
+	if status, body := call(2, http.MethodPost, "/connectors", create, "admin:s3cret"); status != 201 {
 		t.Fatalf("create through a follower: %d %s", status, body)
 	}
 	c.WaitRunning(1, "secure", 3)
-	status, body := call(1, http.MethodGet, "/connectors/secure/status", "", "admin:s3cret:pw")
+	status, body := call(1, http.MethodGet, "/connectors/secure/status", "", "admin:s3cret")
 	if status != 200 || !strings.Contains(body, `"state":"RUNNING"`) {
 		t.Errorf("status: %d %s", status, body)
 	}

@@ -63,7 +63,7 @@ func TestPEMAndPKCS12Stores(t *testing.T) {
 			"listeners.https.ssl.truststore.type": "PEM", "listeners.https.ssl.truststore.location": f.CA},
 		// Java's default type JKS reads PKCS12 files too; so does this.
 		"pkcs12 named JKS": {"listeners.https.ssl.keystore.location": f.ServerP12,
-			"listeners.https.ssl.keystore.password": resttlstest.Password,
+			"listeners.https.ssl.keystore.password":   resttlstest.Password,
 			"listeners.https.ssl.truststore.location": f.CAP12,
 			"listeners.https.ssl.truststore.password": resttlstest.Password},
 		"pkcs12 un-prefixed": {"ssl.keystore.type": "PKCS12", "ssl.keystore.location": f.ServerP12,
