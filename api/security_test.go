@@ -132,3 +132,17 @@ func TestResponseHeaders(t *testing.T) {
 		t.Errorf("invalid rule: %v", err)
 	}
 }
+
+// A leader that refuses the follower's credentials answers Kafka Connect's plain-text 401; the caller gets a 401
+// (Kafka Connect's follower fails to parse it and answers 500).
+func TestForwardedUnauthorized(t *testing.T) {
+	strict := func(c *Config) {
+		c.Security.Authenticate = func(h string) (bool, error) { return h == basic("alice", "leader-only"), nil }
+	}
+	c := newCluster(t, []func(*Config){strict}, []func(*Config){withAuth})
+	rec := do(t, c.handler, http.MethodPut, "/connectors/new/config", `{"connector.class":"FileSink"}`, "Authorization", basic("alice", "secret"))
+	checkResponse(t, rec, http.StatusUnauthorized, `{"error_code":401,"message":"User cannot access the resource."}`)
+	if got := c.rec.last(t).header.Get("Authorization"); got != basic("alice", "secret") {
+		t.Errorf("forwarded Authorization = %q", got)
+	}
+}
