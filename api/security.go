@@ -196,6 +196,7 @@ func (p *corsPolicy) middleware(next http.Handler) http.Handler {
 			return
 		}
 		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Credentials", "true")
 		next.ServeHTTP(w, r)
 	})

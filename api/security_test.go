@@ -99,8 +99,9 @@ func TestCORS(t *testing.T) {
 		}
 	}
 	rec = do(t, h, http.MethodGet, "/connectors", "", "Origin", "https://ui.example.com", "Authorization", basic("alice", "secret"))
-	if rec.Code != http.StatusOK || rec.Header().Get("Access-Control-Allow-Origin") != "https://ui.example.com" {
-		t.Errorf("simple request: %d, Allow-Origin %q", rec.Code, rec.Header().Get("Access-Control-Allow-Origin"))
+	if rec.Code != http.StatusOK || rec.Header().Get("Access-Control-Allow-Origin") != "https://ui.example.com" ||
+		rec.Header().Get("Vary") != "Origin" || rec.Header().Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("simple request: %d, headers %v", rec.Code, rec.Header())
 	}
 	rec = do(t, h, http.MethodGet, "/connectors", "", "Origin", "https://evil.test", "Authorization", basic("alice", "secret"))
 	if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "" {
