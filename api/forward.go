@@ -167,6 +167,10 @@ func (s *Server) forward(ctx context.Context, r *http.Request, target string, re
 	switch {
 	case resp.StatusCode == http.StatusNoContent:
 		return &forwarded{status: resp.StatusCode}, nil
+	case resp.StatusCode == http.StatusUnauthorized && !json.Valid(b):
+		// The leader refused the caller's credentials with Kafka Connect's plain-text 401: the workers do not
+		// share one credentials file. The caller gets that 401 (Kafka Connect answers 500, failing to parse it).
+		return nil, newAPIError(http.StatusUnauthorized, string(b))
 	case resp.StatusCode >= 400:
 		// The leader's error reaches the user unchanged: its status, error_code and message.
 		var em herder.ErrorMessage

@@ -64,6 +64,8 @@ type Config struct {
 	// PUT /connectors/{name}/fence) before anything else; its error is answered like a herder error. nil
 	// accepts every request.
 	VerifyInternal func(r *http.Request, body []byte) error
+	// Security is authentication, CORS, response headers and separate admin listeners (security.go).
+	Security Security
 }
 
 // Server is Kafka Connect's REST API over a Herder.
@@ -74,6 +76,7 @@ type Server struct {
 	levels    *loglevel.Registry
 	forwarder *http.Client
 	handler   http.Handler
+	admin     http.Handler
 }
 
 // NewServer validates cfg, applies defaults and builds the router. It does no I/O.
@@ -112,7 +115,11 @@ func NewServer(cfg Config) (*Server, error) {
 		levels:    cfg.Levels,
 		forwarder: forwardClient(cfg.Forwarder),
 	}
-	s.handler = s.router()
+	h, err := s.router()
+	if err != nil {
+		return nil, err
+	}
+	s.handler, s.admin = h, s.adminRouter()
 	return s, nil
 }
 
@@ -131,11 +138,24 @@ func buildCommit() string {
 // Handler returns the router.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// AdminHandler serves only the admin endpoints, without authentication, CORS or response headers: the
+// handler of admin.listeners.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully within Config.ShutdownTimeout. It
-// returns nil after a shutdown caused by ctx.
+// returns nil after a shutdown caused by ctx. ln may be a TLS listener.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.handler)
+}
+
+// ServeAdmin is Serve with AdminHandler, for admin.listeners.
+func (s *Server) ServeAdmin(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.admin)
+}
+
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -242,7 +262,54 @@ func (s *Server) routes() []route {
 	}
 }
 
-func (s *Server) router() http.Handler {
+func (s *Server) router() (http.Handler, error) {
+	r := s.newMux()
+	sec := s.cfg.Security
+	// Jetty's servlet filters run before routing, so their headers are on every answer, 404s included.
+	if strings.TrimSpace(sec.ResponseHeaders) != "" {
+		rules, err := parseHeaderRules(sec.ResponseHeaders)
+		if err != nil {
+			return nil, err
+		}
+		r.Use(responseHeaders(rules))
+	}
+	if strings.TrimSpace(sec.AllowOrigin) != "" {
+		r.Use(newCORS(sec.AllowOrigin, sec.AllowMethods).middleware)
+	}
+	// Authentication runs only for a matched route (inline middleware), as Kafka Connect's post-matching
+	// filter does; the inter-worker routes are exempt.
+	public := chi.Router(r)
+	if sec.Authenticate != nil {
+		public = r.With(s.authenticate)
+	}
+	for _, rt := range s.routes() {
+		if sec.SeparateAdmin && isAdminRoute(rt) {
+			continue
+		}
+		if rt.internal {
+			r.Method(rt.method, rt.pattern, s.adapt(rt.handle))
+			continue
+		}
+		public.Method(rt.method, rt.pattern, s.adapt(rt.handle))
+	}
+	return r, nil
+}
+
+// adminRouter serves the admin routes alone (admin.listeners).
+func (s *Server) adminRouter() http.Handler {
+	r := s.newMux()
+	for _, rt := range s.routes() {
+		if isAdminRoute(rt) {
+			r.Method(rt.method, rt.pattern, s.adapt(rt.handle))
+		}
+	}
+	return r
+}
+
+func isAdminRoute(rt route) bool { return strings.HasPrefix(rt.pattern, "/admin/") }
+
+// newMux is a router with the common middleware and Kafka Connect's 404 and 405 answers.
+func (s *Server) newMux() *chi.Mux {
 	r := chi.NewRouter()
 	r.Use(s.logRequests, s.recoverPanics, stripSlashes, getForHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -251,9 +318,6 @@ func (s *Server) router() http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, newAPIError(http.StatusMethodNotAllowed, msgMethodNotAllowed))
 	})
-	for _, rt := range s.routes() {
-		r.Method(rt.method, rt.pattern, s.adapt(rt.handle))
-	}
 	return r
 }
 

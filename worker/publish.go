@@ -148,7 +148,7 @@ func (w *Worker) postTaskConfigs(ctx context.Context, name string, configs []map
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "kafka-connect")
 	w.SignRequest(body, req.Header)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := w.httpClient.Do(req)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,9 @@ type Options struct {
 	// AdvertisedURL is this worker's REST URL as its peers reach it, with a trailing "/" (Kafka Connect's
 	// RestServer.advertisedUrl). Its host:port is the worker id written into statuses.
 	AdvertisedURL string
+	// HTTPClient sends the internal requests to the leader (task configs); nil is http.DefaultClient. With
+	// https listeners it carries the worker's TLS client configuration (config.Config.ForwardTLS).
+	HTTPClient *http.Client
 }
 
 // Worker is a Kafka Connect distributed worker: it keeps the cluster's state in the three internal topics,
@@ -42,6 +46,8 @@ type Worker struct {
 	log      *slog.Logger
 	url      string
 	id       string
+	// httpClient sends task configs to the leader (Options.HTTPClient).
+	httpClient *http.Client
 
 	store    *storage.Store
 	requests chan *request
@@ -105,6 +111,9 @@ func New(cfg config.Config, opts Options) (*Worker, error) {
 	if err != nil || u.Host == "" || u.Port() == "" {
 		return nil, fmt.Errorf("worker: advertised url %q must be scheme://host:port/", opts.AdvertisedURL)
 	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -120,6 +129,7 @@ func New(cfg config.Config, opts Options) (*Worker, error) {
 		log:        logger.With("component", "herder", "worker_id", id),
 		url:        opts.AdvertisedURL,
 		id:         id,
+		httpClient: opts.HTTPClient,
 		store:      store,
 		requests:   make(chan *request),
 		wake:       make(chan struct{}, 1),

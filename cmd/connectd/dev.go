@@ -120,7 +120,7 @@ func runDev(ctx context.Context, args, environ []string, stdout, stderr io.Write
 		if err != nil {
 			return err
 		}
-		g.Go(func() error { return serveWorker(gctx, cfg, reg, logger, levels, ready) })
+		g.Go(func() error { return serveWorker(gctx, cfg, reg, logger, levels, nil, ready) })
 	}
 	g.Go(func() error {
 		var urls []string

@@ -26,6 +26,14 @@ func TestWorkerConfigErrorsExitWithUsageCode(t *testing.T) {
 		{"invalid value in a file", []string{"worker", props}, nil, []string{"session.timeout.ms"}},
 		{"unreadable file", []string{"worker", filepath.Join(t.TempDir(), "missing.properties")}, nil, []string{"missing.properties"}},
 		{"unknown command", []string{"frobnicate"}, nil, []string{`unknown command "frobnicate"`}},
+		{"https listener without a key store", []string{"worker"}, append(minimalEnv(), "CONNECT_LISTENERS=https://127.0.0.1:0"),
+			[]string{"ssl.keystore.location"}},
+		{"basic auth without a JAAS file", []string{"worker"}, append(minimalEnv(),
+			"CONNECT_REST_EXTENSION_CLASSES=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"),
+			[]string{"KAFKA_OPTS=-Djava.security.auth.login.config"}},
+		{"basic auth with a missing JAAS file", []string{"worker"}, append(minimalEnv(),
+			"CONNECT_REST_EXTENSION_CLASSES=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+			"KAFKA_OPTS=-Djava.security.auth.login.config=/nonexistent/jaas.conf"), []string{"/nonexistent/jaas.conf"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,4 +49,12 @@ func TestWorkerConfigErrorsExitWithUsageCode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// minimalEnv is a valid worker configuration in CONNECT_* variables.
+func minimalEnv() []string {
+	return []string{"CONNECT_BOOTSTRAP_SERVERS=localhost:1", "CONNECT_GROUP_ID=g", "CONNECT_CONFIG_STORAGE_TOPIC=c",
+		"CONNECT_OFFSET_STORAGE_TOPIC=o", "CONNECT_STATUS_STORAGE_TOPIC=s",
+		"CONNECT_KEY_CONVERTER=org.apache.kafka.connect.storage.StringConverter",
+		"CONNECT_VALUE_CONVERTER=org.apache.kafka.connect.storage.StringConverter"}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -22,6 +24,7 @@ import (
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/properties"
+	"github.com/connectd/connectd/worker/restauth"
 )
 
 // runWorker is `connectd worker [--pprof ADDR] [FILE]`.
@@ -64,6 +67,10 @@ func runWorker(ctx context.Context, args, environ []string, stderr io.Writer) er
 	for _, w := range warnings {
 		logger.Warn(w)
 	}
+	auth, err := loadRestAuth(cfg, environ, logger)
+	if err != nil {
+		return usageError{err}
+	}
 	reg, err := newRegistry()
 	if err != nil {
 		return err
@@ -75,7 +82,7 @@ func runWorker(ctx context.Context, args, environ []string, stderr io.Writer) er
 		}
 		defer stop()
 	}
-	return serveWorker(ctx, cfg, reg, logger, levels, nil)
+	return serveWorker(ctx, cfg, reg, logger, levels, auth, nil)
 }
 
 // servePprof serves the runtime profiles on addr, on a listener of its own so they never share the REST port;
@@ -112,39 +119,94 @@ func newLogging(stderr io.Writer) (*loglevel.Registry, *slog.Logger) {
 	return levels, logger
 }
 
-// serveWorker runs one worker and its REST listeners until ctx ends. ready, when not nil, receives the
-// worker's advertised URL once it listens.
-func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry, logger *slog.Logger,
-	levels *loglevel.Registry, ready chan<- string) error {
+// loadRestAuth reads the JAAS file named in KAFKA_OPTS when rest.extension.classes asks for basic
+// authentication; nil when it does not.
+func loadRestAuth(cfg config.Config, environ []string, logger *slog.Logger) (*restauth.Authenticator, error) {
+	if !cfg.BasicAuth {
+		return nil, nil
+	}
+	auth, warnings, err := restauth.Load(restauth.LoginConfigPath(environ))
+	if err != nil {
+		return nil, fmt.Errorf("rest.extension.classes: %w", err)
+	}
+	for _, w := range warnings {
+		logger.Warn(w)
+	}
+	return auth, nil
+}
+
+// listen opens the listeners, wrapping https ones in TLS.
+func listen(ls []config.Listener, tc *tls.Config, key string) ([]net.Listener, error) {
 	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for _, l := range cfg.Listeners {
-		if l.Scheme != "http" {
-			return usageError{fmt.Errorf("listener %s://%s:%d: only http listeners are supported", l.Scheme, l.Host, l.Port)}
-		}
+	for _, l := range ls {
 		addr := net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return fmt.Errorf("listen on %s (set 'listeners' or CONNECT_LISTENERS to use another address): %w", addr, err)
+			for _, o := range lns {
+				o.Close()
+			}
+			return nil, fmt.Errorf("listen on %s (set '%s' or CONNECT_%s to use another address): %w", addr, key,
+				strings.ToUpper(strings.ReplaceAll(key, ".", "_")), err)
+		}
+		if l.Scheme == "https" {
+			ln = tls.NewListener(ln, tc)
 		}
 		lns = append(lns, ln)
 	}
+	return lns, nil
+}
+
+// serveWorker runs one worker and its REST listeners until ctx ends. auth, when not nil, checks the REST
+// requests' credentials. ready, when not nil, receives the worker's advertised URL once it listens.
+func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry, logger *slog.Logger,
+	levels *loglevel.Registry, auth *restauth.Authenticator, ready chan<- string) error {
+	lns, err := listen(cfg.Listeners, cfg.ListenerTLS, "listeners")
+	if err != nil {
+		return err
+	}
+	adminLns, err := listen(cfg.AdminListeners, cfg.AdminListenerTLS, "admin.listeners")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, ln := range append(lns, adminLns...) {
+			ln.Close()
+		}
+	}()
 	if len(lns) == 0 {
 		return usageError{errors.New("no REST listener configured")}
 	}
 	url := cfg.AdvertisedURL(lns[0].Addr())
-	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url})
+	// One client for what this worker sends its peers: forwarded requests and task configs.
+	peers := &http.Client{Transport: &http.Transport{
+		Proxy:                 nil, // worker-to-worker traffic never goes through a proxy, as with Jetty's client
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       cfg.ForwardTLS,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}}
+	defer peers.CloseIdleConnections()
+	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url, HTTPClient: peers})
 	if err != nil {
 		return err
+	}
+	sec := api.Security{
+		AllowOrigin: cfg.AccessControlAllowOrigin, AllowMethods: cfg.AccessControlAllowMethods,
+		ResponseHeaders: cfg.ResponseHTTPHeaders, SeparateAdmin: cfg.AdminListenersSet,
+	}
+	if auth != nil {
+		sec.Authenticate = func(h string) (bool, error) {
+			_, ok, err := auth.Authenticate(h)
+			return ok, err
+		}
 	}
 	srv, err := api.NewServer(api.Config{
 		Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
 		Version: kafkaVersion, Commit: commitID(),
 		SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
+		Forwarder: peers, Security: sec,
 	})
 	if err != nil {
 		return err
@@ -153,6 +215,9 @@ func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry
 	g.Go(func() error { return w.Run(gctx) })
 	for _, ln := range lns {
 		g.Go(func() error { return srv.Serve(gctx, ln) })
+	}
+	for _, ln := range adminLns {
+		g.Go(func() error { return srv.ServeAdmin(gctx, ln) })
 	}
 	logger.Info("rest server listening", "url", url)
 	if ready != nil {

@@ -5,6 +5,7 @@ package workertest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ import (
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/localkafka"
+	"github.com/connectd/connectd/worker/restauth"
 )
 
 // Option configures a Cluster.
@@ -46,6 +48,8 @@ type options struct {
 	kafkaOpt []kfake.Opt
 	logs     slog.Handler
 	wrap     func(http.Handler) http.Handler
+	https    bool
+	auth     *restauth.Authenticator
 }
 
 // Workers sets the number of workers started (default 1).
@@ -74,6 +78,14 @@ func LogHandler(h slog.Handler) Option { return func(o *options) { o.logs = h } 
 func WrapHandler(wrap func(http.Handler) http.Handler) Option {
 	return func(o *options) { o.wrap = wrap }
 }
+
+// HTTPS makes the workers listen on https://127.0.0.1:<port> with the TLS settings given in WorkerProps
+// (listeners.https.ssl.* or ssl.*), as `listeners=https://…` does in `connectd worker`.
+func HTTPS() Option { return func(o *options) { o.https = true } }
+
+// BasicAuth makes the workers' REST servers check credentials with a, as rest.extension.classes with the
+// BasicAuthSecurityRestExtension does in `connectd worker`.
+func BasicAuth(a *restauth.Authenticator) Option { return func(o *options) { o.auth = a } }
 
 // Cluster is an in-process Kafka cluster with connectd workers.
 type Cluster struct {
@@ -168,23 +180,40 @@ func (c *Cluster) StartWorker() int {
 	if err != nil {
 		c.t.Fatalf("listen: %v", err)
 	}
+	scheme := "http"
+	if c.opts.https {
+		scheme = "https"
+	}
 	props := maps.Clone(c.opts.props)
-	props["listeners"] = "http://" + ln.Addr().String()
+	props["listeners"] = scheme + "://" + ln.Addr().String()
 	cfg, _, err := config.ParseConfig(props)
 	if err != nil {
+		ln.Close()
 		c.t.Fatalf("worker config: %v", err)
+	}
+	if c.opts.https {
+		ln = tls.NewListener(ln, cfg.ListenerTLS)
+	}
+	peers := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg.ForwardTLS}}
+	sec := api.Security{}
+	if a := c.opts.auth; a != nil {
+		sec.Authenticate = func(h string) (bool, error) {
+			_, ok, err := a.Authenticate(h)
+			return ok, err
+		}
 	}
 	logger := testLogger(c.t)
 	if c.opts.logs != nil {
 		logger = slog.New(c.opts.logs)
 	}
-	url := "http://" + ln.Addr().String() + "/"
-	w, err := worker.New(cfg, worker.Options{Registry: c.Registry(), Logger: logger, AdvertisedURL: url})
+	url := scheme + "://" + ln.Addr().String() + "/"
+	w, err := worker.New(cfg, worker.Options{Registry: c.Registry(), Logger: logger, AdvertisedURL: url, HTTPClient: peers})
 	if err != nil {
 		c.t.Fatalf("new worker: %v", err)
 	}
 	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: loglevel.New(),
-		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal})
+		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
+		Forwarder: peers, Security: sec})
 	if err != nil {
 		c.t.Fatalf("new api server: %v", err)
 	}
@@ -202,6 +231,7 @@ func (c *Cluster) StartWorker() int {
 			errc <- serveHandler(ctx, ln, c.opts.wrap(srv.Handler()))
 		}()
 		err := errors.Join(<-errc, <-errc)
+		peers.CloseIdleConnections()
 		close(n.exited)
 		n.done <- err
 	}()

@@ -5,6 +5,7 @@ package config
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/properties"
+	"github.com/connectd/connectd/worker/restauth"
+	"github.com/connectd/connectd/worker/resttls"
 )
 
 // Config is a validated distributed-worker configuration with Apache Kafka Connect's property names and
@@ -103,6 +106,14 @@ type Config struct {
 	AccessControlAllowOrigin, AccessControlAllowMethods string
 	ResponseHTTPHeaders                                 string
 	RestExtensionClasses                                []string
+
+	// REST security (RestServerConfig, SSLUtils). ListenerTLS is the server side of the https listeners, from
+	// listeners.https.ssl.* or else ssl.*; AdminListenerTLS that of https admin.listeners, from
+	// admin.listeners.https.ssl.* or else ssl.*; ForwardTLS the client that reaches other workers' https
+	// listeners (forwarded requests, task configs), from listeners.https.ssl.* or else ssl.*. Each is nil when
+	// no listener needs it. BasicAuth is rest.extension.classes naming the BasicAuthSecurityRestExtension.
+	ListenerTLS, AdminListenerTLS, ForwardTLS *tls.Config
+	BasicAuth                                 bool
 
 	// PluginPath is plugin.path; connectd's plugins are compiled in, so it only documents intent.
 	PluginPath []string
@@ -189,6 +200,7 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	p.validateResponseHeaders(c.ResponseHTTPHeaders)
 	c.RestExtensionClasses, _ = p.list("rest.extension.classes", nil)
 	p.oneOf("ssl.client.auth", "none", true, "required", "requested", "none")
+	p.restSecurity(&c)
 
 	c.HeartbeatInterval = p.millis("heartbeat.interval.ms", 3000, "INT")
 	c.SessionTimeout = p.millis("session.timeout.ms", 10000, "INT")
@@ -247,6 +259,54 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 		return Config{}, p.warnings, &Error{Problems: p.problems}
 	}
 	return c, p.warnings, nil
+}
+
+// restSecurity builds the TLS configurations the listeners need and checks rest.extension.classes.
+func (p *configParser) restSecurity(c *Config) {
+	https := func(ls []Listener) bool {
+		return slices.ContainsFunc(ls, func(l Listener) bool { return l.Scheme == "https" })
+	}
+	build := func(prefix string, server bool) *tls.Config {
+		s := resttls.Select(p.props, prefix)
+		build := s.Client
+		if server {
+			build = s.Server
+		}
+		tc, err := build()
+		if err != nil {
+			p.problems = append(p.problems, err.Error())
+			return nil
+		}
+		return tc
+	}
+	if https(c.Listeners) {
+		c.ListenerTLS = build(resttls.ListenersPrefix, true)
+	}
+	if https(c.AdminListeners) {
+		c.AdminListenerTLS = build(resttls.AdminListenersPrefix, true)
+	}
+	// Peers may listen on https while this worker does not; the client side is built only when this worker's
+	// own listeners say the cluster uses https, so that ssl.* settings meant for the Kafka clients (a JKS
+	// store, say) do not stop an http-only worker.
+	if https(c.Listeners) || https(c.AdminListeners) || c.AdvertisedListener == "https" {
+		c.ForwardTLS = build(resttls.ListenersPrefix, false)
+	}
+	// (The un-prefixed ssl.* keys are the Kafka clients' settings too; only the REST ones are reported.)
+	for _, prefix := range []string{resttls.ListenersPrefix, resttls.AdminListenersPrefix} {
+		for _, k := range []string{"ssl.provider", "ssl.secure.random.implementation", "ssl.keymanager.algorithm",
+			"ssl.trustmanager.algorithm", "ssl.protocol"} {
+			if v, ok := p.props[prefix+k]; ok {
+				p.warn("worker configuration key %s%s=%s has no effect: the REST listeners use Go's TLS implementation", prefix, k, v)
+			}
+		}
+	}
+	for _, class := range c.RestExtensionClasses {
+		if class == restauth.ExtensionClass {
+			c.BasicAuth = true
+			continue
+		}
+		p.invalid("rest.extension.classes", class, "the only REST extension connectd supports is "+restauth.ExtensionClass)
+	}
 }
 
 // DefaultSpoolDir is spool.dir's default for a group: <os.TempDir()>/connectd-spool/<group.id>, the group id

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/worker/properties"
+	"github.com/connectd/connectd/worker/resttls/resttlstest"
 )
 
 // minimalWorkerProps is the smallest valid distributed-worker configuration.
@@ -122,6 +123,7 @@ func TestParseConfigValues(t *testing.T) {
 		"consumer.max.poll.records", "10",
 		"admin.request.timeout.ms", "5000",
 		"admin.listeners.https.ssl.keystore.type", "PEM",
+		"listeners.https.ssl.keystore.location", resttlstest.Generate(t, t.TempDir()).ServerPEM,
 		"access.control.allow.origin", "*",
 		"response.http.headers.config", `add Cache-Control: no-cache, "set X-Frame-Options: DENY"`,
 		"plugin.path", "/usr/share/java,/opt/plugins",
@@ -397,6 +399,7 @@ func TestAdvertisedURL(t *testing.T) {
 	defer func(f func(string) string) { localHostAddress = f }(localHostAddress)
 	localHostAddress = func(bound string) string { return "10.0.0.5" }
 	tcp := func(ip string, port int) net.Addr { return &net.TCPAddr{IP: net.ParseIP(ip), Port: port} }
+	keyStore := resttlstest.Generate(t, t.TempDir()).ServerPEM // https listeners need one
 	tests := []struct {
 		name  string
 		kv    []string
@@ -414,7 +417,7 @@ func TestAdvertisedURL(t *testing.T) {
 		{"advertised scheme without such listener", []string{"rest.advertised.listener", "https"}, tcp("0.0.0.0", 8083), "https://10.0.0.5:8083/"},
 	}
 	for _, tt := range tests {
-		c, _ := mustParseWorkerConfig(t, withWorkerProps(minimalWorkerProps(), tt.kv...))
+		c, _ := mustParseWorkerConfig(t, withWorkerProps(minimalWorkerProps(), append([]string{"ssl.keystore.location", keyStore}, tt.kv...)...))
 		if got := c.AdvertisedURL(tt.bound); got != tt.want {
 			t.Errorf("%s: AdvertisedURL = %s, want %s", tt.name, got, tt.want)
 		}

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func basic(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// withAuth makes the server accept alice:secret only, and answer "bad" credentials with an error.
+func withAuth(c *Config) {
+	c.Security.Authenticate = func(h string) (bool, error) {
+		if h == "Basic bad" {
+			return false, errors.New("Illegal base64 character 2d")
+		}
+		return h == basic("alice", "secret"), nil
+	}
+}
+
+func TestBasicAuthFilter(t *testing.T) {
+	s := newTestServer(t, seededHerder(t), withAuth)
+	h := s.Handler()
+
+	rec := do(t, h, http.MethodGet, "/connectors", "")
+	checkResponse(t, rec, http.StatusUnauthorized, "User cannot access the resource.")
+	if ct := rec.Header().Get("Content-Type"); ct != contentTypeJSON {
+		t.Errorf("401 Content-Type = %q, want %q (what Jersey labels it)", ct, contentTypeJSON)
+	}
+	if got := rec.Header().Get("WWW-Authenticate"); got != "" {
+		t.Errorf("WWW-Authenticate = %q, Kafka Connect sends none", got)
+	}
+	for _, target := range []string{"/", "/health", "/connectors/src/tasks", "/connector-plugins", "/admin/loggers"} {
+		if rec := do(t, h, http.MethodGet, target, ""); rec.Code != http.StatusUnauthorized {
+			t.Errorf("GET %s without credentials: %d, want 401", target, rec.Code)
+		}
+	}
+	checkResponse(t, do(t, h, http.MethodGet, "/connectors", "", "Authorization", basic("alice", "wrong")),
+		http.StatusUnauthorized, "User cannot access the resource.")
+	if rec := do(t, h, http.MethodGet, "/connectors", "", "Authorization", basic("alice", "secret")); rec.Code != http.StatusOK {
+		t.Errorf("GET /connectors with credentials: %d %s", rec.Code, rec.Body)
+	}
+	checkResponse(t, do(t, h, http.MethodGet, "/connectors", "", "Authorization", "Basic bad"),
+		http.StatusInternalServerError, `{"error_code":500,"message":"Illegal base64 character 2d"}`)
+
+	// Post-matching: unknown paths and methods are answered without credentials.
+	if rec := do(t, h, http.MethodGet, "/nope", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /nope: %d, want 404", rec.Code)
+	}
+	if rec := do(t, h, http.MethodDelete, "/connector-plugins", ""); rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE /connector-plugins: %d, want 405", rec.Code)
+	}
+	// The inter-worker endpoints are exempt (their signature protects them): no 401.
+	if rec := do(t, h, http.MethodPost, "/connectors/src/tasks", `[]`); rec.Code == http.StatusUnauthorized {
+		t.Errorf("POST /connectors/src/tasks without credentials: 401, want it exempt")
+	}
+	if rec := do(t, h, http.MethodPut, "/connectors/src/fence", ""); rec.Code == http.StatusUnauthorized {
+		t.Errorf("PUT /connectors/src/fence without credentials: 401, want it exempt")
+	}
+}
+
+func TestSeparateAdminListener(t *testing.T) {
+	s := newTestServer(t, seededHerder(t), withAuth, func(c *Config) { c.Security.SeparateAdmin = true })
+	if rec := do(t, s.Handler(), http.MethodGet, "/admin/loggers", "", "Authorization", basic("alice", "secret")); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /admin/loggers on the regular listener: %d, want 404", rec.Code)
+	}
+	// Kafka Connect registers no extension on the admin listeners: no credentials needed there.
+	if rec := do(t, s.AdminHandler(), http.MethodGet, "/admin/loggers", ""); rec.Code != http.StatusOK {
+		t.Errorf("GET /admin/loggers on the admin listener: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, s.AdminHandler(), http.MethodGet, "/connectors", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /connectors on the admin listener: %d, want 404", rec.Code)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	s := newTestServer(t, seededHerder(t), withAuth, func(c *Config) {
+		c.Security.AllowOrigin = "https://*.example.com"
+		c.Security.AllowMethods = "GET,PUT"
+	})
+	h := s.Handler()
+	rec := do(t, h, http.MethodOptions, "/connectors", "", "Origin", "https://ui.example.com",
+		"Access-Control-Request-Method", "PUT")
+	if rec.Code != http.StatusOK {
+		t.Errorf("preflight: %d, want 200", rec.Code)
+	}
+	for k, want := range map[string]string{
+		"Access-Control-Allow-Origin": "https://ui.example.com", "Access-Control-Allow-Methods": "GET,PUT",
+		"Access-Control-Allow-Credentials": "true", "Access-Control-Max-Age": "1800",
+		"Access-Control-Allow-Headers": "X-Requested-With,Content-Type,Accept,Origin",
+	} {
+		if got := rec.Header().Get(k); got != want {
+			t.Errorf("preflight %s = %q, want %q", k, got, want)
+		}
+	}
+	rec = do(t, h, http.MethodGet, "/connectors", "", "Origin", "https://ui.example.com", "Authorization", basic("alice", "secret"))
+	if rec.Code != http.StatusOK || rec.Header().Get("Access-Control-Allow-Origin") != "https://ui.example.com" ||
+		rec.Header().Get("Vary") != "Origin" || rec.Header().Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("simple request: %d, headers %v", rec.Code, rec.Header())
+	}
+	rec = do(t, h, http.MethodGet, "/connectors", "", "Origin", "https://evil.test", "Authorization", basic("alice", "secret"))
+	if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("other origin got Allow-Origin %q", got)
+	}
+}
+
+func TestResponseHeaders(t *testing.T) {
+	s := newTestServer(t, seededHerder(t), withAuth, func(c *Config) {
+		c.Security.ResponseHeaders = `set X-Frame-Options: DENY,"add Cache-Control: no-cache, no-store",setDate Expires: 31540000000`
+	})
+	// Like Jetty's HeaderFilter, the headers are on every answer of the listener, a 401 included.
+	rec := do(t, s.Handler(), http.MethodGet, "/connectors", "")
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if got := rec.Header().Get("X-Frame-Options"); got != "DENY" {
+		t.Errorf("X-Frame-Options = %q", got)
+	}
+	if got := rec.Header().Get("Cache-Control"); got != "no-cache, no-store" {
+		t.Errorf("Cache-Control = %q", got)
+	}
+	exp, err := http.ParseTime(rec.Header().Get("Expires"))
+	if err != nil || time.Until(exp) < 364*24*time.Hour {
+		t.Errorf("Expires = %q (%v), want a year from now", rec.Header().Get("Expires"), err)
+	}
+	if _, err := NewServer(Config{Herder: seededHerder(t), Security: Security{ResponseHeaders: "unset X: y"}}); err == nil ||
+		!strings.Contains(err.Error(), "action") {
+		t.Errorf("invalid rule: %v", err)
+	}
+}
+
+// A leader that refuses the follower's credentials answers Kafka Connect's plain-text 401; the caller gets a 401
+// (Kafka Connect's follower fails to parse it and answers 500).
+func TestForwardedUnauthorized(t *testing.T) {
+	strict := func(c *Config) {
+		c.Security.Authenticate = func(h string) (bool, error) { return h == basic("alice", "leader-only"), nil }
+	}
+	c := newCluster(t, []func(*Config){strict}, []func(*Config){withAuth})
+	rec := do(t, c.handler, http.MethodPut, "/connectors/new/config", `{"connector.class":"FileSink"}`, "Authorization", basic("alice", "secret"))
+	checkResponse(t, rec, http.StatusUnauthorized, `{"error_code":401,"message":"User cannot access the resource."}`)
+	if got := c.rec.last(t).header.Get("Authorization"); got != basic("alice", "secret") {
+		t.Errorf("forwarded Authorization = %q", got)
+	}
+}
