@@ -18,10 +18,14 @@ ARG VERSION=dev
 ARG COMMIT=
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/connectd ./cmd/connectd
+# The spool directory (spool.dir in docker-compose.yml), owned by nonroot: a named volume mounted on it starts with
+# its ownership, so the worker can write there.
+RUN mkdir -p /out/spool
 
 # distroless/static: CA certificates and tzdata, no shell; "nonroot" is uid/gid 65532.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/connectd /connectd
+COPY --from=build --chown=nonroot:nonroot /out/spool /var/lib/connectd/spool
 USER nonroot:nonroot
 EXPOSE 8083
 # No curl in the image: the binary checks its own GET /health. Override --url when rest.port is not 8083.

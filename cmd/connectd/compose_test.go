@@ -306,6 +306,16 @@ func TestDockerCompose(t *testing.T) {
 		if !slices.Equal(s.Healthcheck.Test, wantHealth) {
 			t.Errorf("%s: healthcheck %q, want %q", name, s.Healthcheck.Test, wantHealth)
 		}
+		// The spool of each worker is on a named volume of its own, where the image's nonroot user may write.
+		if cfg.SpoolDir == "" {
+			t.Errorf("%s: no spool.dir: spooled messages would be in the container's temporary directory", name)
+		} else if want := name + "-spool:" + cfg.SpoolDir; !slices.Contains(s.Volumes, want) {
+			t.Errorf("%s: volumes %q, want %s", name, s.Volumes, want)
+		} else if df, err := os.ReadFile(filepath.Join(root, s.Build.Context, s.Build.Dockerfile)); err != nil {
+			t.Error(err)
+		} else if !regexp.MustCompile(`(?m)^COPY .*--chown=nonroot:nonroot .* ` + regexp.QuoteMeta(cfg.SpoolDir) + `$`).Match(df) {
+			t.Errorf("%s: the Dockerfile does not create %s owned by nonroot, so the volume would be root's", name, cfg.SpoolDir)
+		}
 		for _, dep := range []string{"kafka1", "kafka2", "kafka3", "topic-init"} {
 			if s.DependsOn[dep]["condition"] == "" {
 				t.Errorf("%s: depends_on %s without a condition", name, dep)
