@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,4 +58,32 @@ func minimalEnv() []string {
 		"CONNECT_OFFSET_STORAGE_TOPIC=o", "CONNECT_STATUS_STORAGE_TOPIC=s",
 		"CONNECT_KEY_CONVERTER=org.apache.kafka.connect.storage.StringConverter",
 		"CONNECT_VALUE_CONVERTER=org.apache.kafka.connect.storage.StringConverter"}
+}
+
+// TestAdminListenerFailureClosesTheListeners checks that a worker whose admin listener cannot bind closes the
+// REST listener it had opened already: the port is free again once run returns.
+func TestAdminListenerFailureClosesTheListeners(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	restAddr := free.Addr().String()
+	free.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"worker"}, append(minimalEnv(), "CONNECT_LISTENERS=http://"+restAddr,
+		"CONNECT_ADMIN_LISTENERS=http://"+busy.Addr().String()), &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "admin.listeners") {
+		t.Fatalf("exit code %d, stderr: %s", code, stderr.String())
+	}
+	ln, err := net.Listen("tcp", restAddr)
+	if err != nil {
+		t.Fatalf("the REST listener %s is still open after the failed start: %v", restAddr, err)
+	}
+	ln.Close()
 }

@@ -160,19 +160,21 @@ func listen(ls []config.Listener, tc *tls.Config, key string) ([]net.Listener, e
 // requests' credentials. ready, when not nil, receives the worker's advertised URL once it listens.
 func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry, logger *slog.Logger,
 	levels *loglevel.Registry, auth *restauth.Authenticator, ready chan<- string) error {
-	lns, err := listen(cfg.Listeners, cfg.ListenerTLS, "listeners")
-	if err != nil {
-		return err
-	}
-	adminLns, err := listen(cfg.AdminListeners, cfg.AdminListenerTLS, "admin.listeners")
-	if err != nil {
-		return err
-	}
+	var lns, adminLns []net.Listener
+	// Registered before the admin listeners open, so that the regular ones close should those fail.
 	defer func() {
 		for _, ln := range append(lns, adminLns...) {
 			ln.Close()
 		}
 	}()
+	lns, err := listen(cfg.Listeners, cfg.ListenerTLS, "listeners")
+	if err != nil {
+		return err
+	}
+	adminLns, err = listen(cfg.AdminListeners, cfg.AdminListenerTLS, "admin.listeners")
+	if err != nil {
+		return err
+	}
 	if len(lns) == 0 {
 		return usageError{errors.New("no REST listener configured")}
 	}

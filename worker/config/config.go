@@ -199,7 +199,8 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	c.ResponseHTTPHeaders = p.str("response.http.headers.config", "")
 	p.validateResponseHeaders(c.ResponseHTTPHeaders)
 	c.RestExtensionClasses, _ = p.list("rest.extension.classes", nil)
-	p.oneOf("ssl.client.auth", "none", true, "required", "requested", "none")
+	// Case-sensitive, as Kafka's validator: "REQUIRED" stops a Java worker too.
+	p.oneOf("ssl.client.auth", "none", false, "required", "requested", "none")
 	p.restSecurity(&c)
 
 	c.HeartbeatInterval = p.millis("heartbeat.interval.ms", 3000, "INT")
@@ -288,7 +289,8 @@ func (p *configParser) restSecurity(c *Config) {
 	// Peers may listen on https while this worker does not; the client side is built only when this worker's
 	// own listeners say the cluster uses https, so that ssl.* settings meant for the Kafka clients (a JKS
 	// store, say) do not stop an http-only worker.
-	if https(c.Listeners) || https(c.AdminListeners) || c.AdvertisedListener == "https" {
+	// Requests are forwarded only to advertised URLs, which come from listeners, never admin.listeners.
+	if https(c.Listeners) || c.AdvertisedListener == "https" {
 		c.ForwardTLS = build(resttls.ListenersPrefix, false)
 	}
 	// (The un-prefixed ssl.* keys are the Kafka clients' settings too; only the REST ones are reported.)

@@ -13,10 +13,12 @@ package restauth
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -167,12 +169,22 @@ func (a *Authenticator) Authenticate(header string) (user string, ok bool, err e
 			return user, true, nil
 		case !present:
 		default:
-			if want, found := creds[user]; found && want == password {
+			if passwordMatches(creds, user, password) {
 				return user, true, nil
 			}
 		}
 	}
 	return "", false, nil
+}
+
+// passwordMatches compares password with user's in constant time (over SHA-256 digests, so lengths do not
+// show either), and compares against a dummy for an unknown user, so that timing reveals neither how much of a
+// password matched nor which users exist.
+func passwordMatches(creds map[string]string, user, password string) bool {
+	want, found := creds[user]
+	got := sha256.Sum256([]byte(password))
+	exp := sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(got[:], exp[:]) == 1 && found
 }
 
 // parseBasic reads `Basic base64(user:password)` as JaasBasicAuthFilter.BasicAuthCredentials does: the scheme
@@ -182,10 +194,9 @@ func parseBasic(header string) (user, password string, ok bool, err error) {
 	if space <= 0 || !strings.EqualFold(header[:space], "Basic") {
 		return "", "", false, nil
 	}
-	enc := header[space+1:]
-	dec, derr := base64.StdEncoding.Strict().DecodeString(enc)
+	dec, derr := decodeBase64(header[space+1:])
 	if derr != nil {
-		return "", "", false, &MalformedError{Message: base64Message(enc, derr)}
+		return "", "", false, derr
 	}
 	if !utf8.Valid(dec) {
 		dec = bytes.ToValidUTF8(dec, []byte("\uFFFD"))
@@ -198,15 +209,42 @@ func parseBasic(header string) (user, password string, ok bool, err error) {
 	return s[:i], s[i+1:], true, nil
 }
 
-// base64Message words a decoding error as java.util.Base64.Decoder does for the common cases; the header's
-// text is not repeated beyond the one offending character's code.
-func base64Message(enc string, err error) string {
-	var ce base64.CorruptInputError
-	if errors.As(err, &ce) && int(ce) < len(enc) {
-		c := enc[ce]
-		if !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", rune(c)) {
-			return fmt.Sprintf("Illegal base64 character %x", c)
+// decodeBase64 decodes as java.util.Base64.getDecoder() does, with its messages: the padding is optional but,
+// when present, completes the last unit and ends the input; bits left over in the last unit are ignored; any
+// other character outside the alphabet (line breaks included) is illegal.
+func decodeBase64(enc string) ([]byte, error) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	end := len(enc) // where the data ends
+	for i := 0; i < len(enc); i++ {
+		c := enc[i]
+		if c != '=' {
+			if !strings.ContainsRune(alphabet, rune(c)) {
+				return nil, &MalformedError{Message: fmt.Sprintf("Illegal base64 character %x", c)}
+			}
+			continue
 		}
+		end, i = i, i+1
+		switch end % 4 {
+		case 0, 1:
+			return nil, &MalformedError{Message: "Input byte array has wrong 4-byte ending unit"}
+		case 2: // two padding characters complete the unit
+			if i >= len(enc) || enc[i] != '=' {
+				return nil, &MalformedError{Message: "Input byte array has wrong 4-byte ending unit"}
+			}
+			i++
+		}
+		if i < len(enc) {
+			return nil, &MalformedError{Message: "Input byte array has incorrect ending byte at " + strconv.Itoa(i)}
+		}
+		break
 	}
-	return "Input byte array has incorrect ending byte"
+	if end%4 == 1 {
+		return nil, &MalformedError{Message: "Last unit does not have enough valid bits"}
+	}
+	// RawStdEncoding without Strict ignores the leftover bits, as Java does; the characters were checked above.
+	dec, err := base64.RawStdEncoding.DecodeString(enc[:end])
+	if err != nil {
+		return nil, &MalformedError{Message: err.Error()}
+	}
+	return dec, nil
 }

@@ -33,7 +33,7 @@ func writeJAAS(t *testing.T, creds string) string {
 }
 
 func TestAuthenticate(t *testing.T) {
-	a, warnings, err := restauth.Load(writeJAAS(t, "# users\nalice=secret\nbob: pa:ss\ncarol   trailing  \n"))
+	a, warnings, err := restauth.Load(writeJAAS(t, "# users\nalice=secret\nbob: pa:ss\ncarol   trailing  \ndave=secret12\n"))
 	if err != nil || len(warnings) != 0 {
 		t.Fatalf("Load: %v %v", err, warnings)
 	}
@@ -52,16 +52,30 @@ func TestAuthenticate(t *testing.T) {
 		{"", false},               // no header
 		{"Basic", false},          // no space
 		{"Bearer " + base64.StdEncoding.EncodeToString([]byte("alice:secret")), false},
+		// java.util.Base64's decoder: padding optional, leftover bits ignored (checked on JDK 17).
+		{"Basic ZGF2ZTpzZWNyZXQxMg", true},   // "dave:secret12" without its padding
+		{"Basic ZGF2ZTpzZWNyZXQxMj==", true}, // and with its last unit's spare bits set
 	} {
 		_, ok, err := a.Authenticate(tc.header)
 		if err != nil || ok != tc.ok {
 			t.Errorf("Authenticate(%q) = %v, %v; want %v", tc.header, ok, err, tc.ok)
 		}
 	}
-	_, _, err = a.Authenticate("Basic a-b")
-	var me *restauth.MalformedError
-	if !errors.As(err, &me) || me.Message != "Illegal base64 character 2d" {
-		t.Errorf("malformed Base64: %v", err)
+	// Java's messages, taken from JDK 17's decoder.
+	for header, want := range map[string]string{
+		"Basic a-b":                   "Illegal base64 character 2d",
+		"Basic YWxp\r\nY2U6":          "Illegal base64 character d",
+		"Basic YWxpY":                 "Last unit does not have enough valid bits",
+		"Basic YWxp=":                 "Input byte array has wrong 4-byte ending unit",
+		"Basic YW=xp":                 "Input byte array has wrong 4-byte ending unit",
+		"Basic YWxpY2U==":             "Input byte array has incorrect ending byte at 8",
+		"Basic ZGF2ZTpzZWNyZXQxMg===": "Input byte array has incorrect ending byte at 20",
+	} {
+		_, _, err = a.Authenticate(header)
+		var me *restauth.MalformedError
+		if !errors.As(err, &me) || me.Message != want {
+			t.Errorf("Authenticate(%q): %v, want %q", header, err, want)
+		}
 	}
 }
 

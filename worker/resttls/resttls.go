@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"software.sslmate.com/src/go-pkcs12"
@@ -91,13 +92,16 @@ func (s Settings) Server() (*tls.Config, error) {
 		return nil, err
 	}
 	tc.ClientCAs = pool
-	switch s.get("ssl.client.auth") {
+	// Exact values, as Kafka's validator takes them: a misspelt "REQUIRED" must not turn the check off.
+	switch v := s.get("ssl.client.auth"); v {
 	case "required":
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	case "requested":
 		tc.ClientAuth = tls.VerifyClientCertIfGiven
-	default:
+	case "", "none":
 		tc.ClientAuth = tls.NoClientCert
+	default:
+		return nil, s.errorf("ssl.client.auth", "invalid value %q: String must be one of: required, requested, none", v)
 	}
 	return tc, nil
 }
@@ -135,36 +139,52 @@ func (s Settings) Client() (*tls.Config, error) {
 
 // common reads what both sides share: protocols, cipher suites and the key store.
 func (s Settings) common() (*tls.Config, error) {
+	// TLS 1.2 and 1.3 only: JDK 17, which Kafka Connect 3.9 runs on, disables TLSv1 and TLSv1.1
+	// (jdk.tls.disabledAlgorithms), so a worker listing them still never speaks them. Blank: both.
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if v, set := s.values["ssl.enabled.protocols"]; set {
-		versions := map[string]uint16{"TLSv1": tls.VersionTLS10, "TLSv1.1": tls.VersionTLS11,
-			"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13}
+	if v := s.get("ssl.enabled.protocols"); strings.TrimSpace(v) != "" {
+		versions := map[string]uint16{"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13}
 		tc.MinVersion = 0
 		for _, p := range splitList(v) {
 			ver, ok := versions[p]
 			if !ok {
-				return nil, s.errorf("ssl.enabled.protocols", "unsupported protocol %q (supported: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3)", p)
+				return nil, s.errorf("ssl.enabled.protocols", "unsupported protocol %q (supported: TLSv1.2, TLSv1.3; "+
+					"Java 17 disables TLSv1 and TLSv1.1 too)", p)
 			}
 			if tc.MinVersion == 0 || ver < tc.MinVersion {
 				tc.MinVersion = ver
 			}
 			tc.MaxVersion = max(tc.MaxVersion, ver)
 		}
-		if tc.MinVersion == 0 {
-			return nil, s.errorf("ssl.enabled.protocols", "no protocol enabled")
-		}
 	}
 	if v := s.get("ssl.cipher.suites"); v != "" {
-		byName := map[string]uint16{}
+		byName := map[string]*tls.CipherSuite{}
 		for _, c := range tls.CipherSuites() {
-			byName[c.Name] = c.ID
+			byName[c.Name] = c
 		}
+		tls13 := false
 		for _, name := range splitList(v) {
-			id, ok := byName[name]
+			c, ok := byName[name]
 			if !ok {
 				return nil, s.errorf("ssl.cipher.suites", "unsupported cipher suite %q", name)
 			}
-			tc.CipherSuites = append(tc.CipherSuites, id)
+			if slices.Contains(c.SupportedVersions, tls.VersionTLS13) {
+				// Go always offers every TLS 1.3 suite; naming one keeps TLS 1.3 on.
+				tls13 = true
+				continue
+			}
+			tc.CipherSuites = append(tc.CipherSuites, c.ID)
+		}
+		// As in Java, a list of TLS 1.2 suites alone leaves no suite for TLS 1.3, and a list of TLS 1.3
+		// suites alone none for TLS 1.2.
+		switch {
+		case !tls13:
+			tc.MaxVersion = tls.VersionTLS12
+		case len(tc.CipherSuites) == 0:
+			tc.MinVersion = tls.VersionTLS13
+		}
+		if tc.MaxVersion != 0 && tc.MinVersion > tc.MaxVersion {
+			return nil, s.errorf("ssl.cipher.suites", "no suite of %q is usable with ssl.enabled.protocols", v)
 		}
 	}
 	cert, err := s.keyStore()

@@ -126,6 +126,12 @@ func TestStoreErrors(t *testing.T) {
 		"type mismatch":  {map[string]string{"ssl.keystore.type": "PKCS12", "ssl.keystore.location": f.ServerPEM}, "is PEM, not PKCS12"},
 		"missing file":   {map[string]string{"ssl.keystore.location": filepath.Join(dir, "none.p12")}, "cannot read the keystore"},
 		"bad protocol":   {map[string]string{"ssl.keystore.location": f.ServerPEM, "ssl.enabled.protocols": "SSLv3"}, "unsupported protocol"},
+		"TLSv1.1":        {map[string]string{"ssl.keystore.location": f.ServerPEM, "ssl.enabled.protocols": "TLSv1.1,TLSv1.2"}, "unsupported protocol \"TLSv1.1\""},
+		// A misspelt client.auth must not turn client certificates off.
+		"client auth upper case": {map[string]string{"ssl.keystore.location": f.ServerPEM, "ssl.client.auth": "REQUIRED"}, "ssl.client.auth"},
+		"client auth prefixed":   {map[string]string{"listeners.https.ssl.keystore.location": f.ServerPEM, "listeners.https.ssl.client.auth": "require"}, "listeners.https.ssl.client.auth"},
+		"1.2 suites with TLSv1.3 only": {map[string]string{"ssl.keystore.location": f.ServerPEM, "ssl.enabled.protocols": "TLSv1.3",
+			"ssl.cipher.suites": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, "no suite"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := resttls.Select(tc.props, resttls.ListenersPrefix).Server()
@@ -136,5 +142,25 @@ func TestStoreErrors(t *testing.T) {
 				t.Errorf("error shows a password: %v", err)
 			}
 		})
+	}
+}
+
+// TestCipherSuitesBoundVersions checks that ssl.cipher.suites decides the TLS versions as in Java: TLS 1.2
+// suites alone turn TLS 1.3 off, TLS 1.3 suites alone turn TLS 1.2 off.
+func TestCipherSuitesBoundVersions(t *testing.T) {
+	f := resttlstest.Generate(t, t.TempDir())
+	for suites, want := range map[string][2]uint16{
+		"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256":                        {tls.VersionTLS12, tls.VersionTLS12},
+		"TLS_AES_128_GCM_SHA256":                                       {tls.VersionTLS13, 0},
+		"TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": {tls.VersionTLS12, 0},
+	} {
+		server, err := resttls.Select(map[string]string{"ssl.keystore.location": f.ServerPEM, "ssl.cipher.suites": suites},
+			resttls.ListenersPrefix).Server()
+		if err != nil {
+			t.Fatalf("%s: %v", suites, err)
+		}
+		if got := [2]uint16{server.MinVersion, server.MaxVersion}; got != want {
+			t.Errorf("%s: versions %x, want %x", suites, got, want)
+		}
 	}
 }
