@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/IBM/sarama"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/worker/config"
@@ -28,6 +30,9 @@ type Options struct {
 	// AdvertisedURL is this worker's REST URL as its peers reach it, with a trailing "/" (Kafka Connect's
 	// RestServer.advertisedUrl). Its host:port is the worker id written into statuses.
 	AdvertisedURL string
+	// Levels are the process's logger levels, which cluster-wide levels read from the config topic
+	// (PUT /admin/loggers/{name}?scope=cluster on any worker) change. nil ignores those records.
+	Levels *loglevel.Registry
 }
 
 // Worker is a Kafka Connect distributed worker: it keeps the cluster's state in the three internal topics,
@@ -39,6 +44,7 @@ type Options struct {
 type Worker struct {
 	cfg      config.Config
 	registry *connector.Registry
+	levels   *loglevel.Registry
 	log      *slog.Logger
 	url      string
 	id       string
@@ -117,6 +123,7 @@ func New(cfg config.Config, opts Options) (*Worker, error) {
 	w := &Worker{
 		cfg:        cfg,
 		registry:   opts.Registry,
+		levels:     opts.Levels,
 		log:        logger.With("component", "herder", "worker_id", id),
 		url:        opts.AdvertisedURL,
 		id:         id,
@@ -337,6 +344,18 @@ func (w *Worker) onConfigRecord(r kafkalog.Record) {
 	// Like Kafka Connect, records read during startup only build state; the herder reconciles with the whole
 	// state once it starts, and restart requests read then are ignored.
 	if !w.started.Load() || len(events) == 0 {
+		return
+	}
+	// Cluster-wide logger levels are applied here, on the reader, as Kafka Connect's onLoggingLevelUpdate does:
+	// they concern no connector, and the herder loop may be busy for a while.
+	events = slices.DeleteFunc(events, func(ev storage.ConfigEvent) bool {
+		if ev.Kind == storage.LoggerLevelChanged {
+			w.applyClusterLoggerLevel(ev.Logger, ev.Level)
+			return true
+		}
+		return false
+	})
+	if len(events) == 0 {
 		return
 	}
 	w.eventsMu.Lock()

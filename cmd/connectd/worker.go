@@ -137,7 +137,7 @@ func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry
 		return usageError{errors.New("no REST listener configured")}
 	}
 	url := cfg.AdvertisedURL(lns[0].Addr())
-	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url})
+	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url, Levels: levels})
 	if err != nil {
 		return err
 	}
