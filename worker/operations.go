@@ -177,10 +177,15 @@ func (w *Worker) ResetConnectorTopics(ctx context.Context, name string) error {
 	return nil
 }
 
+// validateOptions are the worker settings validation depends on.
+func (w *Worker) validateOptions() connector.ValidateOptions {
+	return connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID, ClientOverridePolicy: w.cfg.ConnectorClientConfigOverridePolicy}
+}
+
 // validate checks a connector config as create and update do; a config with errors gives a
 // *connector.ValidationError.
 func (w *Worker) validate(config map[string]string) error {
-	infos, _, err := w.registry.Validate(config, connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID})
+	infos, _, err := w.registry.Validate(config, w.validateOptions())
 	if err != nil {
 		return err
 	}
@@ -192,7 +197,7 @@ func (w *Worker) validate(config map[string]string) error {
 
 // ValidateConfig is PUT /connector-plugins/{plugin}/config/validate.
 func (w *Worker) ValidateConfig(_ context.Context, config map[string]string) (connector.ConfigInfos, error) {
-	infos, _, err := w.registry.Validate(config, connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID})
+	infos, _, err := w.registry.Validate(config, w.validateOptions())
 	return infos, err
 }
 
