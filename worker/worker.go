@@ -14,7 +14,6 @@ import (
 	"github.com/IBM/sarama"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/worker/config"
@@ -30,9 +29,14 @@ type Options struct {
 	// AdvertisedURL is this worker's REST URL as its peers reach it, with a trailing "/" (Kafka Connect's
 	// RestServer.advertisedUrl). Its host:port is the worker id written into statuses.
 	AdvertisedURL string
-	// Levels are the process's logger levels, which cluster-wide levels read from the config topic
-	// (PUT /admin/loggers/{name}?scope=cluster on any worker) change. nil ignores those records.
-	Levels *loglevel.Registry
+	// Levels are the process's logger levels (a *loglevel.Registry), which cluster-wide levels read from the
+	// config topic (PUT /admin/loggers/{name}?scope=cluster on any worker) change. nil ignores those records.
+	Levels LoggerLevels
+}
+
+// LoggerLevels sets a logger's level by its log4j name, returning the loggers it changed.
+type LoggerLevels interface {
+	Set(namespace, level string) ([]string, error)
 }
 
 // Worker is a Kafka Connect distributed worker: it keeps the cluster's state in the three internal topics,
@@ -44,7 +48,7 @@ type Options struct {
 type Worker struct {
 	cfg      config.Config
 	registry *connector.Registry
-	levels   *loglevel.Registry
+	levels   LoggerLevels
 	log      *slog.Logger
 	url      string
 	id       string

@@ -224,7 +224,7 @@ func Unresolved(err error) []*UnresolvedError {
 			out = append(out, ue)
 			return
 		}
-		if j, ok := e.(interface{ Unwrap() []error }); ok { //nolint:errorlint // idem
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
 			for _, x := range j.Unwrap() {
 				walk(x)
 			}
