@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -63,6 +64,36 @@ func (w *Worker) taskClientConfig(t *taskRunner, kind string) (taskClient, error
 		tc.bootstrap = properties.List(v)
 	}
 	return tc, nil
+}
+
+// taskAdmin returns the admin client task t creates topics with (its source topics under topic.creation, a
+// sink's dead letter queue topic): the worker's, unless the connector has admin.override.* settings; then a
+// client of its own with them, as Kafka Connect's Worker.adminConfigs builds one, which closeAdmin closes.
+func (w *Worker) taskAdmin(ctx context.Context, t *taskRunner) (admin sarama.ClusterAdmin, closeAdmin func(), err error) {
+	if len(connector.Prefixed(t.connConfig, connector.PrefixAdminOverride)) == 0 {
+		return w.admin, func() {}, nil
+	}
+	tc, err := w.taskClientConfig(t, "admin")
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := tc.Set["client.id"]; !ok {
+		tc.Config.ClientID = fmt.Sprintf("connector-adminclient-%s-%d", t.id.Connector, t.id.Task)
+	}
+	client, err := kafkaclient.New(ctx, tc.bootstrap, tc.Config, t.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	admin, err = sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("create admin client: %w", err)
+	}
+	t.log.Info("AdminClientConfig values", "client", "admin", "bootstrap.servers", strings.Join(tc.bootstrap, ","),
+		"client.id", tc.Config.ClientID, "request.timeout.ms", tc.Config.Admin.Timeout.Milliseconds(),
+		"security.protocol", securityProtocol(tc.Config))
+	// Closing the admin client closes its client.
+	return admin, func() { _ = admin.Close() }, nil
 }
 
 // logClientValues logs the effective settings of a task's client at INFO, as the Java clients log their

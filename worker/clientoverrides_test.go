@@ -105,3 +105,24 @@ func TestClientOverridesRefusedByPolicy(t *testing.T) {
 		t.Fatalf("create: %d %s", status, body)
 	}
 }
+
+// admin.override.* reach the admin client a sink creates its dead letter queue topic with.
+func TestAdminOverridesReachTopicCreation(t *testing.T) {
+	t.Parallel()
+	var out lockedBuffer
+	c := workertest.NewCluster(t, workertest.LogHandler(loglevel.New().Handler(slog.NewTextHandler(&out, nil))))
+	sink := map[string]any{"name": "adm-sink", "config": map[string]any{
+		"connector.class": "FileStreamSink", "tasks.max": "1", "topics": "adm-topic",
+		"file": filepath.Join(t.TempDir(), "out.txt"), "errors.tolerance": "all",
+		"errors.deadletterqueue.topic.name": "adm-dlq", "admin.override.client.id": "my-admin",
+		"admin.override.request.timeout.ms": "12345",
+	}}
+	status, body := c.Do(0, http.MethodPost, "/connectors", sink)
+	expect(t, "create sink", status, body, http.StatusCreated, "")
+	line := logLine(t, c, &out, "the admin client's settings", `msg="AdminClientConfig values"`, "connector=adm-sink")
+	if !strings.Contains(line, " client.id=my-admin ") || !strings.Contains(line, " request.timeout.ms=12345 ") {
+		t.Errorf("admin settings: %s", line)
+	}
+	c.WaitRunning(0, "adm-sink", 1)
+	logLine(t, c, &out, "the DLQ topic created", "Topic adm-dlq doesn't exist")
+}

@@ -154,7 +154,7 @@ func (t *taskRunner) sinkReporters(ctx context.Context, cfg errorhandling.Config
 	if cfg.DLQTopic == "" {
 		return reporters, func() {}, nil
 	}
-	if err := t.w.ensureDLQTopic(t.log, cfg.DLQTopic, cfg.DLQReplicationFactor); err != nil {
+	if err := t.w.ensureDLQTopic(ctx, t, cfg.DLQTopic, cfg.DLQReplicationFactor); err != nil {
 		return nil, nil, err
 	}
 	prod, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-dlq-producer-%s-%d", t.id.Connector, t.id.Task))

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,11 +109,6 @@ func (t *taskRunner) run(ctx context.Context) {
 		return
 	}
 	t.plugin = plugin
-	if keys := connector.Prefixed(t.connConfig, connector.PrefixAdminOverride); len(keys) > 0 {
-		// Topic creation and the dead letter queue's topic use the worker's admin client.
-		t.log.Warn("admin.override.* settings have no effect: connectd creates topics with the worker's admin client",
-			"keys", strings.Join(slices.Sorted(maps.Keys(keys)), ","))
-	}
 	switch {
 	case plugin.Type == connector.Source && plugin.NewSourceTask != nil:
 		err = t.runSource(ctx)
