@@ -82,3 +82,32 @@ func TestConfigProviderPlaceholders(t *testing.T) {
 		return !ok
 	})
 }
+
+// A placeholder that no longer resolves when the connector starts again (its file is gone) fails the connector
+// with the key and the provider in its trace, instead of starting it with the placeholder.
+func TestConfigProviderFailsAtStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "c.properties")
+	if err := os.WriteFile(secrets, []byte("file="+filepath.Join(dir, "in.txt")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := workertest.NewCluster(t, workertest.WorkerProps(map[string]string{
+		"config.providers": "file", "config.providers.file.class": "FileConfigProvider"}))
+	status, body := c.Do(0, http.MethodPost, "/connectors", sourceConfig("cp-gone", "${file:"+secrets+":file}", "t"))
+	expect(t, "create", status, body, http.StatusCreated, "")
+	c.WaitRunning(0, "cp-gone", 1)
+	if err := os.Remove(secrets); err != nil {
+		t.Fatal(err)
+	}
+	status, body = c.Do(0, http.MethodPost, "/connectors/cp-gone/restart", nil)
+	expect(t, "restart", status, body, http.StatusNoContent, "")
+	workertest.WaitFor(t, c.Eventually(), "the connector FAILED", func() bool {
+		st, _ := c.ConnectorState(0, "cp-gone")
+		return st == "FAILED"
+	})
+	_, body = c.Do(0, http.MethodGet, "/connectors/cp-gone/status", nil)
+	if !strings.Contains(string(body), "in file: config provider 'file' failed: Could not read properties from file") {
+		t.Errorf("status: %s", body)
+	}
+}
