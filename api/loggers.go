@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -21,8 +22,15 @@ func (s *Server) getLogger(r *http.Request) (reply, error) {
 	return reply{status: http.StatusOK, body: lvl}, nil
 }
 
-// setLogger sets a logger's level. scope=cluster is applied on this worker only for now and answered 204, as
-// Kafka Connect answers it; spreading it through the config topic is the herder's job once it can.
+// ClusterLoggers is the optional Herder capability behind PUT /admin/loggers/{name}?scope=cluster: it writes a
+// cluster-wide level to the config topic, from which every worker of the group (this one included) applies it,
+// as Kafka Connect's DistributedHerder.setClusterLoggerLevel does.
+type ClusterLoggers interface {
+	SetClusterLoggerLevel(ctx context.Context, namespace, level string) error
+}
+
+// setLogger sets a logger's level. scope=cluster goes through the herder (ClusterLoggers) and is answered 204
+// once written, as Kafka Connect answers it; a herder without that capability applies it on this worker only.
 func (s *Server) setLogger(r *http.Request) (reply, error) {
 	name := pathParam(r, "logger")
 	body, err := readBody(r)
@@ -41,6 +49,9 @@ func (s *Server) setLogger(r *http.Request) (reply, error) {
 	if v, ok := r.URL.Query()["scope"]; ok && len(v) > 0 {
 		scope = v[0]
 	}
+	if strings.EqualFold(scope, "cluster") {
+		return s.setClusterLogger(r, name, level)
+	}
 	affected, err := s.levels.Set(name, level)
 	if errors.Is(err, loglevel.ErrInvalidLevel) {
 		// Kafka Connect answers 404 for this.
@@ -49,12 +60,29 @@ func (s *Server) setLogger(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	switch strings.ToLower(scope) {
-	case "cluster":
-		return reply{status: http.StatusNoContent}, nil
-	case "worker":
-	default:
+	if !strings.EqualFold(scope, "worker") {
 		s.log.Warn("invalid logging scope; using worker", "scope", scope)
 	}
 	return reply{status: http.StatusOK, body: nonNil(affected)}, nil
+}
+
+// setClusterLogger handles scope=cluster: the level is checked here, as Kafka Connect's LoggingResource does
+// before writing it, and written as given (each worker upper-cases it when applying it).
+func (s *Server) setClusterLogger(r *http.Request, name, level string) (reply, error) {
+	if _, _, err := loglevel.ParseLevel(level); err != nil {
+		return reply{}, newAPIError(http.StatusNotFound, "invalid log level '"+level+"'.")
+	}
+	cl, ok := s.herder.(ClusterLoggers)
+	if !ok {
+		if _, err := s.levels.Set(name, level); err != nil {
+			return reply{}, err
+		}
+		return reply{status: http.StatusNoContent}, nil
+	}
+	ctx, cancel := s.reqCtx(r)
+	defer cancel()
+	if err := cl.SetClusterLoggerLevel(ctx, name, level); err != nil {
+		return reply{}, err
+	}
+	return reply{status: http.StatusNoContent}, nil
 }

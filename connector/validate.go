@@ -456,7 +456,7 @@ func (v *validation) overrides(prefix string, used bool) ConfigInfos {
 	keys := Prefixed(v.config, prefix)
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		val := &value{name: prefix + k, v: keys[k]}
-		if !overrideAllowed(v.opts.ClientOverridePolicy, k) {
+		if !OverrideAllowed(v.opts.ClientOverridePolicy, k) {
 			policy := v.opts.ClientOverridePolicy
 			val.errors = append(val.errors, "The '"+policy+"' policy does not allow '"+k+"' to be overridden in the connector configuration.")
 			out.ErrorCount++
@@ -466,8 +466,9 @@ func (v *validation) overrides(prefix string, used bool) ConfigInfos {
 	return out
 }
 
-// overrideAllowed is Kafka's All, None and Principal override policies.
-func overrideAllowed(policy, key string) bool {
+// OverrideAllowed reports whether Kafka's All, None or Principal override policy lets a connector override the
+// client property key (without its prefix).
+func OverrideAllowed(policy, key string) bool {
 	switch policy {
 	case "None":
 		return false

@@ -309,10 +309,16 @@ func (r *connectorRunner) apply(ctx context.Context, op connectorOp) {
 // start creates and starts the Connector instance; it reports whether it is running. A Start that overruns
 // connectorCallTimeout fails the connector at the deadline; if it succeeds later, the instance is stopped again.
 func (r *connectorRunner) start(ctx context.Context) bool {
+	// Placeholders are resolved for the instance only: the runner keeps the config as stored.
+	resolved, err := r.w.resolveConfig(r.config)
+	if err != nil {
+		r.fail(ctx, fmt.Errorf("start connector %s: %w", r.name, err))
+		return false
+	}
 	inst := r.plugin.NewConnector()
 	overran := fmt.Errorf("connector %s did not start within %s: %w", r.name, connectorCallTimeout, context.DeadlineExceeded)
-	err := call(ctx, connectorCallTimeout, func(ctx context.Context) error {
-		return inst.Start(ctx, connectorContext{r: r, log: r.log}, maps.Clone(r.config))
+	err = call(ctx, connectorCallTimeout, func(ctx context.Context) error {
+		return inst.Start(ctx, connectorContext{r: r, log: r.log}, resolved)
 	}, func() { r.fail(ctx, overran) })
 	var late *overranError
 	if errors.As(err, &late) {
@@ -515,6 +521,7 @@ func (r *connectorRunner) taskConfigs(ctx context.Context) ([]map[string]string,
 		if tc == nil {
 			tc = map[string]string{}
 		}
+		unresolve(tc, r.config)
 		tc["task.class"] = r.plugin.TaskClass
 		if r.plugin.Type == connector.Sink {
 			for _, k := range []string{"topics", "topics.regex"} {

@@ -296,7 +296,7 @@ func (w *Worker) reconcileTasks(ctx context.Context) {
 	var stopping []*taskRunner
 	for id, t := range w.tasks {
 		d, ok := desired[id]
-		if ok && maps.Equal(d.config, t.config) {
+		if ok && maps.Equal(d.config, t.rawConfig) {
 			continue
 		}
 		delete(w.tasks, id)
@@ -491,7 +491,7 @@ func (w *Worker) doRestart(ctx context.Context, req records.RestartRequest) {
 	w.stopTasks(restart, stopRestart)
 	for _, t := range restart {
 		w.statuses.putTask(t.id, w.status(records.StateRestarting, ""), false)
-		w.startTask(t.id, t.config, c)
+		w.startTask(t.id, t.rawConfig, c)
 	}
 }
 

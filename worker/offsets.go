@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 
 	"github.com/IBM/sarama"
@@ -106,9 +105,13 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []herde
 		}
 		managed := false
 		if alt, ok := plugin.NewConnector().(connector.OffsetAlterer); ok {
+			resolved, err := w.resolveConfig(c.Config)
+			if err != nil {
+				return requestError(herder.ErrBadRequest, err.Error())
+			}
 			if err := safely(func() error {
 				var err error
-				managed, err = alt.AlterOffsets(maps.Clone(c.Config), parsed)
+				managed, err = alt.AlterOffsets(resolved, parsed)
 				return err
 			}); err != nil {
 				// Kafka Connect passes the connector's ConnectException through as it is, so clients see the

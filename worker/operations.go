@@ -10,6 +10,7 @@ import (
 	"github.com/connectd/connectd/herder"
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
+	"github.com/connectd/connectd/worker/configprovider"
 	"github.com/connectd/connectd/worker/kafkalog"
 )
 
@@ -177,10 +178,15 @@ func (w *Worker) ResetConnectorTopics(ctx context.Context, name string) error {
 	return nil
 }
 
+// validateOptions are the worker settings validation depends on.
+func (w *Worker) validateOptions() connector.ValidateOptions {
+	return connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID, ClientOverridePolicy: w.cfg.ConnectorClientConfigOverridePolicy}
+}
+
 // validate checks a connector config as create and update do; a config with errors gives a
 // *connector.ValidationError.
 func (w *Worker) validate(config map[string]string) error {
-	infos, _, err := w.registry.Validate(config, connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID})
+	infos, err := w.validateConfig(config)
 	if err != nil {
 		return err
 	}
@@ -192,8 +198,41 @@ func (w *Worker) validate(config map[string]string) error {
 
 // ValidateConfig is PUT /connector-plugins/{plugin}/config/validate.
 func (w *Worker) ValidateConfig(_ context.Context, config map[string]string) (connector.ConfigInfos, error) {
-	infos, _, err := w.registry.Validate(config, connector.ValidateOptions{WorkerGroupID: w.cfg.GroupID})
-	return infos, err
+	return w.validateConfig(config)
+}
+
+// validateConfig validates config with its config provider placeholders resolved, as Kafka Connect's
+// validateConnectorConfig does. A placeholder that cannot be resolved is an error on its key naming the
+// provider (Kafka would pass it on as literal text). The answer shows the placeholders, not the values they
+// resolved to, so that validation never echoes a secret.
+func (w *Worker) validateConfig(config map[string]string) (connector.ConfigInfos, error) {
+	resolved, terr := w.cfg.Providers.Transform(config)
+	if terr != nil {
+		resolved = config
+	}
+	infos, _, err := w.registry.Validate(resolved, w.validateOptions())
+	if err != nil {
+		return infos, err
+	}
+	for _, ci := range infos.Configs {
+		if v := ci.Value; v != nil && v.Value != nil {
+			if raw, ok := config[v.Name]; ok && configprovider.HasPlaceholder(raw) {
+				v.Value = &raw
+			}
+		}
+	}
+	for _, ue := range configprovider.Unresolved(terr) {
+		i := slices.IndexFunc(infos.Configs, func(ci connector.ConfigInfo) bool { return ci.Value != nil && ci.Value.Name == ue.Key })
+		if i < 0 {
+			raw := config[ue.Key]
+			infos.Configs = append(infos.Configs, connector.ConfigInfo{Value: &connector.ConfigValueInfo{
+				Name: ue.Key, Value: &raw, RecommendedValues: []string{}, Errors: []string{}, Visible: true}})
+			i = len(infos.Configs) - 1
+		}
+		infos.Configs[i].Value.Errors = append(infos.Configs[i].Value.Errors, ue.Error())
+		infos.ErrorCount++
+	}
+	return infos, nil
 }
 
 func connectorRecord(name string, config map[string]string) (kafkalog.Record, error) {

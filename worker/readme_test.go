@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/test/workertest"
 	"github.com/connectd/connectd/worker/errorhandling"
 )
@@ -62,5 +64,53 @@ func TestReadmeSinkDeadLetterQueue(t *testing.T) {
 	}
 	if state, _ := taskTrace(t, c, create.Name); state != "RUNNING" {
 		t.Errorf("task %s, want RUNNING", state)
+	}
+}
+
+// TestReadmeSecretsAndOverrides runs README.md's config provider properties (their directories moved under the
+// test's) and client overrides as written: the providers load, a connector naming its file through ${file:…}
+// runs while its config shows the placeholder, and its producer logs the overridden settings.
+func TestReadmeSecretsAndOverrides(t *testing.T) {
+	t.Parallel()
+	secrets, runSecrets := t.TempDir(), t.TempDir()
+	props := map[string]string{}
+	for _, line := range strings.Split(string(workertest.ReadmeExample(t, "config-providers")), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			v = strings.ReplaceAll(v, "/etc/connectd/secrets", secrets)
+			props[k] = strings.ReplaceAll(v, "/run/secrets", runSecrets)
+		}
+	}
+	if len(props) != 7 {
+		t.Fatalf("README provider properties: %v", props)
+	}
+	in := filepath.Join(secrets, "in.txt")
+	if err := os.WriteFile(in, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(secrets, "source.properties"), []byte("file="+in+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuffer
+	c := workertest.NewCluster(t, workertest.WorkerProps(props),
+		workertest.LogHandler(loglevel.New().Handler(slog.NewTextHandler(&out, nil))))
+	var overrides map[string]any
+	if err := json.Unmarshal(workertest.ReadmeExample(t, "client-overrides"), &overrides); err != nil {
+		t.Fatalf("README overrides: %v", err)
+	}
+	placeholder := "${file:" + filepath.Join(secrets, "source.properties") + ":file}"
+	src := sourceConfig("readme-secrets", placeholder, "readme-secrets")
+	for k, v := range overrides {
+		src["config"].(map[string]any)[k] = v
+	}
+	status, body := c.Do(0, http.MethodPost, "/connectors", src)
+	expect(t, "create", status, body, http.StatusCreated, "")
+	line := logLine(t, c, &out, "the producer's settings", `msg="ProducerConfig values"`, "connector=readme-secrets")
+	if !strings.Contains(line, " linger.ms=25 ") || !strings.Contains(line, " compression.type=lz4 ") {
+		t.Errorf("producer settings: %s", line)
+	}
+	c.WaitRunning(0, "readme-secrets", 1)
+	status, body = c.Do(0, http.MethodGet, "/connectors/readme-secrets/config", nil)
+	if status != http.StatusOK || decode[map[string]string](t, body)["file"] != placeholder {
+		t.Errorf("GET config: %d %s", status, body)
 	}
 }

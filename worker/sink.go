@@ -53,16 +53,24 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 		tc.errant = newErrantReporter(pipe.op, pipe.conv)
 	}
 
-	cfg, err := t.w.cfg.SaramaConfig("consumer")
+	tcc, err := t.w.taskClientConfig(t, "consumer")
 	if err != nil {
 		return err
 	}
-	cfg.ClientID = fmt.Sprintf("connector-consumer-%s-%d", t.id.Connector, t.id.Task)
-	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	maxPoll, err := maxPollRecords(tcc.Set)
+	if err != nil {
+		return err
+	}
+	cfg := tcc.Config
+	if _, ok := tcc.Set["client.id"]; !ok {
+		cfg.ClientID = fmt.Sprintf("connector-consumer-%s-%d", t.id.Connector, t.id.Task)
+	}
+	// Connect commits the offsets itself, after the task has flushed: auto commit stays off, whatever the
+	// overrides say (Kafka Connect forces enable.auto.commit=false too).
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
 	cfg.Consumer.Return.Errors = true
 
-	group, client, err := t.w.newSinkGroup(ctx, t, cfg)
+	group, client, err := t.w.newSinkGroup(ctx, t, cfg, tcc.bootstrap)
 	if err != nil {
 		if t.isStopping() {
 			return nil
@@ -91,7 +99,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	consumeCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := &sinkHandler{
-		t: t, task: task, group: group, pipe: pipe, tc: tc,
+		t: t, task: task, group: group, pipe: pipe, tc: tc, maxPoll: maxPoll,
 		offsets: make(map[connector.TopicPartition]int64),
 		cancel:  cancel,
 	}
@@ -146,7 +154,7 @@ func (t *taskRunner) sinkReporters(ctx context.Context, cfg errorhandling.Config
 	if cfg.DLQTopic == "" {
 		return reporters, func() {}, nil
 	}
-	if err := t.w.ensureDLQTopic(t.log, cfg.DLQTopic, cfg.DLQReplicationFactor); err != nil {
+	if err := t.w.ensureDLQTopic(ctx, t, cfg.DLQTopic, cfg.DLQReplicationFactor); err != nil {
 		return nil, nil, err
 	}
 	prod, err := t.w.newTaskProducer(ctx, t, fmt.Sprintf("connector-dlq-producer-%s-%d", t.id.Connector, t.id.Task))
@@ -197,13 +205,14 @@ func (t *taskRunner) sinkTopics(client sarama.Client) ([]string, error) {
 }
 
 // newSinkGroup joins the sink's consumer group, retrying while Kafka is unreachable.
-func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Config) (sarama.ConsumerGroup, sarama.Client, error) {
+func (w *Worker) newSinkGroup(ctx context.Context, t *taskRunner, cfg *sarama.Config, bootstrap []string) (sarama.ConsumerGroup, sarama.Client, error) {
 	bo := clientBackoff()
 	for {
-		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
+		client, err := sarama.NewClient(bootstrap, cfg)
 		if err == nil {
 			group, gerr := sarama.NewConsumerGroupFromClient(sinkGroupID(t.id.Connector, t.connConfig), client)
 			if gerr == nil {
+				logClientValues(t.log, "consumer", cfg, bootstrap)
 				return group, client, nil
 			}
 			client.Close()
@@ -225,6 +234,8 @@ type sinkHandler struct {
 	pipe   *recordPipeline
 	tc     sinkTaskContext
 	cancel context.CancelFunc
+	// maxPoll is max.poll.records: the most records handed to Put at once.
+	maxPoll int
 
 	mu      sync.Mutex
 	sess    sarama.ConsumerGroupSession        // the current group session, between Setup and Cleanup
@@ -332,7 +343,7 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	h.mu.Unlock()
 	ticker := time.NewTicker(h.t.w.cfg.OffsetFlushInterval)
 	defer ticker.Stop()
-	batch := make([]*sarama.ConsumerMessage, 0, maxSinkBatch)
+	batch := make([]*sarama.ConsumerMessage, 0, h.maxPoll)
 	for {
 		select {
 		case msg, ok := <-claim.Messages():
@@ -341,7 +352,7 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 			}
 			batch = append(batch[:0], msg)
 		more:
-			for len(batch) < maxSinkBatch {
+			for len(batch) < h.maxPoll {
 				select {
 				case m, ok := <-claim.Messages():
 					if !ok {

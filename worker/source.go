@@ -329,7 +329,7 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		return nil
 	}
 	if !s.topicsReady[msg.Topic] {
-		if err := s.t.w.ensureSourceTopic(ctx, msg.Topic, s.t.connConfig); err != nil {
+		if err := s.t.w.ensureSourceTopic(ctx, s.t, msg.Topic); err != nil {
 			return err
 		}
 		s.topicsReady[msg.Topic] = true

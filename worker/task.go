@@ -32,8 +32,13 @@ const (
 // taskRunner runs one task on its own goroutine (Kafka Connect's WorkerTask). The herder starts it, changes
 // its target state and stops it; the runner writes RUNNING, PAUSED and FAILED itself.
 type taskRunner struct {
-	w          *Worker
-	id         connector.TaskID
+	w  *Worker
+	id connector.TaskID
+	// rawConfig is the task config as committed, placeholders and all; the herder compares it with the config
+	// topic's. Never modified.
+	rawConfig map[string]string
+	// config and connConfig are the task and connector configs with config provider placeholders resolved,
+	// set by run before anything else reads them; only the runner's goroutines use them.
 	config     map[string]string
 	connConfig map[string]string
 	plugin     *connector.Plugin
@@ -73,7 +78,7 @@ func (w *Worker) startTask(id connector.TaskID, config map[string]string, c *sto
 
 func (w *Worker) newTaskRunner(id connector.TaskID, config map[string]string, c *storage.Connector) *taskRunner {
 	t := &taskRunner{
-		w: w, id: id, config: maps.Clone(config), connConfig: maps.Clone(c.Config),
+		w: w, id: id, rawConfig: maps.Clone(config), config: maps.Clone(config), connConfig: maps.Clone(c.Config),
 		log:           w.log.With("component", "task", "connector", id.Connector, "task", id.Task),
 		target:        c.TargetState,
 		targetChanged: make(chan struct{}),
@@ -85,6 +90,19 @@ func (w *Worker) newTaskRunner(id connector.TaskID, config map[string]string, c 
 }
 
 func (t *taskRunner) run(ctx context.Context) {
+	// Placeholders are resolved when the task starts, never stored resolved, as Kafka Connect's
+	// ClusterConfigState.taskConfig and connectorConfig do.
+	config, err := t.w.resolveConfig(t.config)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	connConfig, err := t.w.resolveConfig(t.connConfig)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	t.config, t.connConfig = config, connConfig
 	plugin, _, err := t.w.registry.Resolve(t.connConfig)
 	if err != nil {
 		t.fail(err)

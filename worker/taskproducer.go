@@ -53,18 +53,28 @@ func (p *taskProducer) close() {
 // producer settings (acks=all, unlimited delivery retries), idempotent when the cluster allows it. It retries
 // while Kafka is unreachable until the task is asked to stop.
 func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner, clientID string) (*taskProducer, error) {
-	cfg, err := w.cfg.SaramaConfig("producer")
+	tc, err := w.taskClientConfig(t, "producer")
 	if err != nil {
 		return nil, err
 	}
+	cfg, set := tc.Config, tc.Set
 	p := &taskProducer{}
-	cfg.ClientID = clientID
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	// Kafka Connect names the producer unless client.id is set (worker producer.client.id or an override).
+	if _, ok := set["client.id"]; !ok {
+		cfg.ClientID = clientID
+	}
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true
+	// Connect's producer defaults, each unless the worker's producer.* or the connector's producer.override.*
+	// set it: acks=all, one request in flight, idempotent when the cluster allows it.
+	if _, ok := set["acks"]; !ok {
+		cfg.Producer.RequiredAcks = sarama.WaitForAll
+	}
 	// sarama keeps retry state per attempt and partition, so the limit must stay finite: 600 attempts at
 	// up to 1s apart keep a record retrying for about ten minutes of Kafka being unreachable.
-	cfg.Producer.Retry.Max = 600
+	if _, ok := set["retries"]; !ok {
+		cfg.Producer.Retry.Max = 600
+	}
 	// retry.backoff.ms (100 ms) doubling up to retry.backoff.max.ms (1 s), the Kafka producer's defaults; none
 	// once aborted.
 	retryBackoff := backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}
@@ -75,20 +85,27 @@ func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner, clientID st
 		return retryBackoff.Delay(retries)
 	}
 	cfg.Producer.Partitioner = newRecordPartitioner
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
+	_, idemSet := set["enable.idempotence"]
+	_, txSet := set["transactional.id"]
+	if !idemSet && !txSet && cfg.Producer.RequiredAcks == sarama.WaitForAll {
+		cfg.Producer.Idempotent = true
+	}
+	if _, ok := set["max.in.flight.requests.per.connection"]; !ok || cfg.Producer.Idempotent {
+		cfg.Net.MaxOpenRequests = 1
+	}
 	bo := clientBackoff()
 	for {
-		client, err := sarama.NewClient(w.cfg.BootstrapServers, cfg)
+		client, err := sarama.NewClient(tc.bootstrap, cfg)
 		if err == nil {
 			producer, perr := sarama.NewAsyncProducerFromClient(client)
 			if perr == nil {
+				logClientValues(t.log, "producer", cfg, tc.bootstrap)
 				p.client, p.producer = client, producer
 				return p, nil
 			}
 			client.Close()
 			err = perr
-			if cfg.Producer.Idempotent {
+			if cfg.Producer.Idempotent && !idemSet && !txSet {
 				t.log.Info("idempotent producer unavailable, using a plain one", "err", perr)
 				cfg.Producer.Idempotent = false
 				continue

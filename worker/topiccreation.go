@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -103,11 +102,11 @@ func (g topicCreationGroup) matches(topic string) bool {
 
 // ensureSourceTopic creates a source connector's output topic with its topic.creation settings before the
 // first record is sent to it, so that it is never auto-created by the broker with the wrong replication.
-func (w *Worker) ensureSourceTopic(ctx context.Context, topic string, connConfig map[string]string) error {
+func (w *Worker) ensureSourceTopic(ctx context.Context, t *taskRunner, topic string) error {
 	if !w.cfg.TopicCreationEnable {
 		return nil
 	}
-	groups, err := topicCreationGroups(connConfig)
+	groups, err := topicCreationGroups(t.connConfig)
 	if err != nil || groups == nil {
 		return err
 	}
@@ -122,7 +121,12 @@ func (w *Worker) ensureSourceTopic(ctx context.Context, topic string, connConfig
 		return nil
 	}
 	detail := &sarama.TopicDetail{NumPartitions: g.partitions, ReplicationFactor: g.replicationFactor, ConfigEntries: g.configs}
-	created, err := w.createTopicIfMissing(topic, detail)
+	admin, closeAdmin, err := w.taskAdmin(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer closeAdmin()
+	created, err := createTopicIfMissing(admin, topic, detail)
 	if err != nil {
 		return fmt.Errorf("create topic %s for connector (group %s): %w", topic, g.name, err)
 	}
@@ -135,13 +139,18 @@ func (w *Worker) ensureSourceTopic(ctx context.Context, topic string, connConfig
 
 // ensureDLQTopic creates a sink connector's dead letter queue topic when it is missing, with one partition
 // and errors.deadletterqueue.topic.replication.factor, as Kafka's DeadLetterQueueReporter.createAndSetup does.
-func (w *Worker) ensureDLQTopic(log *slog.Logger, topic string, replicationFactor int16) error {
-	if w.topicExists(topic) {
+func (w *Worker) ensureDLQTopic(ctx context.Context, t *taskRunner, topic string, replicationFactor int16) error {
+	admin, closeAdmin, err := w.taskAdmin(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer closeAdmin()
+	if topicExists(admin, topic) {
 		return nil
 	}
-	log.Error(fmt.Sprintf("Topic %s doesn't exist. Will attempt to create topic.", topic))
+	t.log.Error(fmt.Sprintf("Topic %s doesn't exist. Will attempt to create topic.", topic))
 	detail := &sarama.TopicDetail{NumPartitions: errorhandling.DLQPartitions, ReplicationFactor: replicationFactor}
-	if _, err := w.createTopic(topic, detail); err != nil {
+	if _, err := createTopic(admin, topic, detail); err != nil {
 		return &dlqInitError{topic: topic, err: err}
 	}
 	return nil
@@ -160,22 +169,22 @@ func (e *dlqInitError) Error() string {
 func (e *dlqInitError) Unwrap() error { return e.err }
 
 // topicExists reports whether the cluster knows topic; false also when it cannot tell.
-func (w *Worker) topicExists(topic string) bool {
-	existing, err := w.admin.DescribeTopics([]string{topic})
+func topicExists(admin sarama.ClusterAdmin, topic string) bool {
+	existing, err := admin.DescribeTopics([]string{topic})
 	return err == nil && len(existing) == 1 && !errors.Is(existing[0].Err, sarama.ErrUnknownTopicOrPartition)
 }
 
 // createTopicIfMissing creates topic with detail unless it exists; created tells whether this call made it.
-func (w *Worker) createTopicIfMissing(topic string, detail *sarama.TopicDetail) (created bool, err error) {
-	if w.topicExists(topic) {
+func createTopicIfMissing(admin sarama.ClusterAdmin, topic string, detail *sarama.TopicDetail) (created bool, err error) {
+	if topicExists(admin, topic) {
 		return false, nil
 	}
-	return w.createTopic(topic, detail)
+	return createTopic(admin, topic, detail)
 }
 
 // createTopic creates topic with detail; one that exists already is no error (created is false then).
-func (w *Worker) createTopic(topic string, detail *sarama.TopicDetail) (created bool, err error) {
-	err = w.admin.CreateTopic(topic, detail, false)
+func createTopic(admin sarama.ClusterAdmin, topic string, detail *sarama.TopicDetail) (created bool, err error) {
+	err = admin.CreateTopic(topic, detail, false)
 	var terr *sarama.TopicError
 	switch {
 	case err == nil:

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,14 @@ type Options struct {
 	// HTTPClient sends the internal requests to the leader (task configs); nil is http.DefaultClient. With
 	// https listeners it carries the worker's TLS client configuration (config.Config.ForwardTLS).
 	HTTPClient *http.Client
+	// Levels are the process's logger levels (a *loglevel.Registry), which cluster-wide levels read from the
+	// config topic (PUT /admin/loggers/{name}?scope=cluster on any worker) change. nil ignores those records.
+	Levels LoggerLevels
+}
+
+// LoggerLevels sets a logger's level by its log4j name, returning the loggers it changed.
+type LoggerLevels interface {
+	Set(namespace, level string) ([]string, error)
 }
 
 // Worker is a Kafka Connect distributed worker: it keeps the cluster's state in the three internal topics,
@@ -43,6 +52,7 @@ type Options struct {
 type Worker struct {
 	cfg      config.Config
 	registry *connector.Registry
+	levels   LoggerLevels
 	log      *slog.Logger
 	url      string
 	id       string
@@ -126,6 +136,7 @@ func New(cfg config.Config, opts Options) (*Worker, error) {
 	w := &Worker{
 		cfg:        cfg,
 		registry:   opts.Registry,
+		levels:     opts.Levels,
 		log:        logger.With("component", "herder", "worker_id", id),
 		url:        opts.AdvertisedURL,
 		id:         id,
@@ -347,6 +358,18 @@ func (w *Worker) onConfigRecord(r kafkalog.Record) {
 	// Like Kafka Connect, records read during startup only build state; the herder reconciles with the whole
 	// state once it starts, and restart requests read then are ignored.
 	if !w.started.Load() || len(events) == 0 {
+		return
+	}
+	// Cluster-wide logger levels are applied here, on the reader, as Kafka Connect's onLoggingLevelUpdate does:
+	// they concern no connector, and the herder loop may be busy for a while.
+	events = slices.DeleteFunc(events, func(ev storage.ConfigEvent) bool {
+		if ev.Kind == storage.LoggerLevelChanged {
+			w.applyClusterLoggerLevel(ev.Logger, ev.Level)
+			return true
+		}
+		return false
+	})
+	if len(events) == 0 {
 		return
 	}
 	w.eventsMu.Lock()

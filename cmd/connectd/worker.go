@@ -190,7 +190,8 @@ func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry
 		ExpectContinueTimeout: time.Second,
 	}}
 	defer peers.CloseIdleConnections()
-	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url, HTTPClient: peers})
+	w, err := worker.New(cfg, worker.Options{Registry: reg, Logger: logger, AdvertisedURL: url, HTTPClient: peers,
+		Levels: levels})
 	if err != nil {
 		return err
 	}

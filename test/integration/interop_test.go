@@ -47,6 +47,7 @@ type ixGroup struct {
 	id      string // group.id and the prefix of its topics and connectors
 	dir     string // .run/interop/ID: the connectors' input files
 	members []member
+	extra   []string // worker properties added to props, for every worker started after they are set
 }
 
 func newIxGroup(t *testing.T, e *env, id string) *ixGroup {
@@ -75,7 +76,7 @@ func newIxGroup(t *testing.T, e *env, id string) *ixGroup {
 // props is what every worker of the group shares, Java or connectd: the README's failover settings and short
 // offset flushes, as the suite's own workers.
 func (g *ixGroup) props(port int) []string {
-	return []string{
+	return append([]string{
 		"bootstrap.servers=" + strings.Join(kafkaBrokers, ","),
 		"group.id=" + g.id,
 		"config.storage.topic=" + g.id + "-configs",
@@ -94,7 +95,7 @@ func (g *ixGroup) props(port int) []string {
 		"heartbeat.interval.ms=2000",
 		"scheduled.rebalance.max.delay.ms=0",
 		"offset.flush.interval.ms=1000",
-	}
+	}, g.extra...)
 }
 
 // addConnectd starts a connectd worker in the group.

@@ -207,11 +207,13 @@ func (c *Cluster) StartWorker() int {
 		logger = slog.New(c.opts.logs)
 	}
 	url := scheme + "://" + ln.Addr().String() + "/"
-	w, err := worker.New(cfg, worker.Options{Registry: c.Registry(), Logger: logger, AdvertisedURL: url, HTTPClient: peers})
+	levels := loglevel.New()
+	w, err := worker.New(cfg, worker.Options{Registry: c.Registry(), Logger: logger, AdvertisedURL: url, HTTPClient: peers,
+		Levels: levels})
 	if err != nil {
 		c.t.Fatalf("new worker: %v", err)
 	}
-	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: loglevel.New(),
+	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
 		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
 		Forwarder: peers, Security: sec})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/connectd/connectd/worker/configprovider"
 	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/properties"
 	"github.com/connectd/connectd/worker/restauth"
@@ -126,8 +127,11 @@ type Config struct {
 	SpoolDir        string
 	SpoolDirDefault bool
 
-	// Raw is every property as given.
+	// Raw is every property as given, with config provider placeholders resolved.
 	Raw map[string]string
+	// Providers are the config providers config.providers declares (never nil); they resolve placeholders in
+	// connector configs, and have resolved those of these properties.
+	Providers *configprovider.Providers
 }
 
 // Listener is one REST listener from listeners or admin.listeners. An empty Host binds every interface.
@@ -155,8 +159,32 @@ const (
 // *Error listing every problem in Kafka's wording, e.g.
 // `Missing required configuration "group.id" which has no default value.`
 func ParseConfig(props map[string]string) (Config, []string, error) {
+	// Config providers first: Kafka resolves the worker's own properties with them too
+	// (AbstractConfig.resolveConfigVariables). An unresolvable placeholder is an error here as in connector
+	// configs; without config.providers the properties are taken as written.
+	providers, perr := configprovider.New(props, os.Environ())
+	if perr == nil && strings.TrimSpace(props["config.providers"]) != "" {
+		resolved := map[string]string{}
+		for k, v := range props {
+			if !strings.HasPrefix(k, "config.providers") {
+				resolved[k] = v
+			}
+		}
+		resolved, perr = providers.Transform(resolved)
+		if perr == nil {
+			for k, v := range props {
+				if strings.HasPrefix(k, "config.providers") {
+					resolved[k] = v
+				}
+			}
+			props = resolved
+		}
+	}
 	p := &configParser{props: props}
-	c := Config{Raw: maps.Clone(props)}
+	if perr != nil {
+		p.problems = append(p.problems, perr.Error())
+	}
+	c := Config{Raw: maps.Clone(props), Providers: providers}
 	if c.Raw == nil {
 		c.Raw = map[string]string{}
 	}
@@ -222,7 +250,14 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	c.TopicCreationEnable = p.boolean("topic.creation.enable", true)
 	c.TopicTrackingEnable = p.boolean("topic.tracking.enable", true)
 	c.TopicTrackingAllowReset = p.boolean("topic.tracking.allow.reset", true)
-	c.ConnectorClientConfigOverridePolicy = p.str("connector.client.config.override.policy", "All")
+	c.ConnectorClientConfigOverridePolicy = overridePolicyAlias(p.str("connector.client.config.override.policy", "All"))
+	switch c.ConnectorClientConfigOverridePolicy {
+	case "All", "None", "Principal":
+	default:
+		p.invalid("connector.client.config.override.policy", props["connector.client.config.override.policy"],
+			"Failed to find any class that implements ConnectorClientConfigOverridePolicy; available: All, None, Principal")
+		c.ConnectorClientConfigOverridePolicy = "All"
+	}
 	c.PluginPath, _ = p.list("plugin.path", nil)
 	c.SpoolDir = p.str("spool.dir", "")
 	if c.SpoolDir == "" {
@@ -743,10 +778,6 @@ func (p *configParser) unknownKeys() {
 			"will have no effect. Instead, an instance of the JsonConverter with schemas.enable set to false will "+
 			"be used.", strings.Join(internal, ", "))
 	}
-	if v := strings.TrimSpace(p.props["config.providers"]); v != "" {
-		p.warn("worker configuration key config.providers=%s has no effect: connectd does not resolve config "+
-			"provider placeholders in the worker configuration", v)
-	}
 	for _, k := range unknown {
 		p.warn("unknown worker configuration key %s is ignored", k)
 	}
@@ -820,12 +851,30 @@ var localHostAddress = func(bound string) string {
 	return "127.0.0.1"
 }
 
-// SaramaConfig builds the sarama configuration of one kind of Kafka client ("", "producer", "consumer" or
-// "admin") from this configuration; kafkaclient.Config documents the kinds and the settings applied.
-func (c Config) SaramaConfig(kind string) (*sarama.Config, error) {
-	return kafkaclient.Config(kafkaclient.Settings{
+// overridePolicyAlias maps a ConnectorClientConfigOverridePolicy class name, full or simple, to its alias
+// (All, None, Principal), as Kafka Connect's plugin aliases do; other values are returned unchanged.
+func overridePolicyAlias(v string) string {
+	v = strings.TrimPrefix(v, "org.apache.kafka.connect.connector.policy.")
+	return strings.TrimSuffix(v, "ConnectorClientConfigOverridePolicy")
+}
+
+// ClientConfig builds the configuration of one of a connector's task clients ("producer", "consumer" or
+// "admin"): the worker's settings, then the connector's overrides (prefix removed) over them.
+func (c Config) ClientConfig(kind string, overrides map[string]string) (kafkaclient.Client, error) {
+	return kafkaclient.Build(c.clientSettings(overrides), kind)
+}
+
+func (c Config) clientSettings(overrides map[string]string) kafkaclient.Settings {
+	return kafkaclient.Settings{
 		Properties:        c.Raw,
 		ProducerOverrides: c.ProducerOverrides, ConsumerOverrides: c.ConsumerOverrides, AdminOverrides: c.AdminOverrides,
 		SessionTimeout: c.SessionTimeout, HeartbeatInterval: c.HeartbeatInterval, RebalanceTimeout: c.RebalanceTimeout,
-	}, kind)
+		Connector: overrides,
+	}
+}
+
+// SaramaConfig builds the sarama configuration of one kind of Kafka client ("", "producer", "consumer" or
+// "admin") from this configuration; kafkaclient.Config documents the kinds and the settings applied.
+func (c Config) SaramaConfig(kind string) (*sarama.Config, error) {
+	return kafkaclient.Config(c.clientSettings(nil), kind)
 }

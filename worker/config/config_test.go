@@ -85,6 +85,10 @@ func TestParseConfigDefaults(t *testing.T) {
 		SpoolDirDefault:      true,
 		Raw:                  minimalWorkerProps(),
 	}
+	if c.Providers == nil || len(c.Providers.Names()) != 0 {
+		t.Fatalf("providers of a minimal config: %v", c.Providers.Names())
+	}
+	c.Providers = nil
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}
@@ -313,8 +317,6 @@ func TestParseConfigWarnings(t *testing.T) {
 			"internal.key.converter.schemas.enable]). Support for these properties was deprecated in version 2.0 and " +
 			"removed in version 3.0, and specifying them will have no effect. Instead, an instance of the JsonConverter " +
 			"with schemas.enable set to false will be used.",
-		"worker configuration key config.providers=file has no effect: connectd does not resolve config provider " +
-			"placeholders in the worker configuration",
 		"unknown worker configuration key foo.bar is ignored",
 		"unknown worker configuration key zzz is ignored",
 	}
@@ -465,5 +467,38 @@ func TestPathName(t *testing.T) {
 	}
 	if got := DefaultSpoolDir("a/b"); got != filepath.Join(os.TempDir(), "connectd-spool", "a%2Fb") {
 		t.Errorf("DefaultSpoolDir(a/b) = %q", got)
+	}
+}
+
+// Config providers resolve placeholders in the worker's own properties, and an unresolvable one is an error
+// naming the key and the provider.
+func TestParseConfigProviders(t *testing.T) {
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "worker.properties")
+	if err := os.WriteFile(secrets, []byte("group=from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	props := withWorkerProps(minimalWorkerProps(),
+		"config.providers", "file,env",
+		"config.providers.file.class", "FileConfigProvider",
+		"config.providers.file.param.allowed.paths", dir,
+		"config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+		"group.id", "${file:"+secrets+":group}")
+	c, _, err := ParseConfig(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GroupID != "from-file" || !slices.Equal(c.Providers.Names(), []string{"env", "file"}) {
+		t.Errorf("group.id %q, providers %v", c.GroupID, c.Providers.Names())
+	}
+
+	props["client.id"] = "${vault:secret/x:id}"
+	if _, _, err := ParseConfig(props); err == nil || !strings.Contains(err.Error(), "client.id") || !strings.Contains(err.Error(), "'vault'") {
+		t.Errorf("unknown provider: %v", err)
+	}
+	delete(props, "client.id")
+	props["config.providers.file.class"] = "com.example.VaultConfigProvider"
+	if _, _, err := ParseConfig(props); err == nil || !strings.Contains(err.Error(), "Failed to find any class that implements ConfigProvider") {
+		t.Errorf("unknown class: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,53 @@ type Settings struct {
 	ProducerOverrides, ConsumerOverrides, AdminOverrides map[string]string
 	// The worker's group timeouts, for the worker's own client.
 	SessionTimeout, HeartbeatInterval, RebalanceTimeout time.Duration
+	// Connector is a connector's client overrides for the kind built (producer.override.*,
+	// consumer.override.* or admin.override.* with the prefix removed), applied over the worker's, as Kafka
+	// Connect's Worker.producerConfigs and friends do. The caller has checked them against the override policy.
+	Connector map[string]string
+}
+
+// Client is a client configuration built by Build, with what it was built from.
+type Client struct {
+	Config *sarama.Config
+	// Set holds the client properties given for this client, worker and connector overrides merged, by Kafka
+	// client property name, so that callers applying defaults of their own leave a given setting alone.
+	Set map[string]string
+	// Unsupported names the connector overrides (prefixed, as written) that connectd's clients do not apply,
+	// sorted: Kafka client settings with no sarama equivalent, or keys no Kafka client knows.
+	Unsupported []string
+}
+
+// connectorPrefixes are the connector config prefixes of the client overrides, by client kind.
+var connectorPrefixes = map[string]string{"producer": "producer.override.", "consumer": "consumer.override.", "admin": "admin.override."}
+
+// commonKeys are the client settings Build applies to every kind of client; producerKeys and consumerKeys
+// those it applies to producers and consumers only. They list what applyProducer, applyConsumer and
+// applySecurity read.
+var (
+	commonKeys = []string{"bootstrap.servers", "client.id", "request.timeout.ms", "metadata.max.age.ms",
+		"retry.backoff.ms", "reconnect.backoff.ms", "socket.connection.setup.timeout.ms", "client.dns.lookup",
+		"security.protocol", "sasl.mechanism", "sasl.jaas.config", "ssl.truststore.type", "ssl.truststore.location",
+		"ssl.truststore.certificates", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.certificate.chain",
+		"ssl.keystore.key", "ssl.endpoint.identification.algorithm", "ssl.enabled.protocols"}
+	producerKeys = []string{"acks", "enable.idempotence", "max.in.flight.requests.per.connection", "retries",
+		"compression.type", "linger.ms", "batch.size", "max.request.size", "transactional.id"}
+	consumerKeys = []string{"auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "fetch.min.bytes",
+		"fetch.max.bytes", "max.partition.fetch.bytes", "fetch.max.wait.ms", "isolation.level", "session.timeout.ms",
+		"heartbeat.interval.ms", "max.poll.interval.ms", "group.instance.id", "group.id", "max.poll.records"}
+)
+
+// Supported reports whether connectd's clients of kind apply the client property key.
+func Supported(kind, key string) bool {
+	switch {
+	case slices.Contains(commonKeys, key):
+		return true
+	case kind == "producer":
+		return slices.Contains(producerKeys, key)
+	case kind == "consumer":
+		return slices.Contains(consumerKeys, key)
+	}
+	return false
 }
 
 // Config builds the configuration of one kind of Kafka client from the worker settings c:
@@ -55,6 +103,13 @@ type Settings struct {
 // settings listed in applyProducer and applyConsumer. Other Kafka client settings are ignored. Errors
 // name the property at fault; JKS and PKCS12 stores are reported as unsupported.
 func Config(c Settings, kind string) (*sarama.Config, error) {
+	b, err := Build(c, kind)
+	return b.Config, err
+}
+
+// Build is Config, and also reports the properties set for the client and the connector overrides it cannot
+// apply. Errors name the property at fault as written (e.g. producer.override.linger.ms).
+func Build(c Settings, kind string) (Client, error) {
 	var overrides map[string]string
 	var prefix string
 	switch kind {
@@ -66,7 +121,7 @@ func Config(c Settings, kind string) (*sarama.Config, error) {
 	case "admin":
 		overrides, prefix = c.AdminOverrides, "admin."
 	default:
-		return nil, fmt.Errorf("worker: unknown Kafka client kind %q", kind)
+		return Client{}, fmt.Errorf("worker: unknown Kafka client kind %q", kind)
 	}
 	s := &clientSettings{values: map[string]string{}, names: map[string]string{}}
 	for k, v := range c.Properties {
@@ -78,6 +133,19 @@ func Config(c Settings, kind string) (*sarama.Config, error) {
 	for k, v := range overrides {
 		s.values[k], s.names[k] = v, prefix+k
 	}
+	set := map[string]string{}
+	for k, v := range overrides {
+		set[k] = v
+	}
+	var unsupported []string
+	for k, v := range c.Connector {
+		s.values[k], s.names[k] = v, connectorPrefixes[kind]+k
+		set[k] = v
+		if !Supported(kind, k) {
+			unsupported = append(unsupported, connectorPrefixes[kind]+k)
+		}
+	}
+	slices.Sort(unsupported)
 
 	cfg := sarama.NewConfig()
 	cfg.Version = saramaVersion
@@ -127,12 +195,12 @@ func Config(c Settings, kind string) (*sarama.Config, error) {
 	}
 	s.applySecurity(cfg)
 	if len(s.problems) > 0 {
-		return nil, errors.New(strings.Join(s.problems, "\n"))
+		return Client{}, errors.New(strings.Join(s.problems, "\n"))
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("kafka %s client configuration: %w", kindName(kind), err)
+		return Client{}, fmt.Errorf("kafka %s client configuration: %w", kindName(kind), err)
 	}
-	return cfg, nil
+	return Client{Config: cfg, Set: set, Unsupported: unsupported}, nil
 }
 
 func kindName(kind string) string {
