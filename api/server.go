@@ -64,6 +64,9 @@ type Config struct {
 	// PUT /connectors/{name}/fence) before anything else; its error is answered like a herder error. nil
 	// accepts every request.
 	VerifyInternal func(r *http.Request, body []byte) error
+	// Metrics, when set, serves GET /metrics (Prometheus' text format). It does not go through the herder, so
+	// it answers before the herder is ready; nil answers 404.
+	Metrics http.Handler
 }
 
 // Server is Kafka Connect's REST API over a Herder.
@@ -200,12 +203,14 @@ type route struct {
 	pattern  string
 	internal bool
 	handle   handlerFunc
+	serve    http.HandlerFunc // instead of handle, for routes that write a body of their own (GET /metrics)
 }
 
 func (s *Server) routes() []route {
 	return []route{
 		{method: http.MethodGet, pattern: "/", handle: s.serverInfo},
 		{method: http.MethodGet, pattern: "/health", handle: s.health},
+		{method: http.MethodGet, pattern: "/metrics", serve: s.serveMetrics},
 
 		{method: http.MethodGet, pattern: "/connectors", handle: s.listConnectors},
 		{method: http.MethodPost, pattern: "/connectors", handle: s.createConnector},
@@ -252,6 +257,10 @@ func (s *Server) router() http.Handler {
 		writeError(w, r, newAPIError(http.StatusMethodNotAllowed, msgMethodNotAllowed))
 	})
 	for _, rt := range s.routes() {
+		if rt.serve != nil {
+			r.Method(rt.method, rt.pattern, rt.serve)
+			continue
+		}
 		r.Method(rt.method, rt.pattern, s.adapt(rt.handle))
 	}
 	return r
@@ -431,4 +440,13 @@ func (s *Server) waitReady(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// serveMetrics serves GET /metrics with Config.Metrics, or 404 without one.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Metrics == nil {
+		writeError(w, r, newAPIError(http.StatusNotFound, msgNotFound))
+		return
+	}
+	s.cfg.Metrics.ServeHTTP(w, r)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
+	"github.com/connectd/connectd/worker/metrics"
 	"github.com/connectd/connectd/worker/properties"
 )
 
@@ -145,6 +146,8 @@ func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry
 		Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
 		Version: kafkaVersion, Commit: commitID(),
 		SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
+		Metrics: metrics.Handler(w.Metrics(), metrics.Info{ClientID: w.ID(), Version: kafkaVersion, Commit: commitID(),
+			Start: time.Now()}),
 	})
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ import (
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/localkafka"
+	"github.com/connectd/connectd/worker/metrics"
 )
 
 // Option configures a Cluster.
@@ -184,7 +185,9 @@ func (c *Cluster) StartWorker() int {
 		c.t.Fatalf("new worker: %v", err)
 	}
 	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: loglevel.New(),
-		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal})
+		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
+		Metrics: metrics.Handler(w.Metrics(), metrics.Info{ClientID: w.ID(), Version: "3.9.0", Commit: "0000000000000000",
+			Start: time.Now()})})
 	if err != nil {
 		c.t.Fatalf("new api server: %v", err)
 	}
