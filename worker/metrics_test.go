@@ -2,6 +2,9 @@ package worker_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -218,5 +221,72 @@ func TestMetricsBeforeReady(t *testing.T) {
 	}
 	if v := sampleValue(fams, metrics.Name(metrics.GroupWorker, "task-count"), "connector", "aggregate"); v != 0 {
 		t.Errorf("task count = %v, want 0", v)
+	}
+}
+
+// TestMetricsScrapedUnderLoad scrapes, from several goroutines at once, while an unbounded source writes: the
+// totals keep growing from scrape to scrape, and (under -race) reading them races with nothing on the hot path.
+func TestMetricsScrapedUnderLoad(t *testing.T) {
+	c := workertest.NewCluster(t, workertest.Plugins(connectortest.Register))
+	createConnector(t, c, "load", map[string]string{"connector.class": connectortest.SourceClass, "tasks.max": "2",
+		"topic": "m-load"})
+	createConnector(t, c, "load-sink", map[string]string{"connector.class": connectortest.SinkClass, "tasks.max": "1",
+		"topics": "m-load"})
+	written := func(fams map[string]*dto.MetricFamily) float64 {
+		return sampleValue(fams, metrics.Name(metrics.GroupSourceTask, "source-record-write-total"), "connector", "load", "task", "1")
+	}
+	read := func(fams map[string]*dto.MetricFamily) float64 {
+		return sampleValue(fams, metrics.Name(metrics.GroupSinkTask, "sink-record-read-total"), "connector", "load-sink", "task", "0")
+	}
+	waitMetric(t, c, 0, "records flowing", atLeast(1), metrics.Name(metrics.GroupSinkTask, "sink-record-read-total"),
+		"connector", "load-sink", "task", "0")
+
+	done := make(chan struct{})
+	scrapers := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					scrapers <- nil
+					return
+				default:
+				}
+				req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, c.Node(0).URL+"/metrics", nil)
+				if err != nil {
+					scrapers <- err
+					return
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					scrapers <- err
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					scrapers <- fmt.Errorf("GET /metrics: %d", resp.StatusCode)
+					return
+				}
+			}
+		}()
+	}
+	prevW, prevR := written(scrape(t, c, 0)), read(scrape(t, c, 0))
+	for range 3 {
+		var fams map[string]*dto.MetricFamily
+		workertest.WaitFor(t, c.Eventually(), "the totals to grow", func() bool {
+			fams = scrape(t, c, 0)
+			return written(fams) > prevW && read(fams) > prevR
+		})
+		prevW, prevR = written(fams), read(fams)
+		if v := sampleValue(fams, metrics.Name(metrics.GroupSourceTask, "source-record-write-rate"), "connector", "load", "task", "1"); !(v > 0) {
+			t.Errorf("write rate %v while records flow", v)
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-scrapers; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -357,7 +357,7 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		s.mu.Unlock()
 		<-s.slots
 		s.mem.Release(entry.bytes)
-		s.t.metrics.SourceWritten(false)
+		s.t.metrics.SourceWritten(0, 1)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -653,10 +653,12 @@ func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
 func (s *sourceSubmitter) drain() {
 	s.drainMu.Lock()
 	defer s.drainMu.Unlock()
+	written, dropped := 0, 0
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 || !s.queue[0].done {
 			s.mu.Unlock()
+			s.t.metrics.SourceWritten(written, dropped)
 			s.poke()
 			return
 		}
@@ -676,10 +678,12 @@ func (s *sourceSubmitter) drain() {
 			<-s.slots
 			s.mem.Release(e.bytes)
 		}
-		s.t.metrics.SourceWritten(e.meta != nil)
 		if e.meta != nil {
+			written++
 			s.acked.Add(1)
 			s.t.topics.record(e.meta.Topic)
+		} else {
+			dropped++
 		}
 		if s.committer != nil {
 			if err := safely(func() error { return s.committer.CommitRecord(e.rec, e.meta) }); err != nil {

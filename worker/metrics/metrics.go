@@ -185,18 +185,19 @@ func (t *Task) SourcePoll(records int, took time.Duration) {
 	t.activeStat.record(float64(t.active.Add(int64(records))), now)
 }
 
-// SourceWritten records that a polled record is done: written to Kafka (written) or dropped by a
-// transformation or within errors.tolerance. It is no longer active either way.
-func (t *Task) SourceWritten(written bool) {
-	if t == nil {
+// SourceWritten records that polled records are done: written records are in Kafka, dropped ones were
+// dropped by a transformation or within errors.tolerance (or never reached the producer). Neither is active any
+// more. The worker calls it once per batch of acknowledgements, not per record.
+func (t *Task) SourceWritten(written, dropped int) {
+	if t == nil || written+dropped == 0 {
 		return
 	}
 	now := t.now()
-	if written {
-		t.writeTotal.Add(1)
-		t.writeRate.record(1, now)
+	if written > 0 {
+		t.writeTotal.Add(int64(written))
+		t.writeRate.record(float64(written), now)
 	}
-	n := t.active.Add(-1)
+	n := t.active.Add(-int64(written + dropped))
 	if n < 0 {
 		t.active.CompareAndSwap(n, 0)
 		n = 0

@@ -64,7 +64,7 @@ func populated(now func() time.Time) *Worker {
 	src := w.AddTask(connector.TaskID{Connector: "src", Task: 0}, connector.Source, &errorhandling.Metrics{})
 	src.SetStatus("RUNNING")
 	src.SourcePoll(10, 5*time.Millisecond)
-	src.SourceWritten(true)
+	src.SourceWritten(1, 0)
 	src.OffsetCommit(true, time.Millisecond)
 	sink := w.AddTask(connector.TaskID{Connector: "snk", Task: 1}, connector.Sink, &errorhandling.Metrics{})
 	sink.SetStatus("PAUSED")
