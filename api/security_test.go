@@ -147,3 +147,16 @@ func TestForwardedUnauthorized(t *testing.T) {
 		t.Errorf("forwarded Authorization = %q", got)
 	}
 }
+
+// TestMetricsNeedCredentials checks README's claim that GET /metrics is protected like every other endpoint.
+func TestMetricsNeedCredentials(t *testing.T) {
+	s := newTestServer(t, seededHerder(t), withAuth, func(c *Config) {
+		c.Metrics = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("up 1\n")) })
+	})
+	h := s.Handler()
+	checkResponse(t, do(t, h, http.MethodGet, "/metrics", ""), http.StatusUnauthorized, "User cannot access the resource.")
+	rec := do(t, h, http.MethodGet, "/metrics", "", "Authorization", basic("alice", "secret"))
+	if rec.Code != http.StatusOK || rec.Body.String() != "up 1\n" {
+		t.Errorf("GET /metrics with credentials: %d %q", rec.Code, rec.Body)
+	}
+}

@@ -66,6 +66,9 @@ type Config struct {
 	VerifyInternal func(r *http.Request, body []byte) error
 	// Security is authentication, CORS, response headers and separate admin listeners (security.go).
 	Security Security
+	// Metrics, when set, serves GET /metrics (Prometheus' text format). It does not go through the herder, so
+	// it answers before the herder is ready; nil answers 404.
+	Metrics http.Handler
 }
 
 // Server is Kafka Connect's REST API over a Herder.
@@ -220,12 +223,14 @@ type route struct {
 	pattern  string
 	internal bool
 	handle   handlerFunc
+	serve    http.HandlerFunc // instead of handle, for routes that write a body of their own (GET /metrics)
 }
 
 func (s *Server) routes() []route {
 	return []route{
 		{method: http.MethodGet, pattern: "/", handle: s.serverInfo},
 		{method: http.MethodGet, pattern: "/health", handle: s.health},
+		{method: http.MethodGet, pattern: "/metrics", serve: s.serveMetrics},
 
 		{method: http.MethodGet, pattern: "/connectors", handle: s.listConnectors},
 		{method: http.MethodPost, pattern: "/connectors", handle: s.createConnector},
@@ -287,10 +292,10 @@ func (s *Server) router() (http.Handler, error) {
 			continue
 		}
 		if rt.internal {
-			r.Method(rt.method, rt.pattern, s.adapt(rt.handle))
+			r.Method(rt.method, rt.pattern, s.routeHandler(rt))
 			continue
 		}
-		public.Method(rt.method, rt.pattern, s.adapt(rt.handle))
+		public.Method(rt.method, rt.pattern, s.routeHandler(rt))
 	}
 	return r, nil
 }
@@ -300,10 +305,18 @@ func (s *Server) adminRouter() http.Handler {
 	r := s.newMux()
 	for _, rt := range s.routes() {
 		if isAdminRoute(rt) {
-			r.Method(rt.method, rt.pattern, s.adapt(rt.handle))
+			r.Method(rt.method, rt.pattern, s.routeHandler(rt))
 		}
 	}
 	return r
+}
+
+// routeHandler is a route's handler: its own (serve) or its reply adapted (handle).
+func (s *Server) routeHandler(rt route) http.HandlerFunc {
+	if rt.serve != nil {
+		return rt.serve
+	}
+	return s.adapt(rt.handle)
 }
 
 func isAdminRoute(rt route) bool { return strings.HasPrefix(rt.pattern, "/admin/") }
@@ -495,4 +508,13 @@ func (s *Server) waitReady(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// serveMetrics serves GET /metrics with Config.Metrics, or 404 without one.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Metrics == nil {
+		writeError(w, r, newAPIError(http.StatusNotFound, msgNotFound))
+		return
+	}
+	s.cfg.Metrics.ServeHTTP(w, r)
 }

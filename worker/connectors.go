@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/errorhandling"
+	"github.com/connectd/connectd/worker/metrics"
 )
 
 // connectorCallTimeout bounds a connector's Start and TaskConfigs. Kafka Connect has no such bound (a Start
@@ -39,7 +40,9 @@ type connectorRunner struct {
 	name   string
 	config map[string]string // never modified
 	plugin *connector.Plugin // nil when the class does not resolve; never modified
-	log    *slog.Logger
+	// metrics are the instance's connector-metrics; set by startConnector, never nil afterwards.
+	metrics *metrics.Connector
+	log     *slog.Logger
 
 	// Owned by the herder loop.
 	target records.TargetState
@@ -65,6 +68,8 @@ type connectorRunner struct {
 
 	// Owned by the runner goroutine: the started instance, nil while paused, stopped or failed.
 	conn connector.Connector
+	// startCounted: the instance's startup is in the worker's metrics; a resume's start is no new startup.
+	startCounted bool
 }
 
 // connectorOp is one thing the herder asks of the runner goroutine.
@@ -111,6 +116,7 @@ func (r *connectorRunner) put(state records.State, trace string) {
 		return
 	}
 	r.w.statuses.putConnector(r.name, r.w.status(state, trace), state == records.StateFailed)
+	r.metrics.SetStatus(string(state))
 }
 
 // startConnector creates the runner for a connector and brings it to its target state. The runner starts its
@@ -125,7 +131,13 @@ func (w *Worker) startConnector(_ context.Context, c *storage.Connector) {
 	}
 	w.connectors[c.Name] = r
 	plugin, warning, err := w.registry.Resolve(c.Config)
+	if err == nil {
+		r.metrics = w.metrics.AddConnector(c.Name, plugin.Class, string(plugin.Type), plugin.Version)
+	} else {
+		r.metrics = w.metrics.AddConnector(c.Name, c.Config[connector.KeyConnectorClass], "unknown", "")
+	}
 	if err != nil {
+		w.metrics.ConnectorStartup(false)
 		close(r.released)
 		r.failed.Store(true)
 		log.Error("connector failed", "err", err)
@@ -332,14 +344,25 @@ func (r *connectorRunner) start(ctx context.Context) bool {
 		return false
 	}
 	if err != nil {
+		r.countStartup(false)
 		r.fail(ctx, fmt.Errorf("start connector %s: %w", r.name, err))
 		return false
 	}
+	r.countStartup(true)
 	r.conn = inst
 	r.failed.Store(false)
 	r.log.Info("connector started")
 	r.put(records.StateRunning, "")
 	return true
+}
+
+// countStartup records the runner's first start in the worker's metrics (connect-worker-metrics' connector
+// startups); later starts (resumes) are not new startups, as in Kafka Connect.
+func (r *connectorRunner) countStartup(ok bool) {
+	if !r.startCounted {
+		r.startCounted = true
+		r.w.metrics.ConnectorStartup(ok)
+	}
 }
 
 // stopInstance stops the Connector instance, if any, within timeout (0: until ctx ends). A failure to stop is
@@ -424,6 +447,7 @@ func (w *Worker) stopConnector(r *connectorRunner) {
 		}
 	}
 	r.shutdown(true)
+	w.metrics.RemoveConnector(r.metrics)
 	w.retiring[r.name] = r
 	r.log.Info("stopping connector")
 }

@@ -332,6 +332,7 @@ func (w *Worker) stopAll() {
 	stopping := make([]*connectorRunner, 0, len(w.connectors))
 	for name, r := range w.connectors {
 		r.shutdown(false)
+		w.metrics.RemoveConnector(r.metrics)
 		stopping = append(stopping, r)
 		delete(w.connectors, name)
 	}
@@ -355,6 +356,10 @@ func (w *Worker) stopTasks(ts []*taskRunner, reason stopReason) {
 		}
 		// Its metrics go with it, unless a new instance has registered its own already.
 		w.errorMetrics.CompareAndDelete(t.id, t.errMetrics)
+		if t.metrics != nil {
+			t.metrics.SetPlugin(nil)
+			w.metrics.RemoveTask(t.metrics)
+		}
 	}
 }
 

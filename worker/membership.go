@@ -80,6 +80,7 @@ func (w *Worker) configSnapshot() group.Snapshot {
 func (w *Worker) rejoin(ctx context.Context) {
 	w.rejoinNeeded.Store(false)
 	w.joinAwaited.Store(false)
+	w.metrics.Rebalance.Started()
 	m := w.group
 	meta := group.Metadata{URL: w.url, ConfigOffset: w.store.ConfigOffset(), Allocation: m.owned}
 	// The leader's snapshot is the one it assigned from: a connector read from the config topic after the
@@ -149,6 +150,7 @@ func (w *Worker) rejoin(ctx context.Context) {
 		"revoked", len(a.Revoked.Connectors)+len(a.Revoked.Tasks), "delay_ms", a.Delay)
 
 	w.reconcile(ctx)
+	w.metrics.Rebalance.Completed(res.Generation, a.LeaderURL)
 	if res.IsLeader {
 		w.leaderDuties(ctx)
 	}

@@ -94,6 +94,7 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
+	t.startedTask(task)
 	t.log.Info("task started")
 
 	consumeCtx, cancel := context.WithCancel(ctx)
@@ -315,6 +316,11 @@ func (h *sinkHandler) Setup(sess sarama.ConsumerGroupSession) error {
 	h.mu.Lock()
 	h.sess = sess
 	h.mu.Unlock()
+	n := 0
+	for _, ps := range sess.Claims() {
+		n += len(ps)
+	}
+	h.t.metrics.SinkPartitions(n)
 	return nil
 }
 
@@ -326,6 +332,7 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	defer h.mu.Unlock()
 	h.flushLocked(ctx, sess)
 	h.sess = nil
+	h.t.metrics.SinkPartitions(0)
 	if h.tc.errant != nil {
 		// The session's records go back to the group; a report of one from now on converts it back to bytes.
 		h.tc.errant.forget()
@@ -382,6 +389,7 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 // offset commit (tick).
 func (h *sinkHandler) put(sess sarama.ConsumerGroupSession, batch []*sarama.ConsumerMessage, tick <-chan time.Time) error {
 	ctx := sess.Context()
+	h.t.metrics.SinkRead(len(batch))
 	recs := make([]*connector.SinkRecord, 0, len(batch))
 	for _, m := range batch {
 		rec, err := h.process(m)
@@ -440,7 +448,11 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 		for _, rec := range recs {
 			h.t.topics.record(rec.Topic)
 		}
+		began := time.Now()
 		err := safely(func() error { return h.task.Put(ctx, recs) })
+		if err == nil {
+			h.t.metrics.SinkPut(len(recs), time.Since(began))
+		}
 		if err == nil && h.tc.errant != nil {
 			err = h.tc.errant.asyncError()
 		}
@@ -564,7 +576,9 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 		}
 	}
 	offsets := maps.Clone(h.offsets)
+	began := time.Now()
 	if err := safely(func() error { return h.task.Flush(ctx, offsets) }); err != nil {
+		h.t.metrics.OffsetCommit(false, time.Since(began))
 		h.t.log.Warn("flush failed; offsets not committed", "err", err)
 		return
 	}
@@ -572,6 +586,7 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 		sess.MarkOffset(tp.Topic, tp.Partition, off, "")
 	}
 	sess.Commit()
+	h.t.metrics.OffsetCommit(true, time.Since(began))
 	clear(h.offsets)
 	if h.tc.errant != nil {
 		h.tc.errant.committed(offsets)

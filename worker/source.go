@@ -84,6 +84,7 @@ func (t *taskRunner) runSource(ctx context.Context) error {
 	if err := safely(func() error { return task.Start(ctx, tc, maps.Clone(t.config)) }); err != nil {
 		return fmt.Errorf("start task %s-%d: %w", t.id.Connector, t.id.Task, err)
 	}
+	t.startedTask(task)
 	t.log.Info("task started")
 	// A task started while its connector is paused reports PAUSED, never RUNNING (Kafka Connect's WorkerTask).
 	paused, _ := t.pausedWatch()
@@ -228,11 +229,15 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 			return err
 		}
 		var recs []*connector.SourceRecord
+		began := time.Now()
 		err := safely(func() error {
 			var err error
 			recs, err = task.Poll(ctx)
 			return err
 		})
+		if err == nil && len(recs) > 0 {
+			s.t.metrics.SourcePoll(len(recs), time.Since(began))
+		}
 		if err != nil {
 			if ctx.Err() != nil && s.t.isStopping() {
 				return nil
@@ -272,11 +277,15 @@ func (s *sourceSubmitter) drainLoop(ctx context.Context, task connector.SourceTa
 			return err
 		}
 		var recs []*connector.SourceRecord
+		began := time.Now()
 		err := safely(func() error {
 			var err error
 			recs, err = task.Poll(dctx)
 			return err
 		})
+		if err == nil && len(recs) > 0 {
+			s.t.metrics.SourcePoll(len(recs), time.Since(began))
+		}
 		switch {
 		case errors.Is(err, connector.ErrDrained):
 			level := slog.LevelDebug
@@ -348,6 +357,7 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		s.mu.Unlock()
 		<-s.slots
 		s.mem.Release(entry.bytes)
+		s.t.metrics.SourceWritten(0, 1)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -643,10 +653,12 @@ func (s *sourceSubmitter) resendLoop(done <-chan struct{}) {
 func (s *sourceSubmitter) drain() {
 	s.drainMu.Lock()
 	defer s.drainMu.Unlock()
+	written, dropped := 0, 0
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 || !s.queue[0].done {
 			s.mu.Unlock()
+			s.t.metrics.SourceWritten(written, dropped)
 			s.poke()
 			return
 		}
@@ -667,8 +679,11 @@ func (s *sourceSubmitter) drain() {
 			s.mem.Release(e.bytes)
 		}
 		if e.meta != nil {
+			written++
 			s.acked.Add(1)
 			s.t.topics.record(e.meta.Topic)
+		} else {
+			dropped++
 		}
 		if s.committer != nil {
 			if err := safely(func() error { return s.committer.CommitRecord(e.rec, e.meta) }); err != nil {
@@ -739,6 +754,18 @@ func (s *sourceSubmitter) flushOffsets(ctx context.Context, task connector.Sourc
 	pending := s.offsets
 	s.offsets = make(map[string]pendingOffset)
 	s.mu.Unlock()
+	committer, _ := task.(connector.Committer)
+	if len(pending) == 0 && committer == nil {
+		return nil
+	}
+	began := time.Now()
+	err := s.commitOffsets(ctx, pending, committer)
+	s.t.metrics.OffsetCommit(err == nil, time.Since(began))
+	return err
+}
+
+// commitOffsets is flushOffsets once there is something to commit.
+func (s *sourceSubmitter) commitOffsets(ctx context.Context, pending map[string]pendingOffset, committer connector.Committer) error {
 	if len(pending) > 0 {
 		recs := make([]kafkalog.Record, 0, len(pending))
 		for _, p := range pending {
@@ -755,8 +782,8 @@ func (s *sourceSubmitter) flushOffsets(ctx context.Context, task connector.Sourc
 			return fmt.Errorf("write offsets: %w", err)
 		}
 	}
-	if c, ok := task.(connector.Committer); ok {
-		return safely(func() error { return c.Commit(ctx) })
+	if committer != nil {
+		return safely(func() error { return committer.Commit(ctx) })
 	}
 	return nil
 }

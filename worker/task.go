@@ -15,6 +15,7 @@ import (
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/errorhandling"
+	"github.com/connectd/connectd/worker/metrics"
 )
 
 // stopReason says why a task stops, which decides the status it leaves behind.
@@ -46,6 +47,10 @@ type taskRunner struct {
 	topics     *activeTopics
 	// errMetrics are the task's error handling counters (Kafka's task-error-metrics), for its lifetime.
 	errMetrics *errorhandling.Metrics
+	// metrics are the task's connector-task, source-task or sink-task and task-error metrics, for its lifetime.
+	metrics *metrics.Task
+	// started is set once the plugin task's Start succeeded: a failure before counts as a failed startup.
+	started atomic.Bool
 
 	targetMu      sync.Mutex
 	target        records.TargetState
@@ -73,6 +78,11 @@ func (w *Worker) startTask(id connector.TaskID, config map[string]string, c *sto
 	t := w.newTaskRunner(id, config, c)
 	w.tasks[id] = t
 	w.errorMetrics.Store(id, t.errMetrics)
+	typ := connector.Type("unknown")
+	if p, _, err := w.registry.Resolve(c.Config); err == nil {
+		typ = p.Type
+	}
+	t.metrics = w.metrics.AddTask(id, typ, t.errMetrics)
 	t.routine = w.runtimes.Go(t.run)
 }
 
@@ -136,6 +146,9 @@ func (t *taskRunner) putStatus(state records.State, trace string, safe bool) {
 		return
 	}
 	t.w.statuses.putTask(t.id, t.w.status(state, trace), safe)
+	if t.metrics != nil {
+		t.metrics.SetStatus(string(state))
+	}
 }
 
 // fail records the task as FAILED; it stays so until restarted or reconfigured.
@@ -144,6 +157,9 @@ func (t *taskRunner) fail(err error) {
 		return // cancelled by worker shutdown, not a failure
 	}
 	t.failed.Store(true)
+	if !t.started.Load() {
+		t.w.metrics.TaskStartup(false)
+	}
 	t.log.Error("task failed", "err", err)
 	t.putStatus(records.StateFailed, trace(err), true)
 }
@@ -240,6 +256,16 @@ func (t *taskRunner) awaitStop(deadline time.Time) bool {
 			t.w.closers.Go(f)
 		}
 		return false
+	}
+}
+
+// startedTask records that the plugin task started: a successful startup, and its own metrics (when it
+// reports any) are scraped from now on.
+func (t *taskRunner) startedTask(task any) {
+	t.started.Store(true)
+	t.w.metrics.TaskStartup(true)
+	if t.metrics != nil {
+		t.metrics.SetPlugin(task)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/worker/config"
+	"github.com/connectd/connectd/worker/metrics"
 )
 
 // newRuntimeTestWorker is a Worker with what task runners and the herder's bookkeeping need, and no Kafka:
@@ -33,6 +34,7 @@ func newRuntimeTestWorker(t *testing.T) *Worker {
 		tasks:      make(map[connector.TaskID]*taskRunner),
 		runtimes:   newSupervisor(context.Background()),
 		closers:    newSupervisor(context.Background()),
+		metrics:    metrics.NewWorker("SESSIONED"),
 	}
 	w.statuses = newStatusWriter(nil, store, w.log)
 	w.gen.Store(3)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/connectd/connectd/worker/errorhandling"
 	"github.com/connectd/connectd/worker/kafkaclient"
 	"github.com/connectd/connectd/worker/kafkalog"
+	"github.com/connectd/connectd/worker/metrics"
 )
 
 // Options are what a Worker is built from besides its configuration.
@@ -99,6 +101,8 @@ type Worker struct {
 	// errorMetrics holds the error handling counters of the tasks in tasks, by id, for readers outside the
 	// herder loop (*errorhandling.Metrics values).
 	errorMetrics sync.Map
+	// metrics holds the worker's Kafka Connect metrics, read by GET /metrics; set by New.
+	metrics *metrics.Worker
 	// runtimes owns the task and connector runners' goroutines; set up by Run.
 	runtimes *supervisor
 	// closers owns the goroutines that close an abandoned task's producers and clients (taskRunner.onAbandon);
@@ -150,6 +154,7 @@ func New(cfg config.Config, opts Options) (*Worker, error) {
 		connectors: make(map[string]*connectorRunner),
 		retiring:   make(map[string]*connectorRunner),
 		tasks:      make(map[connector.TaskID]*taskRunner),
+		metrics:    metrics.NewWorker(strings.ToUpper(cfg.ConnectProtocol)),
 	}
 	w.clusterID.Store("")
 	w.gen.Store(-1)
@@ -180,6 +185,9 @@ func (w *Worker) TaskErrorMetrics(id connector.TaskID) (errorhandling.MetricsSna
 	}
 	return m.(*errorhandling.Metrics).Snapshot(), true
 }
+
+// Metrics are the worker's metrics (Kafka Connect's metric groups), for GET /metrics.
+func (w *Worker) Metrics() *metrics.Worker { return w.metrics }
 
 // Plugins is the worker's plugin registry.
 func (w *Worker) Plugins() *connector.Registry { return w.registry }

@@ -23,6 +23,7 @@ import (
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
+	"github.com/connectd/connectd/worker/metrics"
 	"github.com/connectd/connectd/worker/properties"
 	"github.com/connectd/connectd/worker/restauth"
 )
@@ -210,6 +211,8 @@ func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry
 		Version: kafkaVersion, Commit: commitID(),
 		SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
 		Forwarder: peers, Security: sec,
+		Metrics: metrics.Handler(w.Metrics(), metrics.Info{ClientID: w.ID(), Version: kafkaVersion, Commit: commitID(),
+			Start: time.Now()}),
 	})
 	if err != nil {
 		return err

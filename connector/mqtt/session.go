@@ -66,6 +66,8 @@ type session struct {
 	former []string
 	// newClient builds the paho client; tests may wrap it.
 	newClient func(*paho.ClientOptions) paho.Client
+	// metrics are the task's counters; set by the task (newSession gives the session counters of its own).
+	metrics *taskMetrics
 
 	mu           sync.Mutex
 	failingSince time.Time // start of the current run of failures (or of the session, before it first connected)
@@ -87,6 +89,7 @@ func newSession(cfg *config, log *slog.Logger, pipe intake, conn int, filters []
 	return &session{
 		cfg: cfg, log: log, pipe: pipe, conn: conn, clientID: connClientID(cfg, conn), filters: subs, former: former,
 		newClient:    paho.NewClient,
+		metrics:      &taskMetrics{},
 		failingSince: time.Now(),
 		halted:       make(chan struct{}),
 	}
@@ -105,6 +108,7 @@ func (s *session) halt() {
 // persistent.
 func (s *session) run(ctx context.Context) {
 	bo := backoff.Backoff{Base: firstBackoff, Max: maxBackoff, Jitter: true}
+	connected := false
 	for gen := uint64(1); ctx.Err() == nil; gen++ {
 		select {
 		case <-s.halted:
@@ -132,6 +136,10 @@ func (s *session) run(ctx context.Context) {
 			continue
 		}
 		s.succeed()
+		if connected {
+			s.metrics.reconnects.Add(1)
+		}
+		connected = true
 		bo.Reset()
 		select {
 		case err := <-lost:
@@ -173,9 +181,16 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
 		SetDefaultPublishHandler(func(c paho.Client, m paho.Message) {
+			var ack acker = m
+			if qos := m.Qos(); qos <= 2 {
+				s.metrics.received[qos].Add(1)
+				if qos > 0 {
+					ack = countedAck{Message: m, n: &s.metrics.acked}
+				}
+			}
 			s.pipe.arrive(&message{
 				topic: m.Topic(), payload: m.Payload(), qos: m.Qos(),
-				received: time.Now(), conn: s.conn, gen: gen, ack: m,
+				received: time.Now(), conn: s.conn, gen: gen, ack: ack,
 			}, func() bool { return subscribed.Load() && c.IsConnectionOpen() })
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {

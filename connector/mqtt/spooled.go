@@ -97,6 +97,7 @@ type taskSpool struct {
 	in   *spoolIntake
 
 	handed atomic.Uint64 // the last entry the shipper put in the pipeline
+	ages   spoolAges     // receive times of the entries handed and not committed, for ReportMetrics
 
 	cancelShip context.CancelFunc
 	shipCtx    context.Context
@@ -210,6 +211,7 @@ func (ts *taskSpool) ship(ctx context.Context) {
 				return
 			}
 			m.spoolSeq = e.Seq
+			ts.ages.push(e.Seq, m.received)
 			if !ts.pipe.arrive(m, nil) {
 				return // the task is stopping
 			}
@@ -222,6 +224,7 @@ func (ts *taskSpool) ship(ctx context.Context) {
 // commit (of the checkpoint, or a segment's deletion) holds in memory and is tried again by the next one; it is
 // logged at most every 10 s.
 func (ts *taskSpool) commit(seq uint64) {
+	ts.ages.commit(seq)
 	ts.closeMu.RLock()
 	defer ts.closeMu.RUnlock()
 	if ts.stopped {

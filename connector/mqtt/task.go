@@ -32,6 +32,8 @@ type SourceTask struct {
 
 	draining atomic.Bool // Drain was called: hand out what the task holds, take nothing new
 
+	metrics taskMetrics // see ReportMetrics
+
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by Stop: the watch of Start's context ends
 
@@ -78,6 +80,7 @@ func (t *SourceTask) Start(ctx context.Context, tc connector.SourceTaskContext, 
 	t.cancel = cancel
 	for n := range cfg.connections {
 		s := newSession(cfg, t.log, in, n, filters)
+		s.metrics = &t.metrics
 		t.sess = append(t.sess, s)
 		t.wg.Go(func() { s.run(runCtx) })
 	}

@@ -379,6 +379,10 @@ func checkAnswer(r request, resp *http.Response, body []byte) []string {
 		switch {
 		case st == http.StatusNoContent && len(body) > 0:
 			problems = append(problems, "204 with a body")
+		case hasBody && r.op.PlainText:
+			if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "text/plain" {
+				problems = append(problems, fmt.Sprintf("Content-Type %q, want text/plain", resp.Header.Get("Content-Type")))
+			}
 		case hasBody && len(body) > 0 && !json.Valid(body):
 			problems = append(problems, "the body is not JSON")
 		}

@@ -35,6 +35,8 @@ type Operation struct {
 	Statuses []int
 	// Internal marks x-internal operations (inter-worker endpoints).
 	Internal bool
+	// PlainText marks operations whose successful answers are text/plain, not JSON (GET /metrics).
+	PlainText bool
 }
 
 // Key names the operation as "METHOD /path".
@@ -181,9 +183,17 @@ func Parse(b []byte) (*Spec, error) {
 					op.Body = c.Schema
 				}
 			}
-			for code := range raw.Responses {
+			for code, n := range raw.Responses {
 				if st, err := strconv.Atoi(code); err == nil {
 					op.Statuses = append(op.Statuses, st)
+					var resp struct {
+						Content map[string]yaml.Node `yaml:"content"`
+					}
+					if err := n.Decode(&resp); err == nil && st < 300 {
+						if _, text := resp.Content["text/plain"]; text {
+							op.PlainText = true
+						}
+					}
 				}
 			}
 			slices.Sort(op.Statuses)

@@ -34,6 +34,7 @@ import (
 	"github.com/connectd/connectd/worker"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/localkafka"
+	"github.com/connectd/connectd/worker/metrics"
 	"github.com/connectd/connectd/worker/restauth"
 )
 
@@ -215,7 +216,9 @@ func (c *Cluster) StartWorker() int {
 	}
 	srv, err := api.NewServer(api.Config{Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
 		Version: "3.9.0", Commit: "0000000000000000", SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
-		Forwarder: peers, Security: sec})
+		Forwarder: peers, Security: sec,
+		Metrics: metrics.Handler(w.Metrics(), metrics.Info{ClientID: w.ID(), Version: "3.9.0", Commit: "0000000000000000",
+			Start: time.Now()})})
 	if err != nil {
 		c.t.Fatalf("new api server: %v", err)
 	}

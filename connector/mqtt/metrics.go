@@ -1,0 +1,109 @@
+package mqtt
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/connectd/connectd/connector"
+)
+
+// taskMetrics counts what a task's MQTT connections did; the worker exposes them through ReportMetrics.
+type taskMetrics struct {
+	received   [3]atomic.Int64 // messages received, by QoS
+	acked      atomic.Int64    // QoS 1 and 2 messages acknowledged to the broker
+	reconnects atomic.Int64    // connections made again after a connection's first
+}
+
+// countedAck acknowledges a message to the broker and counts it.
+type countedAck struct {
+	paho.Message
+	n *atomic.Int64
+}
+
+func (a countedAck) Ack() {
+	a.Message.Ack()
+	a.n.Add(1)
+}
+
+// spoolAges remembers when the spooled messages the shipper handed to the pipeline were received, in entry
+// order, until their entries are committed: the first is the oldest message the spool still holds (entries are
+// read and committed in order, and the shipper reads the oldest first).
+type spoolAges struct {
+	mu      sync.Mutex
+	seqs    []uint64
+	arrived []time.Time
+}
+
+func (a *spoolAges) push(seq uint64, received time.Time) {
+	a.mu.Lock()
+	a.seqs = append(a.seqs, seq)
+	a.arrived = append(a.arrived, received)
+	a.mu.Unlock()
+}
+
+// commit forgets the entries up to seq.
+func (a *spoolAges) commit(seq uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for n < len(a.seqs) && a.seqs[n] <= seq {
+		n++
+	}
+	if n > 0 {
+		a.seqs = append(a.seqs[:0], a.seqs[n:]...)
+		a.arrived = append(a.arrived[:0], a.arrived[n:]...)
+	}
+}
+
+// oldest is the receive time of the oldest message held, zero when none is known.
+func (a *spoolAges) oldest() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.arrived) == 0 {
+		return time.Time{}
+	}
+	return a.arrived[0]
+}
+
+// ReportMetrics reports the task's MQTT metrics (connector.MetricsReporter); the worker exposes them as
+// connectd_mqtt_*: messages received by QoS, acknowledged, in flight, reconnects, the bytes held in memory, and
+// with the spool on its size and the age of the oldest message in it.
+func (t *SourceTask) ReportMetrics(emit func(connector.Metric)) {
+	for qos := range t.metrics.received {
+		emit(connector.Metric{Name: "mqtt_messages_received_total", Kind: connector.Counter,
+			Help:   "MQTT messages received from the broker, by QoS.",
+			Labels: map[string]string{"qos": strconv.Itoa(qos)}, Value: float64(t.metrics.received[qos].Load())})
+	}
+	emit(connector.Metric{Name: "mqtt_messages_acknowledged_total", Kind: connector.Counter,
+		Help:  "QoS 1 and 2 messages acknowledged to the broker (PUBACK/PUBREC): once in Kafka, or with the spool once on disk.",
+		Value: float64(t.metrics.acked.Load())})
+	emit(connector.Metric{Name: "mqtt_reconnects_total", Kind: connector.Counter,
+		Help:  "Connections to the broker made again after a connection's first.",
+		Value: float64(t.metrics.reconnects.Load())})
+	if t.pipe != nil {
+		_, _, unacked := t.pipe.stats()
+		emit(connector.Metric{Name: "mqtt_messages_in_flight", Kind: connector.Gauge,
+			Help: "Messages the task holds until Kafka has their records: QoS 1 and 2 messages not yet acknowledged " +
+				"to the broker, or with the spool, spooled messages not yet committed.",
+			Value: float64(unacked)})
+		emit(connector.Metric{Name: "mqtt_buffer_bytes", Kind: connector.Gauge,
+			Help:  "What the messages the task holds in memory count against mqtt.buffer.max.bytes.",
+			Value: float64(t.pipe.heldBytes())})
+	}
+	if t.spool != nil {
+		emit(connector.Metric{Name: "mqtt_spool_bytes", Kind: connector.Gauge,
+			Help:  "Bytes in the task's spool not yet shipped to Kafka (what mqtt.spool.max.bytes bounds).",
+			Value: float64(t.spool.sp.Stats().Bytes)})
+		age := 0.0
+		if at := t.spool.ages.oldest(); !at.IsZero() {
+			age = time.Since(at).Seconds()
+		}
+		emit(connector.Metric{Name: "mqtt_spool_oldest_message_age_seconds", Kind: connector.Gauge,
+			Help:  "Age of the oldest message in the task's spool that Kafka does not have yet; 0 when none.",
+			Value: age})
+	}
+}
