@@ -162,9 +162,13 @@ func maxPollRecords(set map[string]string) (int, error) {
 	if !ok {
 		return maxSinkBatch, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 1 {
+	// An INT, as Kafka's ConsumerConfig defines it: a larger number is not one.
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("Invalid value %s for configuration max.poll.records: Not a number of type INT", v) //nolint:staticcheck // Kafka's message
+	}
+	if n < 1 {
 		return 0, fmt.Errorf("Invalid value %s for configuration max.poll.records: Value must be at least 1", v) //nolint:staticcheck // Kafka's message
 	}
-	return n, nil
+	return int(n), nil
 }

@@ -77,6 +77,17 @@ func TestConfigProviderPlaceholders(t *testing.T) {
 			t.Errorf("validate with %s: %d %.300s", bad.file, status, body)
 		}
 	}
+	// A secret in a typed key is invalid there, and the error quotes the placeholder, never the secret.
+	if err := os.WriteFile(secrets, []byte("input="+in+"\noutput="+filepath.Join(dir, "out.txt")+"\npw=Hunter2Secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	typed := sourceConfig("cp-bad", in, "t")
+	typed["config"].(map[string]any)["tasks.max"] = "${file:" + secrets + ":pw}"
+	status, body = c.Do(0, http.MethodPost, "/connectors", typed)
+	if status != http.StatusBadRequest || strings.Contains(string(body), "Hunter2Secret") ||
+		!strings.Contains(string(body), "Invalid value ${file:"+secrets+":pw} for configuration tasks.max") {
+		t.Errorf("create with a secret in tasks.max: %d %s", status, body)
+	}
 	c.WaitStore(0, "no cp-bad connector", func(s *storage.Store) bool {
 		_, ok := s.Connector("cp-bad")
 		return !ok

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/herder"
@@ -215,10 +216,15 @@ func (w *Worker) validateConfig(config map[string]string) (connector.ConfigInfos
 		return infos, err
 	}
 	for _, ci := range infos.Configs {
-		if v := ci.Value; v != nil && v.Value != nil {
-			if raw, ok := config[v.Name]; ok && configprovider.HasPlaceholder(raw) {
+		v := ci.Value
+		if v == nil {
+			continue
+		}
+		if raw, ok := config[v.Name]; ok && configprovider.HasPlaceholder(raw) {
+			if v.Value != nil {
 				v.Value = &raw
 			}
+			v.Errors = hideResolved(v.Errors, resolved[v.Name], raw)
 		}
 	}
 	for _, ue := range configprovider.Unresolved(terr) {
@@ -233,6 +239,25 @@ func (w *Worker) validateConfig(config map[string]string) (connector.ConfigInfos
 		infos.ErrorCount++
 	}
 	return infos, nil
+}
+
+// hideResolved rewrites a key's validation errors so that they show its placeholder (raw) where they quote
+// the value it resolved to: "Invalid value <secret> for configuration ..." must not hand the secret to whoever
+// may validate. Other mentions are replaced too unless the value is too short to be one (a digit would
+// rewrite unrelated text such as "at least 1").
+func hideResolved(errs []string, resolved, raw string) []string {
+	if resolved == "" || resolved == raw {
+		return errs
+	}
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		e = strings.ReplaceAll(e, "Invalid value "+resolved+" for configuration", "Invalid value "+raw+" for configuration")
+		if len(resolved) >= 4 {
+			e = strings.ReplaceAll(e, resolved, raw)
+		}
+		out[i] = e
+	}
+	return out
 }
 
 func connectorRecord(name string, config map[string]string) (kafkalog.Record, error) {

@@ -350,7 +350,8 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	h.mu.Unlock()
 	ticker := time.NewTicker(h.t.w.cfg.OffsetFlushInterval)
 	defer ticker.Stop()
-	batch := make([]*sarama.ConsumerMessage, 0, h.maxPoll)
+	// The batch grows to max.poll.records as records come: an INT's worth up front would be gigabytes.
+	batch := make([]*sarama.ConsumerMessage, 0, min(h.maxPoll, maxSinkBatch))
 	for {
 		select {
 		case msg, ok := <-claim.Messages():

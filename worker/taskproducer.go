@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +51,21 @@ func (p *taskProducer) close() {
 	p.closeOnce.Do(func() { _ = p.client.Close() })
 }
 
+// maxTaskProducerRetries bounds a task producer's retries (sarama keeps per-attempt state): 600 attempts up to
+// a second apart are about ten minutes of Kafka being unreachable.
+const maxTaskProducerRetries = 600
+
+// taskProducerRetries is a task producer's Retry.Max: maxTaskProducerRetries, or the retries setting when it
+// is lower. (An invalid setting was reported when the client configuration was built.)
+func taskProducerRetries(set map[string]string) int {
+	if v, ok := set["retries"]; ok {
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32); err == nil && n >= 0 {
+			return int(min(n, maxTaskProducerRetries))
+		}
+	}
+	return maxTaskProducerRetries
+}
+
 // newTaskProducer creates a producer of task t (its records, or its dead letter queue) with Kafka Connect's
 // producer settings (acks=all, unlimited delivery retries), idempotent when the cluster allows it. It retries
 // while Kafka is unreachable until the task is asked to stop.
@@ -72,9 +89,9 @@ func (w *Worker) newTaskProducer(ctx context.Context, t *taskRunner, clientID st
 	}
 	// sarama keeps retry state per attempt and partition, so the limit must stay finite: 600 attempts at
 	// up to 1s apart keep a record retrying for about ten minutes of Kafka being unreachable.
-	if _, ok := set["retries"]; !ok {
-		cfg.Producer.Retry.Max = 600
-	}
+	// A retries setting lowers the limit but never raises it: Connect's own default, Integer.MAX_VALUE, is a
+	// common copy, and must keep the ten minutes rather than fall to the generic clients' cap.
+	cfg.Producer.Retry.Max = taskProducerRetries(set)
 	// retry.backoff.ms (100 ms) doubling up to retry.backoff.max.ms (1 s), the Kafka producer's defaults; none
 	// once aborted.
 	retryBackoff := backoff.Backoff{Base: 100 * time.Millisecond, Max: time.Second}

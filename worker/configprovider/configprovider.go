@@ -264,19 +264,21 @@ func allowedPaths(v string) ([]string, error) {
 	return out, nil
 }
 
-// allowed reports whether path lies under one of the allowed paths, by whole path components as Java's
-// Path.startsWith.
-func allowed(list []string, path string) bool {
+// allowed returns the path to open and whether it lies under one of the allowed paths, by whole path
+// components as Java's Path.startsWith. As AllowedPaths.parseUntrustedPath, it returns the normalised path
+// when allowed.paths is set: opening the path as written would let the kernel resolve a symlink before "..",
+// reaching outside the allowed paths ("/allowed/link/../secret" with link pointing elsewhere).
+func allowed(list []string, path string) (string, bool) {
 	if list == nil {
-		return true
+		return path, true
 	}
 	clean := filepath.Clean(path)
 	for _, a := range list {
 		if clean == a || strings.HasPrefix(clean, strings.TrimSuffix(a, string(filepath.Separator))+string(filepath.Separator)) {
-			return true
+			return clean, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // errNotAllowed is why a path outside allowed.paths resolves nothing (Kafka logs a warning and returns no
@@ -290,14 +292,19 @@ func (f fileProvider) Get(path string, keys []string) (map[string]string, error)
 	if path == "" {
 		return nil, nil
 	}
-	if !allowed(f.allowed, path) {
+	name, ok := allowed(f.allowed, path)
+	if !ok {
 		return nil, errNotAllowed
 	}
-	file, err := os.Open(path)
+	file, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("Could not read properties from file %s", path) //nolint:staticcheck // Kafka's message
 	}
 	defer file.Close()
+	// A regular file only: /dev/zero or a FIFO would hold the request (or the task start) forever.
+	if st, err := file.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("Could not read properties from file %s", path) //nolint:staticcheck // Kafka's message
+	}
 	props, err := properties.Parse(file)
 	if err != nil {
 		return nil, fmt.Errorf("Could not read properties from file %s", path) //nolint:staticcheck // Kafka's message
@@ -319,7 +326,8 @@ func (d dirProvider) Get(path string, keys []string) (map[string]string, error) 
 	if path == "" {
 		return nil, nil
 	}
-	if !allowed(d.allowed, path) {
+	path, ok := allowed(d.allowed, path)
+	if !ok {
 		return nil, errNotAllowed
 	}
 	if st, err := os.Stat(path); err != nil || !st.IsDir() {

@@ -127,3 +127,36 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("names %v", p.Names())
 	}
 }
+
+// TestFileProviderOpensTheNormalisedPath checks that a symlink inside allowed.paths followed by ".." cannot
+// reach a file outside them: the file opened is the normalised path, as Java's AllowedPaths returns it.
+func TestFileProviderOpensTheNormalisedPath(t *testing.T) {
+	allowedDir, outside := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(outside, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret.properties"), []byte("k=outside\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(allowedDir, "secret.properties"), []byte("k=inside\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "sub"), filepath.Join(allowedDir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	p := providers(t, map[string]string{
+		"config.providers":                          "file",
+		"config.providers.file.class":               "FileConfigProvider",
+		"config.providers.file.param.allowed.paths": allowedDir,
+	})
+	out, err := p.Transform(map[string]string{"v": "${file:" + allowedDir + "/link/../secret.properties:k}"})
+	if err != nil || out["v"] != "inside" {
+		t.Fatalf("got %q, %v; want the allowed directory's file (inside)", out["v"], err)
+	}
+	// Not a regular file: refused instead of read forever.
+	if _, err := providers(t, map[string]string{"config.providers": "file",
+		"config.providers.file.class": "FileConfigProvider"}).Transform(map[string]string{"v": "${file:/dev/zero:k}"}); err == nil ||
+		!strings.Contains(err.Error(), "Could not read properties from file /dev/zero") {
+		t.Errorf("/dev/zero: %v", err)
+	}
+}
