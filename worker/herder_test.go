@@ -196,10 +196,10 @@ func TestReconcileFollowsAssignmentAndConfig(t *testing.T) {
 
 	// New task configs: only the task whose config changed is restarted.
 	a.apply(records.TaskKey("c", 0), mustTaskConfig(t, map[string]string{"task.class": "x", "v": "2"}))
-	a.apply(records.TaskKey("c", 1), mustTaskConfig(t, first1.config))
+	a.apply(records.TaskKey("c", 1), mustTaskConfig(t, first1.rawConfig))
 	a.apply(records.CommitKey("c"), mustCommit(t, 2))
 	w.reconcile(ctx)
-	if w.tasks[t0] == first0 || w.tasks[t0].config["v"] != "2" {
+	if w.tasks[t0] == first0 || w.tasks[t0].rawConfig["v"] != "2" {
 		t.Fatal("task 0 was not restarted with its new config")
 	}
 	if w.tasks[t1] != first1 {
