@@ -34,7 +34,12 @@ func (w *Worker) ConnectorOffsets(ctx context.Context, name string) ([]herder.Co
 	}
 	out := []herder.ConnectorOffset{}
 	if w.connectorType(c.Config) == connector.Sink {
-		offsets, err := w.admin.ListConsumerGroupOffsets(sinkGroupID(name, c.Config), nil)
+		// The group the tasks consume in: consumer.override.group.id may be a placeholder.
+		resolved, err := w.resolveConfig(c.Config)
+		if err != nil {
+			return nil, requestError(herder.ErrBadRequest, err.Error())
+		}
+		offsets, err := w.admin.ListConsumerGroupOffsets(sinkGroupID(name, resolved), nil)
 		if err != nil {
 			return nil, fmt.Errorf("read consumer group offsets of connector %s: %w", name, err)
 		}
@@ -91,6 +96,11 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []herde
 		if err != nil {
 			return err
 		}
+		// Placeholders resolved, as the tasks see the config: the sink's group may come from a provider.
+		resolved, err := w.resolveConfig(c.Config)
+		if err != nil {
+			return requestError(herder.ErrBadRequest, err.Error())
+		}
 		if reset {
 			offsets = w.resetEntries(name, plugin.Type)
 		}
@@ -105,10 +115,6 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []herde
 		}
 		managed := false
 		if alt, ok := plugin.NewConnector().(connector.OffsetAlterer); ok {
-			resolved, err := w.resolveConfig(c.Config)
-			if err != nil {
-				return requestError(herder.ErrBadRequest, err.Error())
-			}
 			if err := safely(func() error {
 				var err error
 				managed, err = alt.AlterOffsets(resolved, parsed)
@@ -124,7 +130,7 @@ func (w *Worker) modifyOffsets(ctx context.Context, name string, offsets []herde
 			}
 		}
 		if plugin.Type == connector.Sink {
-			err = w.writeSinkOffsets(sinkGroupID(name, c.Config), parsed, reset)
+			err = w.writeSinkOffsets(sinkGroupID(name, resolved), parsed, reset)
 		} else {
 			err = w.writeSourceOffsets(ctx, name, parsed)
 		}
