@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/connectd/connectd/worker/metrics/metricstest"
+
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -46,31 +48,8 @@ func parseMetrics(t *testing.T, body []byte) map[string]*dto.MetricFamily {
 // sampleValue returns the value of the sample of name with all of labels (name/value pairs), or NaN when there
 // is none.
 func sampleValue(fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
-	mf := fams[name]
-	if mf == nil {
-		return math.NaN()
-	}
-next:
-	for _, m := range mf.GetMetric() {
-		for i := 0; i+1 < len(labels); i += 2 {
-			found := false
-			for _, l := range m.GetLabel() {
-				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
-					found = true
-				}
-			}
-			if !found {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		default:
-			return m.Untyped.GetValue()
-		}
+	if v, ok := metricstest.Value(fams, name, labels...); ok {
+		return v
 	}
 	return math.NaN()
 }

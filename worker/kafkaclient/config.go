@@ -20,6 +20,7 @@ import (
 
 	"github.com/connectd/connectd/worker/kafkalog"
 	"github.com/connectd/connectd/worker/properties"
+	"github.com/connectd/connectd/worker/tlschain"
 )
 
 // saramaVersion is the protocol level connectd speaks. Kafka 3.6 request versions are accepted by Kafka
@@ -604,18 +605,7 @@ func (s *clientSettings) tlsConfig() *tls.Config {
 	}
 	if s.str("ssl.endpoint.identification.algorithm", "https") == "" {
 		// Kafka turns off host name verification only; the chain is still checked.
-		tc.InsecureSkipVerify = true
-		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("tls: broker sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-			return err
-		}
+		tlschain.VerifyWithoutHostname(tc, roots, "broker")
 	}
 	return tc
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/worker/metrics/metricstest"
+
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -150,34 +152,11 @@ func TestNamesMatchKafka(t *testing.T) {
 
 func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
 	t.Helper()
-	mf := fams[name]
-	if mf == nil {
-		t.Fatalf("%s missing", name)
+	v, ok := metricstest.Value(fams, name, labels...)
+	if !ok {
+		t.Fatalf("%s%v missing", name, labels)
 	}
-next:
-	for _, m := range mf.GetMetric() {
-		for i := 0; i+1 < len(labels); i += 2 {
-			found := false
-			for _, l := range m.GetLabel() {
-				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
-					found = true
-				}
-			}
-			if !found {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		default:
-			return m.Untyped.GetValue()
-		}
-	}
-	t.Fatalf("%s%v missing", name, labels)
-	return 0
+	return v
 }
 
 // TestValuesAndLabels checks the values and labels the dashboards select on.

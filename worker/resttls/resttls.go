@@ -16,12 +16,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/connectd/connectd/worker/tlschain"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -121,18 +121,7 @@ func (s Settings) Client() (*tls.Config, error) {
 	tc.RootCAs = pool
 	if v, set := s.values["ssl.endpoint.identification.algorithm"]; set && strings.TrimSpace(v) == "" {
 		// Host names are not checked; the chain still is, as with Jetty's client.
-		tc.InsecureSkipVerify = true
-		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("tls: the worker sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter})
-			return err
-		}
+		tlschain.VerifyWithoutHostname(tc, pool, "worker")
 	}
 	return tc, nil
 }
