@@ -206,6 +206,13 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 
 	tok := client.Connect()
 	if err := await(ctx, tok, 0); err != nil {
+		if ctx.Err() != nil {
+			// paho cannot abandon a connection attempt: it ends at CONNACK or at the connect timeout, its
+			// deadline on the connection. Waiting for it keeps paho's goroutines within the session's life,
+			// which the task's Stop waits for; only a broker that accepted the connection and stays silent
+			// makes this wait long.
+			<-tok.Done()
+		}
 		client.Disconnect(0)
 		s.pipe.resume(s.conn, gen, false)
 		return nil, nil, fmt.Errorf("connect to %s as %q: %w", s.brokerList(), s.clientID, err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -467,5 +469,46 @@ func BenchmarkTaskThroughput(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
 		})
+	}
+}
+
+// TestStopWhileConnectingLeavesNoGoroutine stops a task whose broker accepted the connection and never
+// answers CONNECT: Stop returns only once paho's connection attempt has ended (at the connect timeout), so
+// none of paho's goroutines outlives the task. Not parallel: it counts the process's goroutines.
+func TestStopWhileConnectingLeavesNoGoroutine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // held open, silent
+		}
+	}()
+	b := mqtttest.NewBroker(t)
+	cfg := baseConfig(b, map[string]string{fieldConnectTimeout: "1"})
+	cfg[fieldBrokerURL] = "tcp://" + ln.Addr().String()
+	task := &SourceTask{}
+	if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	conn := <-accepted
+	defer conn.Close()
+	// Once CONNECT has arrived, paho waits for CONNACK.
+	if _, err := conn.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	// Stacks spell the package paho%2emqtt%2egolang.
+	for _, f := range []string{"golang.verifyCONNACK(", "golang.(*connectionStatus).Disconnecting("} {
+		if strings.Contains(stacks, f) {
+			t.Errorf("a goroutine in %s outlived the task's Stop", f)
+		}
 	}
 }
