@@ -9,6 +9,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector/connectortest"
+	"github.com/connectd/connectd/storage"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -27,6 +28,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 	status, body = c.Do(0, http.MethodPut, "/connectors/good/resume", nil)
 	expect(t, "resume good", status, body, 202, "")
 	c.WaitRunning(0, "good", 1)
+	// The task's RUNNING status may be the one from before the stop; the resumed connector's task configs
+	// (a task record and a commit) are the last writes the resume causes, and must be in before counting.
+	c.WaitStore(0, "good's task configs committed after the resume", func(s *storage.Store) bool {
+		conn, ok := s.Connector("good")
+		return ok && conn.TaskCount == 1
+	})
 
 	before := configEndOffset(t, c)
 	huge := `{"name":"big","config":{"connector.class":"FileStreamSource","topic":"t","x":"` + strings.Repeat("x", 1<<20) + `"}}`
