@@ -77,6 +77,19 @@ type emitter struct {
 	ch chan<- prometheus.Metric
 }
 
+// startups emits connect-worker-metrics' <kind>-startup-* metrics (kind "connector" or "task").
+func (e emitter) startups(kind string, s *startups, now time.Time, labels []string) {
+	e.kafka(GroupWorker, kind+"-startup-attempts-total", "The total number of "+kind+" startups that this worker has attempted.",
+		float64(s.attempts.Load()), labels...)
+	e.kafka(GroupWorker, kind+"-startup-success-total", "The total number of "+kind+" starts that succeeded.",
+		float64(s.successes.Load()), labels...)
+	e.kafka(GroupWorker, kind+"-startup-failure-total", "The total number of "+kind+" starts that failed.",
+		float64(s.failures.Load()), labels...)
+	ok, failed := s.recent.shares(now)
+	e.kafka(GroupWorker, kind+"-startup-success-percentage", "The fraction (0-1) of recent "+kind+" starts that succeeded.", ok, labels...)
+	e.kafka(GroupWorker, kind+"-startup-failure-percentage", "The fraction (0-1) of recent "+kind+" starts that failed.", failed, labels...)
+}
+
 func (e emitter) emit(name, help string, vt prometheus.ValueType, v float64, labels ...string) {
 	keys, vals := make([]string, 0, len(labels)/2), make([]string, 0, len(labels)/2)
 	for i := 0; i+1 < len(labels); i += 2 {
@@ -144,24 +157,8 @@ func (c *Collector) collectWorker(e emitter, now time.Time) {
 	})
 	e.kafka(GroupWorker, "connector-count", "The number of connectors run in this worker.", float64(conns), agg...)
 	e.kafka(GroupWorker, "task-count", "The number of tasks run in this worker.", float64(tasks), agg...)
-	e.kafka(GroupWorker, "connector-startup-attempts-total", "The total number of connector startups that this worker has attempted.",
-		float64(w.connectorAttempts.Load()), agg...)
-	e.kafka(GroupWorker, "connector-startup-success-total", "The total number of connector starts that succeeded.",
-		float64(w.connectorSuccesses.Load()), agg...)
-	e.kafka(GroupWorker, "connector-startup-failure-total", "The total number of connector starts that failed.",
-		float64(w.connectorFailures.Load()), agg...)
-	ok, failed := w.connectorStartups.shares(now)
-	e.kafka(GroupWorker, "connector-startup-success-percentage", "The fraction (0-1) of recent connector starts that succeeded.", ok, agg...)
-	e.kafka(GroupWorker, "connector-startup-failure-percentage", "The fraction (0-1) of recent connector starts that failed.", failed, agg...)
-	e.kafka(GroupWorker, "task-startup-attempts-total", "The total number of task startups that this worker has attempted.",
-		float64(w.taskAttempts.Load()), agg...)
-	e.kafka(GroupWorker, "task-startup-success-total", "The total number of task starts that succeeded.",
-		float64(w.taskSuccesses.Load()), agg...)
-	e.kafka(GroupWorker, "task-startup-failure-total", "The total number of task starts that failed.",
-		float64(w.taskFailures.Load()), agg...)
-	ok, failed = w.taskStartups.shares(now)
-	e.kafka(GroupWorker, "task-startup-success-percentage", "The fraction (0-1) of recent task starts that succeeded.", ok, agg...)
-	e.kafka(GroupWorker, "task-startup-failure-percentage", "The fraction (0-1) of recent task starts that failed.", failed, agg...)
+	e.startups("connector", w.connectorStartups, now, agg)
+	e.startups("task", w.taskStartups, now, agg)
 	for _, name := range slices.Sorted(maps.Keys(counts)) {
 		byState := counts[name]
 		e.kafka(GroupWorker, "connector-total-task-count", "The number of tasks of the connector on the worker.",

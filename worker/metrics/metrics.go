@@ -18,9 +18,7 @@ import (
 type Worker struct {
 	now func() time.Time
 
-	connectorAttempts, connectorSuccesses, connectorFailures atomic.Int64
-	taskAttempts, taskSuccesses, taskFailures                atomic.Int64
-	connectorStartups, taskStartups                          frequencies
+	connectorStartups, taskStartups *startups
 
 	// Rebalance is the worker's group membership (connect-worker-rebalance-metrics).
 	Rebalance *Rebalance
@@ -36,7 +34,7 @@ func NewWorker(protocol string) *Worker {
 
 func newWorker(protocol string, now func() time.Time) *Worker {
 	t := now()
-	w := &Worker{now: now, connectorStartups: newFrequencies(t), taskStartups: newFrequencies(t)}
+	w := &Worker{now: now, connectorStartups: newStartups(t), taskStartups: newStartups(t)}
 	w.Rebalance = &Rebalance{now: now, protocol: protocol, times: newSampled(t)}
 	w.Rebalance.epoch.Store(-1)
 	return w
@@ -47,12 +45,6 @@ func (w *Worker) ConnectorStartup(ok bool) {
 	if w == nil {
 		return
 	}
-	w.connectorAttempts.Add(1)
-	if ok {
-		w.connectorSuccesses.Add(1)
-	} else {
-		w.connectorFailures.Add(1)
-	}
 	w.connectorStartups.record(ok, w.now())
 }
 
@@ -61,13 +53,25 @@ func (w *Worker) TaskStartup(ok bool) {
 	if w == nil {
 		return
 	}
-	w.taskAttempts.Add(1)
-	if ok {
-		w.taskSuccesses.Add(1)
-	} else {
-		w.taskFailures.Add(1)
-	}
 	w.taskStartups.record(ok, w.now())
+}
+
+// startups counts the attempts to start connectors (or tasks) on the worker: totals and recent shares.
+type startups struct {
+	attempts, successes, failures atomic.Int64
+	recent                        frequencies
+}
+
+func newStartups(now time.Time) *startups { return &startups{recent: newFrequencies(now)} }
+
+func (s *startups) record(ok bool, now time.Time) {
+	s.attempts.Add(1)
+	if ok {
+		s.successes.Add(1)
+	} else {
+		s.failures.Add(1)
+	}
+	s.recent.record(ok, now)
 }
 
 // AddConnector starts the metrics of a connector instance this worker runs (connector-metrics), replacing
