@@ -228,16 +228,7 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 		if err := s.failure(); err != nil {
 			return err
 		}
-		var recs []*connector.SourceRecord
-		began := time.Now()
-		err := safely(func() error {
-			var err error
-			recs, err = task.Poll(ctx)
-			return err
-		})
-		if err == nil && len(recs) > 0 {
-			s.t.metrics.SourcePoll(len(recs), time.Since(began))
-		}
+		recs, err := s.poll(ctx, task)
 		if err != nil {
 			if ctx.Err() != nil && s.t.isStopping() {
 				return nil
@@ -261,6 +252,22 @@ func (s *sourceSubmitter) pollLoop(ctx context.Context, task connector.SourceTas
 	return nil
 }
 
+// poll calls the task's Poll, a panic turned into an error, and records the batch and its time (Kafka's
+// source-task poll metrics).
+func (s *sourceSubmitter) poll(ctx context.Context, task connector.SourceTask) ([]*connector.SourceRecord, error) {
+	var recs []*connector.SourceRecord
+	began := time.Now()
+	err := safely(func() error {
+		var err error
+		recs, err = task.Poll(ctx)
+		return err
+	})
+	if err == nil && len(recs) > 0 {
+		s.t.metrics.SourcePoll(len(recs), time.Since(began))
+	}
+	return recs, err
+}
+
 // drainLoop lets a stopping task that holds records it alone can deliver (connector.Drainer: messages it
 // acknowledged to its source and spooled) hand them out: it keeps polling and producing until the task reports
 // connector.ErrDrained or the deadline passes. What is left stays with the task for its next start.
@@ -276,16 +283,7 @@ func (s *sourceSubmitter) drainLoop(ctx context.Context, task connector.SourceTa
 		if err := s.failure(); err != nil {
 			return err
 		}
-		var recs []*connector.SourceRecord
-		began := time.Now()
-		err := safely(func() error {
-			var err error
-			recs, err = task.Poll(dctx)
-			return err
-		})
-		if err == nil && len(recs) > 0 {
-			s.t.metrics.SourcePoll(len(recs), time.Since(began))
-		}
+		recs, err := s.poll(dctx, task)
 		switch {
 		case errors.Is(err, connector.ErrDrained):
 			level := slog.LevelDebug
