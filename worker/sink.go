@@ -242,6 +242,11 @@ type sinkHandler struct {
 	sess    sarama.ConsumerGroupSession        // the current group session, between Setup and Cleanup
 	offsets map[connector.TopicPartition]int64 // next offset to commit, per partition handed to Put
 	fatal   error
+	// rewinding is set when the task's Flush failed: what it was given since the last commit may be lost, so
+	// nothing more is delivered and the session ends; the next one consumes from the committed offsets
+	// (Kafka's WorkerSinkTask seeks back to them). rewind is closed then, to end the session's claims.
+	rewinding bool
+	rewind    chan struct{}
 }
 
 // control follows the task's target state while the task consumes, as Kafka Connect wakes its consumer on
@@ -315,6 +320,7 @@ func (h *sinkHandler) lockDeliverable(done <-chan struct{}) bool {
 func (h *sinkHandler) Setup(sess sarama.ConsumerGroupSession) error {
 	h.mu.Lock()
 	h.sess = sess
+	h.rewinding, h.rewind = false, make(chan struct{})
 	h.mu.Unlock()
 	n := 0
 	for _, ps := range sess.Claims() {
@@ -330,7 +336,9 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	defer cancel()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.flushLocked(ctx, sess)
+	if !h.rewinding {
+		h.flushLocked(ctx, sess)
+	}
 	h.sess = nil
 	h.t.metrics.SinkPartitions(0)
 	if h.tc.errant != nil {
@@ -347,6 +355,7 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	if paused, _ := h.t.pausedWatch(); paused {
 		h.group.Pause(map[string][]int32{claim.Topic(): {claim.Partition()}})
 	}
+	rewind := h.rewind
 	h.mu.Unlock()
 	ticker := time.NewTicker(h.t.w.cfg.OffsetFlushInterval)
 	defer ticker.Stop()
@@ -377,6 +386,9 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 			}
 		case <-ticker.C:
 			h.flush(sess.Context(), sess)
+		case <-rewind:
+			// Returning ends the session (sarama cancels it when the first claim returns).
+			return nil
 		case <-sess.Context().Done():
 			return nil
 		}
@@ -445,6 +457,9 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 		return nil
 	}
 	defer h.mu.Unlock()
+	if h.rewinding {
+		return nil
+	}
 	if len(recs) > 0 {
 		for _, rec := range recs {
 			h.t.topics.record(rec.Topic)
@@ -458,11 +473,20 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 			err = h.tc.errant.asyncError()
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				// The session ended while Put waited (a sink applying back-pressure): the batch's offsets are
+				// not committed, so its records are consumed again.
+				return nil
+			}
 			if retriablePut(err) {
 				return err
 			}
 			return fmt.Errorf("put: %w", err)
 		}
+	}
+	if h.rewinding {
+		// A flush failed after the batch was read: its records come again from the committed offsets.
+		return nil
 	}
 	last := batch[len(batch)-1]
 	h.offsets[connector.TopicPartition{Topic: last.Topic, Partition: last.Partition}] = last.Offset + 1
@@ -580,7 +604,12 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 	began := time.Now()
 	if err := safely(func() error { return h.task.Flush(ctx, offsets) }); err != nil {
 		h.t.metrics.OffsetCommit(false, time.Since(began))
-		h.t.log.Warn("flush failed; offsets not committed", "err", err)
+		h.t.log.Error("flush failed; offsets not committed, rewinding to the last committed offsets", "err", err)
+		clear(h.offsets)
+		if !h.rewinding && h.rewind != nil {
+			h.rewinding = true
+			close(h.rewind)
+		}
 		return
 	}
 	for tp, off := range offsets {
