@@ -467,3 +467,32 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("health against a closed port: exit %d, want 1", code)
 	}
 }
+
+func TestProduce(t *testing.T) {
+	t.Parallel()
+	bootstrap := newCluster(t, kfake.SeedTopics(1, "commands"))
+	var stderr bytes.Buffer
+	in := strings.NewReader("car1\t{\"cmd\":\"unlock\"}\ncar2\t{\"cmd\":\"lock\"}\n")
+	err := runProduce(context.Background(), []string{"commands", "--key-separator", "\t", "--header", "kind=doors",
+		"--bootstrap-server", bootstrap}, in, &stderr)
+	if err != nil {
+		t.Fatalf("produce: %v (%s)", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Produced 2 messages") {
+		t.Errorf("stderr %q lacks the count", stderr.String())
+	}
+	code, out, errOut := cli(t, "consume", "commands", "--from-beginning", "--print-key", "--print-headers", "-n", "2",
+		"--bootstrap-server", bootstrap)
+	if code != 0 {
+		t.Fatalf("consume: exit %d: %s", code, errOut)
+	}
+	want := []string{"kind:doors\tcar1\t{\"cmd\":\"unlock\"}", "kind:doors\tcar2\t{\"cmd\":\"lock\"}"}
+	if got := lines(out); !slices.Equal(got, want) {
+		t.Errorf("consume printed %q, want %q", got, want)
+	}
+	err = runProduce(context.Background(), []string{"commands", "--key-separator", "|", "--bootstrap-server", bootstrap},
+		strings.NewReader("no separator\n"), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no key separator") {
+		t.Errorf("a line without the separator gave %v", err)
+	}
+}

@@ -359,3 +359,99 @@ func createTopicWith(ctx context.Context, cl *kgo.Client, topic string, partitio
 	}
 	return nil
 }
+
+// TestSinkBadConfigurationsAreRejected checks that a bad topic template or QoS gives a 400 naming the key, at
+// validation and at create, and that nothing is created.
+func TestSinkBadConfigurationsAreRejected(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t)
+	base := func(extra map[string]any) map[string]any {
+		cfg := map[string]any{"connector.class": mqtt.SinkClass, "topics": "commands",
+			"mqtt.server.uri": "tcp://localhost:1883"}
+		for k, v := range extra {
+			cfg[k] = v
+		}
+		return cfg
+	}
+	cases := []struct {
+		name   string
+		config map[string]any
+		want   string
+	}{
+		{"unknown variable", base(map[string]any{"mqtt.topic": "vehicles/${vin}/commands"}),
+			"Invalid value vehicles/${vin}/commands for configuration mqtt.topic: unknown variable ${vin}"},
+		{"unclosed variable", base(map[string]any{"mqtt.topic": "vehicles/${key/commands"}),
+			"Invalid value vehicles/${key/commands for configuration mqtt.topic: unclosed ${ at position 9"},
+		{"wildcard", base(map[string]any{"mqtt.topic": "vehicles/+/${key}"}),
+			"Invalid value vehicles/+/${key} for configuration mqtt.topic: the MQTT wildcards + and # cannot appear"},
+		{"empty", base(map[string]any{"mqtt.topic": ""}),
+			"Invalid value  for configuration mqtt.topic: the MQTT topic must not be empty"},
+		{"camel topic", map[string]any{"connector.class": mqtt.CamelSinkClass, "topics": "commands",
+			"camel.kamelet.mqtt-sink.brokerUrl": "tcp://localhost:1883", "camel.kamelet.mqtt-sink.topic": "cmd/#"},
+			"Invalid value cmd/# for configuration camel.kamelet.mqtt-sink.topic: the MQTT wildcards"},
+		{"qos", base(map[string]any{"mqtt.qos": "3"}),
+			"Invalid value 3 for configuration mqtt.qos: Value must be no more than 2"},
+		{"no broker", map[string]any{"connector.class": "MqttSink", "topics": "commands"},
+			`Missing required configuration "mqtt.server.uri"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// The answers are JSON: the quotes of the messages are escaped.
+			unescaped := func(b []byte) string { return strings.ReplaceAll(string(b), `\"`, `"`) }
+			path := "/connector-plugins/" + tc.config["connector.class"].(string) + "/config/validate"
+			status, body := c.Do(0, http.MethodPut, path, tc.config)
+			if status != http.StatusOK || !strings.Contains(unescaped(body), tc.want) {
+				t.Errorf("validate: %d, want the error %q in %.300s", status, tc.want, body)
+			}
+			status, body = c.Do(0, http.MethodPost, "/connectors", map[string]any{"name": "bad", "config": tc.config})
+			if status != http.StatusBadRequest || !strings.Contains(unescaped(body), tc.want) {
+				t.Errorf("create: %d, want 400 with %q: %s", status, tc.want, body)
+			}
+		})
+	}
+	if status, body := c.Do(0, http.MethodGet, "/connectors", nil); status != http.StatusOK || string(body) != "[]" {
+		t.Errorf("connectors after the bad creates: %d %s, want []", status, body)
+	}
+}
+
+// TestSinkAndSourceRoundTrip sends bytes from Kafka through the sink to the broker and back through the source
+// to Kafka: every payload arrives unchanged.
+func TestSinkAndSourceRoundTrip(t *testing.T) {
+	t.Parallel()
+	broker := mqtttest.NewBroker(t)
+	c := newCluster(t)
+	back := consume(t, c, "returned")
+	createSink(t, c, "out", map[string]any{
+		"connector.class": "MqttSink",
+		"topics":          "outbound",
+		"mqtt.server.uri": broker.URL(),
+		"mqtt.topic":      "loop/${key}",
+		"value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+	})
+	createSink(t, c, "in", map[string]any{
+		"connector.class": "MqttSourceConnector",
+		"kafka.topic":     "returned",
+		"mqtt.server.uri": broker.URL(),
+		"mqtt.topics":     "loop/#",
+		"mqtt.qos":        "1",
+		"value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+	})
+	c.WaitRunning(0, "out", 1)
+	c.WaitRunning(0, "in", 1)
+	workertest.WaitFor(t, 30*time.Second, "source subscribed", func() bool { return broker.Ready("in-0") })
+	payloads := [][]byte{[]byte("plain"), {0, 0xff, 0xfe, '\n', 0}, []byte(`{"json": true}`), []byte("ünïcode")}
+	p := producer(t, c)
+	for i, v := range payloads {
+		produce(t, p, &kgo.Record{Topic: "outbound", Key: []byte("k" + strconv.Itoa(i)), Value: v})
+	}
+	workertest.WaitFor(t, 30*time.Second, "payloads back in Kafka", func() bool { return back.len() >= len(payloads) })
+	got := map[string]bool{}
+	for _, r := range back.records() {
+		got[string(r.Value)] = true
+	}
+	for _, v := range payloads {
+		if !got[string(v)] {
+			t.Errorf("payload %q did not come back unchanged", v)
+		}
+	}
+}
