@@ -55,7 +55,9 @@ func (f *forgetful) durableValues() map[string]int {
 
 type forgetfulTask struct{ f *forgetful }
 
-func (t forgetfulTask) Start(context.Context, connector.SinkTaskContext, map[string]string) error { return nil }
+func (t forgetfulTask) Start(context.Context, connector.SinkTaskContext, map[string]string) error {
+	return nil
+}
 
 func (t forgetfulTask) Put(_ context.Context, recs []*connector.SinkRecord) error {
 	vals := make([]string, len(recs))
@@ -66,8 +68,10 @@ func (t forgetfulTask) Put(_ context.Context, recs []*connector.SinkRecord) erro
 	return nil
 }
 
-func (t forgetfulTask) Flush(context.Context, map[connector.TopicPartition]int64) error { return t.f.flush() }
-func (t forgetfulTask) Stop(context.Context) error                                      { return nil }
+func (t forgetfulTask) Flush(context.Context, map[connector.TopicPartition]int64) error {
+	return t.f.flush()
+}
+func (t forgetfulTask) Stop(context.Context) error { return nil }
 
 type oneTask struct{ cfg map[string]string }
 

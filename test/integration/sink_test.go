@@ -120,7 +120,7 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	restarted := time.Now()
-	res.Notes = fmt.Sprintf("clean stop and start after %d arrived; 2 tasks, QoS 1; recovery from the start", faultAt)
+	res.Notes = fmt.Sprintf("clean stop and start after %d arrived; QoS 1, tasks.max=2 on a 1-partition topic; recovery from the start", faultAt)
 	select {
 	case <-produced:
 	case <-time.After(2 * time.Minute):
