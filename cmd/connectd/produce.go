@@ -51,7 +51,7 @@ func runProduce(ctx context.Context, args []string, stdin io.Reader, stderr io.W
 	if err != nil {
 		return fmt.Errorf("connect to kafka at %s (set --bootstrap-server): %w", strings.Join(addrs, ","), err)
 	}
-	defer producer.Close()
+	defer func() { _ = producer.Close() }()
 
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64*1024), 16<<20)

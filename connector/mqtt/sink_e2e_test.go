@@ -292,6 +292,9 @@ func TestSinkBrokerRestartLosesNothing(t *testing.T) {
 		"mqtt.topic":      "seq/${partition}/${key}",
 		"mqtt.qos":        "1",
 		"value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+		// The killed worker's consumers do not leave the group: the group waits this long for them.
+		"consumer.override.session.timeout.ms":    "6000",
+		"consumer.override.heartbeat.interval.ms": "500",
 	})
 	c.WaitRunning(0, "seq", 2)
 	p := producer(t, c)
