@@ -109,6 +109,15 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	helpers := newSupervisor(consumeCtx)
 	defer helpers.Stop()
 	helpers.Go(h.control)
+	// A stop request ends consumption even while control waits for a Put to let go of mu (a sink that blocks
+	// for back-pressure, e.g. the MQTT sink during a broker outage, returns once its context ends).
+	helpers.Go(func(ctx context.Context) {
+		select {
+		case <-t.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	})
 
 	for consumeCtx.Err() == nil {
 		topics, err := t.sinkTopics(client)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,4 +119,56 @@ func TestSinkFlushFailureRewinds(t *testing.T) {
 			t.Errorf("record %s lost", v)
 		}
 	}
+}
+
+// blocking is a sink whose Put waits until its context ends, as a sink applying back-pressure does while its
+// target is down.
+type blocking struct {
+	inPut, stopped atomic.Bool
+}
+
+type blockingTask struct{ b *blocking }
+
+func (t blockingTask) Start(context.Context, connector.SinkTaskContext, map[string]string) error {
+	return nil
+}
+
+func (t blockingTask) Put(ctx context.Context, _ []*connector.SinkRecord) error {
+	t.b.inPut.Store(true)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (t blockingTask) Flush(context.Context, map[connector.TopicPartition]int64) error { return nil }
+
+func (t blockingTask) Stop(context.Context) error {
+	t.b.stopped.Store(true)
+	return nil
+}
+
+// TestSinkStopsWhilePutBlocksAndPaused: a pause waits for the Put in progress; a stop requested meanwhile still
+// ends the Put (its context ends) and stops the task at once, well within task.shutdown.graceful.timeout.ms,
+// after which the worker would abandon it without calling Stop.
+func TestSinkStopsWhilePutBlocksAndPaused(t *testing.T) {
+	t.Parallel()
+	b := &blocking{}
+	c := workertest.NewCluster(t, workertest.Plugins(func(r *connector.Registry) error {
+		return r.Register(connector.Plugin{
+			Class: "io.connectd.test.BlockingSinkConnector", Type: connector.Sink, Version: "1.0.0",
+			TaskClass: "io.connectd.test.BlockingSinkTask", Spec: connector.NewSpec(),
+			NewConnector: func() connector.Connector { return &oneTask{} },
+			NewSinkTask:  func() connector.SinkTask { return blockingTask{b} },
+		})
+	}), workertest.WorkerProps(map[string]string{"task.shutdown.graceful.timeout.ms": "30000"}))
+	createTopic(t, c, "blocked-in", 1)
+	produce(t, c, "blocked-in", "x")
+	status, body := c.Do(0, http.MethodPost, "/connectors", map[string]any{"name": "blocked", "config": map[string]any{
+		"connector.class": "BlockingSink", "topics": "blocked-in"}})
+	expect(t, "create", status, body, 201, "")
+	workertest.WaitFor(t, 60*time.Second, "Put in progress", b.inPut.Load)
+	status, body = c.Do(0, http.MethodPut, "/connectors/blocked/pause", nil)
+	expect(t, "pause", status, body, 202, "")
+	status, body = c.Do(0, http.MethodDelete, "/connectors/blocked", nil)
+	expect(t, "delete", status, body, 204, "")
+	workertest.WaitFor(t, 15*time.Second, "the task stopped", b.stopped.Load)
 }

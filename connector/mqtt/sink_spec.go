@@ -155,9 +155,10 @@ func sinkFields() []*connector.Field {
 				"header uses "+fieldSinkRetain+"; one with another value is an errant record."),
 		connector.Int(fieldSinkMaxInflight).WithDefault(strconv.Itoa(defaultMaxInflight)).Check(connector.Between(1, 65535)).
 			Imp(connector.Low).Display("Max in flight", connector.WidthShort).
-			Documentation("Most messages a task has published that the broker has not acknowledged yet. When it is "+
-				"reached, and while the broker is unreachable, the task takes no more records (back-pressure on the "+
-				"Kafka consumer). After a reconnect up to this many messages are published again."),
+			Documentation("Most messages a task holds that the broker has not acknowledged yet (published, or "+
+				"waiting for a connection). When it is reached the task takes no more records (back-pressure on the "+
+				"Kafka consumer), which a broker outage soon brings about. After a reconnect up to this many "+
+				"messages are published again."),
 	)
 	add(groupCamel,
 		connector.String(fieldSinkBrokerURL).Opt().Imp(connector.High).Display("Broker URL", connector.WidthLong).
