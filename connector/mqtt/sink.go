@@ -153,7 +153,8 @@ func (t *SinkTask) message(rec *connector.SinkRecord) (*outMsg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("MQTT topic %q: %w", t.cfg.templateText(), err)
 	}
-	m := &outMsg{topic: topic, qos: t.cfg.qos, retain: t.cfg.retain}
+	m := &outMsg{topic: topic, qos: t.cfg.qos, retain: t.cfg.retain,
+		from: recordID{rec.OriginalTopic, rec.OriginalPartition, rec.OriginalOffset}}
 	if h := t.cfg.qosHeader; h != "" {
 		if v, ok := lastHeader(rec, h); ok {
 			s, _ := scalarText(v)

@@ -33,6 +33,16 @@ type outMsg struct {
 	retain  bool
 	state   outState
 	gen     uint64
+	// from is the Kafka record the message was made of: a record delivered again (the worker rewinds after a
+	// failed flush) while its message is still unconfirmed is not published twice.
+	from recordID
+}
+
+// recordID names a consumed Kafka record.
+type recordID struct {
+	topic     string
+	partition int32
+	offset    int64
 }
 
 // sinkPublisher keeps a sink task's connection to the broker and every message the broker has not confirmed
@@ -56,7 +66,8 @@ type sinkPublisher struct {
 	next    int       // queue[:next] has been published on the current connection
 	open    int       // messages in queue that are not done
 	nextSeq uint64
-	changed chan struct{} // closed and replaced on every change of the queue or the connection
+	held    map[recordID]bool // the records of the unconfirmed messages
+	changed chan struct{}     // closed and replaced on every change of the queue or the connection
 	// failingSince is the start of the current run of failures (or the sinkPublisher's start, before it first
 	// connected); lastErr is nil while connected.
 	failingSince time.Time
@@ -72,6 +83,7 @@ func newSinkPublisher(cfg *sinkConfig, log *slog.Logger) *sinkPublisher {
 	return &sinkPublisher{
 		cfg: cfg, log: log, clientID: cfg.conn.clientID + "-" + fmt.Sprint(cfg.conn.taskIndex),
 		newClient:    paho.NewClient,
+		held:         map[recordID]bool{},
 		changed:      make(chan struct{}),
 		failingSince: time.Now(),
 	}
@@ -92,6 +104,12 @@ func (p *sinkPublisher) enqueue(ctx context.Context, msgs []*outMsg) error {
 			return err
 		}
 		p.mu.Lock()
+		if p.held[m.from] {
+			// Delivered again after a rewind: the message made of it the first time is still on its way.
+			p.mu.Unlock()
+			continue
+		}
+		p.held[m.from] = true
 		m.seq, m.state = p.nextSeq, outQueued
 		p.nextSeq++
 		p.queue = append(p.queue, m)
@@ -318,6 +336,7 @@ func (p *sinkPublisher) confirm(tok paho.Token, m *outMsg, gen uint64, connDone 
 		return
 	}
 	m.state = outDone
+	delete(p.held, m.from)
 	p.open--
 	p.acked.Add(1)
 	trim := 0
