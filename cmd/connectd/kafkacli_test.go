@@ -472,8 +472,9 @@ func TestProduce(t *testing.T) {
 	t.Parallel()
 	bootstrap := newCluster(t, kfake.SeedTopics(1, "commands"))
 	var stderr bytes.Buffer
-	in := strings.NewReader("car1\t{\"cmd\":\"unlock\"}\ncar2\t{\"cmd\":\"lock\"}\n")
-	err := runProduce(context.Background(), []string{"commands", "--key-separator", "\t", "--header", "kind=doors",
+	// README.md's line: the key ends at the first separator, the JSON's own colons stay in the value.
+	in := strings.NewReader("car1:{\"cmd\":\"unlock\"}\ncar2:{\"cmd\":\"lock\"}\n")
+	err := runProduce(context.Background(), []string{"commands", "--key-separator", ":", "--header", "kind=doors",
 		"--bootstrap-server", bootstrap}, in, &stderr)
 	if err != nil {
 		t.Fatalf("produce: %v (%s)", err, stderr.String())
