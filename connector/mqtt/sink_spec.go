@@ -106,9 +106,12 @@ func sinkFields() []*connector.Field {
 			Documentation("Password for the broker. Requires a username (MQTT 3.1.1)."),
 		connector.Bool(fieldMQTTCleanSession).WithDefault("true").Imp(connector.Medium).
 			Display("Clean session", connector.WidthShort).
-			Documentation("Start every connection with a new MQTT session. A publisher needs no session to lose "+
-				"nothing: the task itself publishes again what was not acknowledged. false keeps the session, and "+
-				"with it the broker's QoS 2 state, across the task's connections."),
+			Documentation("Start every connection with a new MQTT session: the default, and the setting to keep for "+
+				"the sink, which needs no session to lose nothing (the task itself publishes again, as new messages, "+
+				"what was not acknowledged). false asks the broker to keep the session; every connection still "+
+				"numbers its packets afresh, so with QoS 2 a broker that still holds an unreleased message of the "+
+				"previous connection under a packet identifier used again may take the new message for a duplicate "+
+				"(Mosquitto replaces the old one)."),
 		connector.Int(fieldMQTTConnectTimeout).WithDefault("30").Check(connector.AtLeast(0)).Imp(connector.Low).
 			Display("Connect timeout (s)", connector.WidthShort).
 			Documentation("How long a connection attempt waits for the broker's CONNACK; 0 waits as long as TCP does."),
