@@ -110,8 +110,7 @@ func sinkFields() []*connector.Field {
 				"the sink, which needs no session to lose nothing (the task itself publishes again, as new messages, "+
 				"what was not acknowledged). false asks the broker to keep the session; every connection still "+
 				"numbers its packets afresh, so with QoS 2 a broker that still holds an unreleased message of the "+
-				"previous connection under a packet identifier used again may take the new message for a duplicate "+
-				"(Mosquitto replaces the old one)."),
+				"previous connection under a packet identifier used again may take the new message for a duplicate."),
 		connector.Int(fieldMQTTConnectTimeout).WithDefault("30").Check(connector.AtLeast(0)).Imp(connector.Low).
 			Display("Connect timeout (s)", connector.WidthShort).
 			Documentation("How long a connection attempt waits for the broker's CONNACK; 0 waits as long as TCP does."),
