@@ -209,22 +209,33 @@ const authMessage = "User cannot access the resource."
 // authenticate runs Security.Authenticate for a request that matched a public route.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, err := s.cfg.Security.Authenticate(r.Header.Get("Authorization"))
-		if err != nil {
-			writeError(w, r, err)
-			return
+		if s.authenticated(w, r, "") {
+			next.ServeHTTP(w, r)
 		}
-		if !ok {
-			if info := requestInfoFrom(r.Context()); info != nil {
-				info.err = errUnauthenticated
-			}
-			w.Header().Set("Content-Type", contentTypeJSON)
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(authMessage))
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// authenticated runs Security.Authenticate and, when it refuses the request, answers it: 401 with Kafka
+// Connect's body (and a WWW-Authenticate header when challenge is not ""), or the error's answer.
+func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, challenge string) bool {
+	ok, err := s.cfg.Security.Authenticate(r.Header.Get("Authorization"))
+	if err != nil {
+		writeError(w, r, err)
+		return false
+	}
+	if !ok {
+		if info := requestInfoFrom(r.Context()); info != nil {
+			info.err = errUnauthenticated
+		}
+		if challenge != "" {
+			w.Header().Set("WWW-Authenticate", challenge)
+		}
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(authMessage))
+		return false
+	}
+	return true
 }
 
 // errUnauthenticated is logged for a 401; it names no user and no password.

@@ -69,6 +69,9 @@ type Config struct {
 	// Metrics, when set, serves GET /metrics (Prometheus' text format). It does not go through the herder, so
 	// it answers before the herder is ready; nil answers 404.
 	Metrics http.Handler
+	// Console, when set, is served at /ui/ (GET /ui redirects there) behind the same authentication as the
+	// API (rest.ui.enable; package console). nil answers 404.
+	Console http.Handler
 }
 
 // Server is Kafka Connect's REST API over a Herder.
@@ -258,6 +261,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, pattern: "/connector-plugins/{plugin}/config", handle: s.pluginConfig},
 		{method: http.MethodPut, pattern: "/connector-plugins/{plugin}/config/validate", handle: s.validateConfig},
 
+		{method: http.MethodGet, pattern: "/connectd/cluster", handle: s.clusterInfo},
+
 		{method: http.MethodGet, pattern: "/admin/loggers", handle: s.listLoggers},
 		{method: http.MethodGet, pattern: "/admin/loggers/{logger}", handle: s.getLogger},
 		{method: http.MethodPut, pattern: "/admin/loggers/{logger}", handle: s.setLogger},
@@ -297,6 +302,7 @@ func (s *Server) router() (http.Handler, error) {
 		}
 		public.Method(rt.method, rt.pattern, s.routeHandler(rt))
 	}
+	s.mountConsole(r)
 	return r, nil
 }
 

@@ -1,0 +1,615 @@
+// connectd console: a single page over the worker's REST API, with no dependency and no build step.
+// Views are chosen by the URL's hash (#/cluster, #/connectors, #/connectors/NAME, #/create, #/plugins,
+// #/plugins/CLASS); the live ones poll the API every two seconds while the page is visible.
+'use strict';
+
+(() => {
+  const POLL_MS = 2000;
+  // The API is the origin's root: the console lives at <root>/ui/, so "../" is the root, behind a proxy too.
+  const apiRoot = new URL('../', location.href);
+  const main = document.getElementById('main');
+  const alertBox = document.getElementById('alert');
+  const noticeBox = document.getElementById('notice');
+  const liveBox = document.getElementById('live');
+  const updated = document.getElementById('updated');
+
+  // --- REST calls -------------------------------------------------------------------------------------------
+
+  // Explicit credentials, only when the sign-in dialog was used: otherwise the browser sends the ones it was
+  // asked for when it loaded the page.
+  let authorization = sessionStorage.getItem('connectd.authorization') || '';
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  // api sends one request and returns the parsed JSON answer (null for an empty one), or the text with
+  // {text: true}. An error answer throws an ApiError carrying Kafka Connect's message.
+  async function api(method, path, body, opts = {}) {
+    const headers = {Accept: opts.text ? 'text/plain' : 'application/json'};
+    if (authorization) headers.Authorization = authorization;
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch(new URL(path, apiRoot), {method, headers, body: payload, credentials: 'same-origin', cache: 'no-store'});
+    } catch (e) {
+      throw new ApiError(0, 'The worker cannot be reached: ' + e.message);
+    }
+    const text = await resp.text();
+    if (resp.status === 401) {
+      askCredentials();
+      throw new ApiError(401, text || 'The worker asks for credentials.');
+    }
+    if (!resp.ok) {
+      let message = text || resp.statusText;
+      try {
+        const j = JSON.parse(text);
+        if (j && typeof j.message === 'string') message = j.message;
+      } catch (_) { /* not JSON: keep the text */ }
+      throw new ApiError(resp.status, message);
+    }
+    if (opts.text) return text;
+    return text ? JSON.parse(text) : null;
+  }
+
+  const enc = encodeURIComponent;
+
+  function askCredentials() {
+    const dlg = document.getElementById('signin');
+    if (dlg.open) return;
+    dlg.showModal();
+  }
+
+  document.getElementById('signin-form').addEventListener('submit', () => {
+    const user = document.getElementById('signin-user').value;
+    const pass = document.getElementById('signin-pass').value;
+    const bytes = new TextEncoder().encode(user + ':' + pass);
+    authorization = 'Basic ' + btoa(String.fromCharCode(...bytes));
+    sessionStorage.setItem('connectd.authorization', authorization);
+    document.getElementById('signin-pass').value = '';
+    setTimeout(() => route(), 0);
+  });
+
+  // --- DOM helpers ------------------------------------------------------------------------------------------
+
+  // h builds an element: attrs are attributes, except "text" (text content), "class" and on* (listeners).
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') el.textContent = v;
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else if (v === true) el.setAttribute(k, '');
+      else el.setAttribute(k, v);
+    }
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : String(c));
+    }
+    return el;
+  }
+
+  function stateBadge(state, attrs = {}) {
+    const s = state || 'UNKNOWN';
+    return h('span', {...attrs, class: `state state-${s} ${attrs.class || ''}`.trim(), text: s});
+  }
+
+  // replaceIfChanged re-renders el only when key changed, so that polling keeps focus and selection.
+  function replaceIfChanged(el, key, build) {
+    if (el.dataset.key === key) return;
+    el.dataset.key = key;
+    el.replaceChildren(...[build()].flat());
+  }
+
+  function showError(e, context) {
+    const prefix = context ? context + ': ' : '';
+    const status = e instanceof ApiError && e.status ? `HTTP ${e.status}: ` : '';
+    alertBox.textContent = prefix + status + e.message;
+  }
+
+  function clearError() { alertBox.textContent = ''; }
+
+  let noticeTimer;
+  function notice(msg) {
+    noticeBox.textContent = msg;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { noticeBox.textContent = ''; }, 6000);
+  }
+
+  function fmtRate(v) {
+    if (v === undefined || v === null || Number.isNaN(v)) return '–';
+    return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+  }
+
+  // --- lenient JSON -----------------------------------------------------------------------------------------
+
+  // stripComments removes // and /* */ comments outside strings, as the worker accepts them; the text is
+  // sent as written, this is only for the console's own reading of it.
+  function stripComments(src) {
+    let out = '';
+    let i = 0;
+    while (i < src.length) {
+      const c = src[i];
+      if (c === '"') {
+        let j = i + 1;
+        while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
+        out += src.slice(i, j + 1);
+        i = j + 1;
+      } else if (c === '/' && src[i + 1] === '/') {
+        while (i < src.length && src[i] !== '\n') i++;
+      } else if (c === '/' && src[i + 1] === '*') {
+        const end = src.indexOf('*/', i + 2);
+        i = end < 0 ? src.length : end + 2;
+      } else {
+        out += c;
+        i++;
+      }
+    }
+    return out;
+  }
+
+  function parseLenient(text) {
+    try {
+      return JSON.parse(stripComments(text));
+    } catch (e) {
+      throw new Error('The text is not valid JSON: ' + e.message);
+    }
+  }
+
+  // connectorRequest reads a create request ({"name", "config"}) or a bare config map with a "name".
+  function connectorRequest(text) {
+    const doc = parseLenient(text);
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('Expected a JSON object.');
+    const wrapped = doc.config && typeof doc.config === 'object' && !Array.isArray(doc.config);
+    const config = wrapped ? doc.config : doc;
+    const name = String((wrapped ? doc.name : undefined) ?? config.name ?? '').trim();
+    return {name, config, wrapped};
+  }
+
+  // --- metrics ----------------------------------------------------------------------------------------------
+
+  const RATE_RE = /^kafka_connect_(?:source|sink)_task_metrics_(source_record_poll_rate|source_record_write_rate|sink_record_read_rate|sink_record_send_rate)\{([^}]*)\}\s+(\S+)/gm;
+  const LABEL_RE = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+
+  // throughput reads GET /metrics: connector → task → {in, out} records per second, for the tasks that run on
+  // the worker serving the console (each worker reports its own). null when the worker serves no metrics.
+  async function throughput() {
+    let text;
+    try {
+      text = await api('GET', 'metrics', undefined, {text: true});
+    } catch (_) {
+      return null;
+    }
+    const out = {};
+    for (const m of text.matchAll(RATE_RE)) {
+      const labels = {};
+      for (const l of m[2].matchAll(LABEL_RE)) labels[l[1]] = l[2];
+      if (labels.connector === undefined || labels.task === undefined) continue;
+      const task = ((out[labels.connector] ??= {})[labels.task] ??= {});
+      const v = parseFloat(m[3]);
+      if (m[1] === 'source_record_poll_rate' || m[1] === 'sink_record_read_rate') task.in = v;
+      else task.out = v;
+    }
+    return out;
+  }
+
+  function connectorRate(rates, name) {
+    const tasks = rates && rates[name];
+    if (!tasks) return null;
+    const sum = {in: 0, out: 0};
+    for (const t of Object.values(tasks)) {
+      sum.in += t.in || 0;
+      sum.out += t.out || 0;
+    }
+    return sum;
+  }
+
+  function rateText(r) {
+    return r ? `${fmtRate(r.in)} in · ${fmtRate(r.out)} out` : '–';
+  }
+
+  // --- views ------------------------------------------------------------------------------------------------
+
+  async function expandedConnectors() {
+    return (await api('GET', 'connectors?expand=status&expand=info')) || {};
+  }
+
+  function clusterView() {
+    const facts = h('dl', {class: 'facts', id: 'cluster-facts'});
+    const workers = h('div', {id: 'cluster-workers'});
+    main.replaceChildren(h('h2', {text: 'Cluster'}), facts, h('h3', {text: 'Workers'}), workers);
+    return async () => {
+      const [root, cluster, conns] = await Promise.all([
+        api('GET', ''),
+        api('GET', 'connectd/cluster').catch((e) => { if (e.status === 404) return null; throw e; }),
+        expandedConnectors(),
+      ]);
+      replaceIfChanged(facts, JSON.stringify([root, cluster && [cluster.generation, cluster.leader, cluster.rebalancing]]), () => [
+        h('dt', {text: 'Kafka Connect version'}), h('dd', {text: `${root.version} (commit ${root.commit})`}),
+        h('dt', {text: 'Kafka cluster'}), h('dd', {class: 'mono', text: root.kafka_cluster_id}),
+        h('dt', {text: 'Generation'}), h('dd', {id: 'cluster-generation', text: cluster ? String(cluster.generation) : 'unknown'}),
+        h('dt', {text: 'Leader'}), h('dd', {id: 'cluster-leader', class: 'mono', text: cluster ? (cluster.leader || 'none yet') : 'unknown'}),
+        h('dt', {text: 'Rebalancing'}), h('dd', {text: cluster ? (cluster.rebalancing ? 'yes' : 'no') : 'unknown'}),
+      ]);
+      // What each worker runs: the leader's assignment when the cluster view has it, with the states from
+      // the statuses; otherwise the workers the statuses name.
+      const states = {};
+      const byWorker = new Map();
+      const entry = (id) => {
+        if (!byWorker.has(id)) byWorker.set(id, {connectors: [], tasks: []});
+        return byWorker.get(id);
+      };
+      for (const [name, c] of Object.entries(conns)) {
+        const st = c.status || {};
+        states[name] = st.connector || {};
+        for (const t of st.tasks || []) states[`${name}-${t.id}`] = t;
+      }
+      if (cluster && cluster.workers.length > 0) {
+        for (const w of cluster.workers) {
+          const e = entry(w.id);
+          e.url = w.url;
+          e.connectors = w.connectors.map((n) => ({name: n, state: (states[n] || {}).state}));
+          e.tasks = w.tasks.map((t) => ({name: t.connector, id: t.task, state: (states[`${t.connector}-${t.task}`] || {}).state}));
+        }
+      } else {
+        for (const [name, c] of Object.entries(conns)) {
+          const st = c.status || {};
+          if (st.connector && st.connector.worker_id) entry(st.connector.worker_id).connectors.push({name, state: st.connector.state});
+          for (const t of st.tasks || []) if (t.worker_id) entry(t.worker_id).tasks.push({name, id: t.id, state: t.state});
+        }
+        if (cluster && cluster.leader) entry(cluster.leader);
+      }
+      const rows = [...byWorker.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+      replaceIfChanged(workers, JSON.stringify([rows, cluster && cluster.leader]), () => {
+        if (rows.length === 0) return h('p', {class: 'empty', text: 'No worker is known yet.'});
+        return h('table', {id: 'workers-table'},
+          h('thead', {}, h('tr', {}, h('th', {scope: 'col', text: 'Worker'}), h('th', {scope: 'col', text: 'Connectors'}), h('th', {scope: 'col', text: 'Tasks'}))),
+          h('tbody', {}, rows.map(([id, w]) => h('tr', {'data-worker': id},
+            h('th', {scope: 'row'}, h('span', {class: 'mono', text: id}), cluster && cluster.leader === id ? [' ', h('span', {class: 'badge', text: 'leader'})] : null),
+            h('td', {}, w.connectors.length ? w.connectors.map((c) => h('div', {}, h('a', {href: `#/connectors/${enc(c.name)}`, text: c.name}), ' ', stateBadge(c.state))) : h('span', {class: 'empty', text: 'none'})),
+            h('td', {}, w.tasks.length ? w.tasks.map((t) => h('div', {}, h('a', {href: `#/connectors/${enc(t.name)}`, text: `${t.name}-${t.id}`}), ' ', stateBadge(t.state))) : h('span', {class: 'empty', text: 'none'})),
+          ))));
+      });
+    };
+  }
+
+  function connectorsView() {
+    const body = h('div', {id: 'connectors'});
+    main.replaceChildren(h('h2', {text: 'Connectors'}), body,
+      h('p', {class: 'muted', text: 'Throughput (records per second, from /metrics) covers the tasks running on the worker serving this console.'}));
+    return async () => {
+      const [conns, rates] = await Promise.all([expandedConnectors(), throughput()]);
+      const names = Object.keys(conns).sort();
+      replaceIfChanged(body, JSON.stringify([conns, rates]), () => {
+        if (names.length === 0) return h('p', {class: 'empty'}, 'No connector yet. ', h('a', {href: '#/create', text: 'Create one.'}));
+        return h('table', {id: 'connectors-table'},
+          h('thead', {}, h('tr', {}, ['Name', 'Type', 'Class', 'State', 'Tasks', 'Worker', 'Records/s'].map((t) => h('th', {scope: 'col', class: t === 'Records/s' ? 'num' : null, text: t})))),
+          h('tbody', {}, names.map((name) => {
+            const c = conns[name];
+            const st = c.status || {connector: {}, tasks: []};
+            const info = c.info || {config: {}};
+            const running = (st.tasks || []).filter((t) => t.state === 'RUNNING').length;
+            const failed = (st.tasks || []).filter((t) => t.state === 'FAILED').length;
+            return h('tr', {'data-connector': name},
+              h('th', {scope: 'row'}, h('a', {href: `#/connectors/${enc(name)}`, text: name})),
+              h('td', {text: st.type || info.type || ''}),
+              h('td', {class: 'mono', text: (info.config || {})['connector.class'] || ''}),
+              h('td', {}, stateBadge(st.connector.state)),
+              h('td', {text: `${running}/${(st.tasks || []).length} running${failed ? `, ${failed} failed` : ''}`}),
+              h('td', {class: 'mono', text: st.connector.worker_id || ''}),
+              h('td', {class: 'num', text: rateText(connectorRate(rates, name))}));
+          })));
+      });
+    };
+  }
+
+  // validationTable shows a validate answer next to the keys: every key given and every key with errors.
+  function validationTable(result, given) {
+    const rows = [];
+    for (const c of result.configs || []) {
+      const v = c.value || {};
+      const errors = v.errors || [];
+      if (!(v.name in given) && errors.length === 0) continue;
+      rows.push({name: v.name, value: v.value, errors, doc: c.definition && c.definition.documentation});
+    }
+    rows.sort((a, b) => (b.errors.length > 0) - (a.errors.length > 0) || a.name.localeCompare(b.name));
+    const summary = result.error_count > 0
+      ? h('p', {class: 'field-errors', id: 'validation-summary', text: `${result.error_count} error${result.error_count === 1 ? '' : 's'} in the configuration.`})
+      : h('p', {id: 'validation-summary', text: 'The configuration is valid.'});
+    return [summary, h('table', {class: 'validation'},
+      h('thead', {}, h('tr', {}, h('th', {scope: 'col', text: 'Key'}), h('th', {scope: 'col', text: 'Value'}), h('th', {scope: 'col', text: 'Errors'}))),
+      h('tbody', {}, rows.map((r) => h('tr', {class: r.errors.length ? 'has-error' : null, 'data-key': r.name},
+        h('th', {scope: 'row', class: 'mono', title: r.doc || null, text: r.name}),
+        h('td', {class: 'mono', text: r.value === null || r.value === undefined ? '' : r.value}),
+        h('td', {}, r.errors.length ? h('ul', {class: 'field-errors'}, r.errors.map((e) => h('li', {text: e}))) : '')))))];
+  }
+
+  // validate runs PUT /connector-plugins/{class}/config/validate; it returns true when there is no error.
+  async function validate(config, name, out) {
+    const cls = config['connector.class'];
+    if (!cls) throw new Error('The configuration has no "connector.class".');
+    const body = {...config};
+    if (name && body.name === undefined) body.name = name;
+    const result = await api('PUT', `connector-plugins/${enc(cls)}/config/validate`, body);
+    out.replaceChildren(...validationTable(result, body));
+    return result.error_count === 0;
+  }
+
+  function createView() {
+    const text = h('textarea', {id: 'create-text', spellcheck: 'false', 'aria-describedby': 'create-help',
+      placeholder: '{\n  "name": "my-connector",\n  "config": {\n    "connector.class": "...",\n    "tasks.max": "1"\n  }\n}'});
+    const file = h('input', {type: 'file', id: 'create-file', accept: '.json,application/json,text/plain'});
+    const result = h('div', {id: 'create-result', 'aria-live': 'polite'});
+    file.addEventListener('change', async () => {
+      if (file.files.length > 0) text.value = await file.files[0].text();
+    });
+    const check = async () => {
+      clearError();
+      const req = connectorRequest(text.value);
+      if (!req.name) throw new Error('The connector has no name: give "name" next to "config".');
+      return [req, await validate(req.config, req.name, result)];
+    };
+    const form = h('form', {id: 'create-form'},
+      h('p', {id: 'create-help'}, 'Paste a connector as for ', h('code', {text: 'POST /connectors'}),
+        ' (', h('code', {text: '{"name": …, "config": {…}}'}), ') or a config map with a "name"; ',
+        h('code', {text: '//'}), ' and ', h('code', {text: '/* */'}), ' comments are fine. It is validated before it is created.'),
+      h('p', {}, h('label', {for: 'create-file', text: 'Load a file'}), file),
+      h('p', {}, h('label', {for: 'create-text', text: 'Connector JSON'})), text,
+      h('div', {class: 'actions'},
+        h('button', {type: 'button', id: 'create-validate', onclick: () => check().catch((e) => showError(e, 'Validate'))}, 'Validate'),
+        h('button', {type: 'submit', id: 'create-submit', class: 'primary'}, 'Create connector')),
+      result);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const [req, ok] = await check();
+        if (!ok) {
+          showError(new Error('Fix the errors shown next to the keys, then create again.'), 'Validate');
+          return;
+        }
+        // The text goes as written (the worker accepts its comments); a bare config map is wrapped.
+        const body = req.wrapped ? text.value : JSON.stringify({name: req.name, config: req.config});
+        const info = await api('POST', 'connectors', body);
+        notice(`Connector ${info.name} created.`);
+        location.hash = `#/connectors/${enc(info.name)}`;
+      } catch (e) {
+        showError(e, 'Create');
+      }
+    });
+    main.replaceChildren(h('h2', {text: 'New connector'}), form);
+    return null;
+  }
+
+  function connectorView(name) {
+    const summary = h('div', {id: 'conn-summary'});
+    const tasks = h('div', {id: 'conn-tasks'});
+    const topics = h('div', {id: 'conn-topics'});
+    const includeTasks = h('input', {type: 'checkbox', id: 'restart-include-tasks'});
+    const onlyFailed = h('input', {type: 'checkbox', id: 'restart-only-failed'});
+    const configText = h('textarea', {id: 'config-text', spellcheck: 'false'});
+    const configResult = h('div', {id: 'config-result', 'aria-live': 'polite'});
+    const offsets = h('div', {id: 'conn-offsets'});
+    const resetOffsets = h('button', {type: 'button', id: 'act-reset-offsets', class: 'danger', disabled: true,
+      title: 'Only a STOPPED connector\'s offsets can be reset'}, 'Reset offsets');
+    let current = {state: '', config: null};
+    const path = `connectors/${enc(name)}`;
+
+    // act runs an action, tells its outcome and refreshes at once.
+    const act = (label, fn) => async () => {
+      clearError();
+      try {
+        const msg = await fn();
+        notice(msg || `${label}: done.`);
+        await tick();
+      } catch (e) {
+        showError(e, label);
+      }
+    };
+    const loadConfig = async () => {
+      const cfg = await api('GET', `${path}/config`);
+      configText.value = JSON.stringify(cfg, null, 2);
+      configResult.replaceChildren();
+    };
+    const loadOffsets = async () => {
+      const res = await api('GET', `${path}/offsets`);
+      const list = (res && res.offsets) || [];
+      offsets.replaceChildren(list.length === 0 ? h('p', {class: 'empty', text: 'No offsets committed.'})
+        : h('table', {id: 'offsets-table'},
+          h('thead', {}, h('tr', {}, h('th', {scope: 'col', text: 'Partition'}), h('th', {scope: 'col', text: 'Offset'}))),
+          h('tbody', {}, list.map((o) => h('tr', {}, h('td', {}, h('pre', {class: 'json', text: JSON.stringify(o.partition, null, 1)})),
+            h('td', {}, h('pre', {class: 'json', text: JSON.stringify(o.offset, null, 1)})))))));
+    };
+    resetOffsets.addEventListener('click', act('Reset offsets', async () => {
+      if (!confirm(`Reset every offset of connector ${name}? It starts from scratch when resumed.`)) return 'Reset cancelled.';
+      const res = await api('DELETE', `${path}/offsets`);
+      await loadOffsets();
+      return (res && res.message) || 'Offsets reset.';
+    }));
+
+    main.replaceChildren(
+      h('h2', {}, 'Connector ', h('span', {class: 'mono', id: 'conn-name', text: name})),
+      summary,
+      h('div', {class: 'actions', role: 'group', 'aria-label': 'Connector actions'},
+        h('button', {type: 'button', id: 'act-pause', onclick: act('Pause', async () => { await api('PUT', `${path}/pause`); return 'Pause requested.'; })}, 'Pause'),
+        h('button', {type: 'button', id: 'act-resume', onclick: act('Resume', async () => { await api('PUT', `${path}/resume`); return 'Resume requested.'; })}, 'Resume'),
+        h('button', {type: 'button', id: 'act-stop', onclick: act('Stop', async () => { await api('PUT', `${path}/stop`); return 'Stop requested.'; })}, 'Stop'),
+        h('fieldset', {}, h('legend', {text: 'Restart'}),
+          h('button', {type: 'button', id: 'act-restart', onclick: act('Restart', async () => {
+            await api('POST', `${path}/restart?includeTasks=${includeTasks.checked}&onlyFailed=${onlyFailed.checked}`);
+            return 'Restart requested.';
+          })}, 'Restart'),
+          includeTasks, h('label', {for: 'restart-include-tasks', text: 'include tasks'}),
+          onlyFailed, h('label', {for: 'restart-only-failed', text: 'only failed'})),
+        h('button', {type: 'button', id: 'act-delete', class: 'danger', onclick: act('Delete', async () => {
+          if (!confirm(`Delete connector ${name}? Its config is removed from the cluster; its offsets stay.`)) return 'Delete cancelled.';
+          await api('DELETE', path);
+          location.hash = '#/connectors';
+          return `Connector ${name} deleted.`;
+        })}, 'Delete…')),
+      h('h3', {text: 'Tasks'}), tasks,
+      h('h3', {text: 'Active topics'}), topics,
+      h('div', {class: 'grid2'},
+        h('section', {'aria-labelledby': 'config-h'},
+          h('h3', {id: 'config-h'}, h('label', {for: 'config-text', text: 'Configuration'})),
+          configText,
+          h('div', {class: 'actions'},
+            h('button', {type: 'button', id: 'config-validate', onclick: act('Validate', async () => {
+              const ok = await validate(parseLenient(configText.value), name, configResult);
+              return ok ? 'The configuration is valid.' : 'The configuration has errors.';
+            })}, 'Validate'),
+            h('button', {type: 'button', id: 'config-save', class: 'primary', onclick: act('Save', async () => {
+              if (!await validate(parseLenient(configText.value), name, configResult)) throw new Error('Fix the errors shown next to the keys, then save again.');
+              await api('PUT', `${path}/config`, configText.value);
+              return 'Configuration saved.';
+            })}, 'Validate and save'),
+            h('button', {type: 'button', id: 'config-reload', onclick: act('Reload', async () => { await loadConfig(); return 'Configuration reloaded.'; })}, 'Reload')),
+          configResult),
+        h('section', {'aria-labelledby': 'offsets-h'},
+          h('h3', {id: 'offsets-h', text: 'Offsets'}),
+          h('div', {class: 'actions'},
+            h('button', {type: 'button', id: 'act-offsets', onclick: act('Offsets', async () => { await loadOffsets(); return 'Offsets loaded.'; })}, 'Show offsets'),
+            resetOffsets),
+          offsets)));
+
+    loadConfig().catch((e) => showError(e, 'Configuration'));
+    return async () => {
+      const [status, info, rates, active] = await Promise.all([
+        api('GET', `${path}/status`), api('GET', path), throughput(),
+        api('GET', `${path}/topics`).catch(() => null),
+      ]);
+      current.state = status.connector.state;
+      resetOffsets.disabled = current.state !== 'STOPPED';
+      replaceIfChanged(summary, JSON.stringify([status.connector, status.type, info.config['connector.class']]), () => [
+        h('dl', {class: 'facts'},
+          h('dt', {text: 'State'}), h('dd', {}, stateBadge(status.connector.state, {id: 'conn-state'})),
+          h('dt', {text: 'Type'}), h('dd', {id: 'conn-type', text: status.type || info.type || ''}),
+          h('dt', {text: 'Class'}), h('dd', {class: 'mono', text: info.config['connector.class'] || ''}),
+          h('dt', {text: 'Worker'}), h('dd', {class: 'mono', id: 'conn-worker', text: status.connector.worker_id || ''})),
+        status.connector.trace ? [h('h3', {text: 'Connector failure'}), h('pre', {class: 'trace', id: 'conn-trace', text: status.connector.trace})] : null,
+      ]);
+      const taskRates = (rates && rates[name]) || {};
+      replaceIfChanged(tasks, JSON.stringify([status.tasks, taskRates]), () => {
+        if (status.tasks.length === 0) return h('p', {class: 'empty', text: 'No task.'});
+        return h('table', {id: 'tasks-table'},
+          h('thead', {}, h('tr', {}, ['Task', 'State', 'Worker', 'Records/s (this worker)', ''].map((t) => h('th', {scope: 'col', text: t})))),
+          h('tbody', {}, status.tasks.map((t) => [
+            h('tr', {'data-task': String(t.id)},
+              h('th', {scope: 'row', text: `${name}-${t.id}`}),
+              h('td', {}, stateBadge(t.state, {class: 'task-state'})),
+              h('td', {class: 'mono task-worker', text: t.worker_id || ''}),
+              h('td', {text: taskRates[t.id] ? rateText(taskRates[t.id]) : '–'}),
+              h('td', {}, h('button', {type: 'button', class: 'small', 'aria-label': `Restart task ${t.id}`,
+                onclick: act(`Restart task ${t.id}`, async () => { await api('POST', `${path}/tasks/${t.id}/restart`); return `Task ${t.id} restart requested.`; })}, 'Restart'))),
+            t.trace ? h('tr', {class: 'trace-row'}, h('td', {colspan: '5'},
+              h('details', {open: true}, h('summary', {text: `Task ${t.id} failure`}), h('pre', {class: 'trace', text: t.trace})))) : null,
+          ])));
+      });
+      const topicList = active && active[name] ? active[name].topics : null;
+      replaceIfChanged(topics, JSON.stringify(topicList), () => topicList === null
+        ? h('p', {class: 'empty', text: 'Topic tracking is off.'})
+        : topicList.length === 0 ? h('p', {class: 'empty', text: 'None yet.'})
+          : h('ul', {}, topicList.map((t) => h('li', {class: 'mono', text: t}))));
+    };
+  }
+
+  function pluginsView() {
+    const body = h('div', {id: 'plugins'});
+    main.replaceChildren(h('h2', {text: 'Plugins'}), body);
+    api('GET', 'connector-plugins?connectorsOnly=false').then((plugins) => {
+      body.replaceChildren(h('table', {id: 'plugins-table'},
+        h('thead', {}, h('tr', {}, ['Class', 'Type', 'Version'].map((t) => h('th', {scope: 'col', text: t})))),
+        h('tbody', {}, plugins.map((p) => h('tr', {},
+          h('th', {scope: 'row'}, h('a', {class: 'mono', href: `#/plugins/${enc(p.class)}`, text: p.class})),
+          h('td', {text: p.type}), h('td', {text: p.version || ''}))))));
+    }).catch((e) => showError(e, 'Plugins'));
+    return null;
+  }
+
+  function pluginView(cls) {
+    const filter = h('input', {id: 'plugin-filter', type: 'search', placeholder: 'key or words'});
+    const body = h('div', {id: 'plugin-config'});
+    main.replaceChildren(h('h2', {}, 'Plugin ', h('span', {class: 'mono', text: cls})),
+      h('p', {}, h('a', {href: '#/plugins', text: '← all plugins'})),
+      h('p', {}, h('label', {for: 'plugin-filter', text: 'Filter'}), filter), body);
+    api('GET', `connector-plugins/${enc(cls)}/config`).then((keys) => {
+      const rows = keys.map((k) => {
+        const tr = h('tr', {'data-key': k.name},
+          h('th', {scope: 'row', class: 'mono', text: k.name}),
+          h('td', {text: k.type}),
+          h('td', {class: 'mono', text: k.required ? 'required' : (k.default_value ?? '')}),
+          h('td', {text: k.importance}),
+          h('td', {class: 'doc', text: k.documentation || ''}));
+        tr.dataset.search = `${k.name} ${k.documentation || ''}`.toLowerCase();
+        return tr;
+      });
+      body.replaceChildren(keys.length === 0 ? h('p', {class: 'empty', text: 'No configuration key.'}) : h('table', {},
+        h('thead', {}, h('tr', {}, ['Key', 'Type', 'Default', 'Importance', 'Documentation'].map((t) => h('th', {scope: 'col', text: t})))),
+        h('tbody', {}, rows)));
+      filter.addEventListener('input', () => {
+        const q = filter.value.trim().toLowerCase();
+        for (const tr of rows) tr.hidden = q !== '' && !tr.dataset.search.includes(q);
+      });
+    }).catch((e) => showError(e, 'Plugin'));
+    return null;
+  }
+
+  // --- routing and polling ----------------------------------------------------------------------------------
+
+  let refresh = null;
+  let busy = false;
+  let generation = 0;
+
+  // tick runs the current view's refresh once, never two at a time.
+  async function tick() {
+    if (!refresh || busy) return;
+    busy = true;
+    const gen = generation;
+    const fn = refresh;
+    try {
+      await fn();
+      if (gen === generation) updated.textContent = 'updated ' + new Date().toLocaleTimeString();
+    } catch (e) {
+      if (gen === generation) showError(e);
+    } finally {
+      busy = false;
+    }
+  }
+
+  function route() {
+    generation++;
+    clearError();
+    const parts = location.hash.replace(/^#\/?/, '').split('/');
+    const view = parts[0] || 'cluster';
+    const arg = parts.length > 1 ? decodeURIComponent(parts.slice(1).join('/')) : '';
+    let nav = view;
+    switch (view) {
+      case 'connectors': refresh = arg ? connectorView(arg) : connectorsView(); break;
+      case 'create': refresh = createView(); break;
+      case 'plugins': refresh = arg ? pluginView(arg) : pluginsView(); break;
+      default: nav = 'cluster'; refresh = clusterView();
+    }
+    for (const a of document.querySelectorAll('nav a')) {
+      if (a.dataset.view === nav) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    document.title = `connectd console · ${arg || nav}`;
+    busy = false;
+    tick();
+  }
+
+  window.addEventListener('hashchange', () => {
+    route();
+    main.focus();
+  });
+  setInterval(() => {
+    if (liveBox.checked && !document.hidden) tick();
+  }, POLL_MS);
+  route();
+})();
