@@ -105,7 +105,7 @@
   function replaceIfChanged(el, key, build) {
     if (el.dataset.key === key) return;
     el.dataset.key = key;
-    el.replaceChildren(...[build()].flat());
+    el.replaceChildren(...[build()].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   }
 
   function showError(e, context) {
@@ -317,7 +317,9 @@
       const v = c.value || {};
       const errors = v.errors || [];
       if (!(v.name in given) && errors.length === 0) continue;
-      rows.push({name: v.name, value: v.value, errors, doc: c.definition && c.definition.documentation});
+      // The worker leaves out the value of a key it could not parse: show what was given.
+      const value = v.value ?? (given[v.name] === null || given[v.name] === undefined ? null : String(given[v.name]));
+      rows.push({name: v.name, value, errors, doc: c.definition && c.definition.documentation});
     }
     rows.sort((a, b) => (b.errors.length > 0) - (a.errors.length > 0) || a.name.localeCompare(b.name));
     const summary = result.error_count > 0
@@ -490,7 +492,9 @@
         h('dl', {class: 'facts'},
           h('dt', {text: 'State'}), h('dd', {}, stateBadge(status.connector.state, {id: 'conn-state'})),
           h('dt', {text: 'Type'}), h('dd', {id: 'conn-type', text: status.type || info.type || ''}),
-          h('dt', {text: 'Class'}), h('dd', {class: 'mono', text: info.config['connector.class'] || ''}),
+          h('dt', {text: 'Class'}), h('dd', {class: 'mono'}, info.config['connector.class']
+            ? h('a', {id: 'conn-class', href: `#/plugins/${enc(info.config['connector.class'])}`, title: 'Configuration documentation',
+              text: info.config['connector.class']}) : ''),
           h('dt', {text: 'Worker'}), h('dd', {class: 'mono', id: 'conn-worker', text: status.connector.worker_id || ''})),
         status.connector.trace ? [h('h3', {text: 'Connector failure'}), h('pre', {class: 'trace', id: 'conn-trace', text: status.connector.trace})] : null,
       ]);

@@ -1,0 +1,256 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's chromium; CHROMIUM overrides it.
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+// TestConsole opens the web console of a worker in headless Chromium and does what an operator would: creates
+// the user's connector by pasting its commented JSON into the form (after a validation that shows an error next
+// to its key), sees it RUNNING with its task's worker, pauses and resumes it, and looks at the cluster and the
+// plugin's documentation. Every step asserts on the page; screenshots go to .run/screenshots.
+func TestConsole(t *testing.T) {
+	e := theEnv
+	shots := filepath.Join(e.run, "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(e.root, "testdata", "mqtt-connector.commented.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "console-mqtt"
+	// The user's file as written, comments included, pointed at the suite's Mosquitto and a topic of its own.
+	fixture := strings.NewReplacer(
+		`"mqtt-source-connector"`, `"`+name+`"`,
+		"tcp://localhost:1883", mqttURL,
+		`.clientId": "mqtt-source"`, `.clientId": "it-console"`,
+		`"/mqtt/test/#"`, `"/mqtt/test/console/#"`,
+		`"vehicle-data"`, `"it-console"`,
+	).Replace(string(raw))
+	if !strings.Contains(fixture, "// MQTT") || !strings.Contains(fixture, mqttURL) {
+		t.Fatalf("the fixture was not adapted:\n%s", fixture)
+	}
+	t.Cleanup(func() { e.mustREST(t, http.MethodDelete, "/connectors/"+name, nil, http.StatusNoContent, http.StatusNotFound) })
+
+	var workerIDs []string
+	for _, w := range e.workers {
+		workerIDs = append(workerIDs, w.id())
+	}
+	w := e.live(-1)
+	if w == nil {
+		t.Fatal("no live worker")
+	}
+	runConsole(t, w.url(""), fixture, name, workerIDs, shots)
+
+	// The page and the REST API agree on where the task runs.
+	var st struct {
+		Connector struct{ State string }
+		Tasks     []struct {
+			State    string
+			WorkerID string `json:"worker_id"`
+		}
+	}
+	if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectors/"+name+"/status", nil, http.StatusOK), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Connector.State != "RUNNING" || len(st.Tasks) != 1 || !slices.Contains(workerIDs, st.Tasks[0].WorkerID) {
+		t.Errorf("status after the console's resume: %+v", st)
+	}
+}
+
+// runConsole drives the console at base (http://host:port) through the scenario of TestConsole.
+func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, shots string) {
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(chromiumPath()),
+		chromedp.NoSandbox, // the suite may run as root, where Chromium's sandbox refuses to start
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancelBrowser()
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	// What the page reports: uncaught exceptions and errors, CSP violations among them. The reader ends with
+	// ctx, before runConsole returns.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath(), err)
+	}
+	var (
+		mu       sync.Mutex
+		reported []string
+	)
+	messages := chromedp.Console(ctx)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				mu.Lock()
+				reported = append(reported, fmt.Sprintf("%s %s: %s (%s)", m.Type, m.Source, m.Text, m.URL))
+				mu.Unlock()
+			}
+		}
+	}()
+	pageErrors := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(reported)
+	}
+	defer func() {
+		cancel()
+		<-readerDone
+	}()
+
+	step := 0
+	shot := func(label string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			step++
+			png, err := chromedp.CaptureScreenshot()(ctx, tg) // the viewport: what the operator sees first
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, fmt.Sprintf("%02d-%s.png", step, label)), png, 0o644)
+		})
+	}
+	// waitJS polls a boolean expression on the page; what says what the wait is for.
+	waitJS := func(what, expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(45*time.Second),
+				chromedp.WithPollingInterval(100*time.Millisecond))(ctx, tg)
+			if err != nil {
+				page, _ := chromedp.Evaluate[string](`document.querySelector('main').innerText`)(ctx, tg)
+				alert, _ := chromedp.Evaluate[string](`document.getElementById('alert').textContent`)(ctx, tg)
+				return fmt.Errorf("waiting for %s: %w\nalert: %s\npage:\n%s", what, err, alert, page)
+			}
+			return nil
+		})
+	}
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v\npage errors: %q", what, err, pageErrors())
+		}
+	}
+	get := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	stateIs := func(state string) string {
+		return fmt.Sprintf(`(() => { const c = document.getElementById('conn-state');
+			const t = document.querySelector('#tasks-table tr[data-task="0"] .task-state');
+			return !!c && c.textContent === %[1]q && !!t && t.textContent === %[1]q; })()`, state)
+	}
+
+	// /ui redirects to /ui/, which shows the cluster.
+	run("open the console",
+		chromedp.Navigate(base+"/ui"),
+		waitJS("the cluster view with its workers", `document.querySelectorAll('#workers-table tbody tr').length === 3 &&
+			!!document.querySelector('#workers-table .badge')`),
+		shot("cluster"),
+	)
+	if loc := get("location", chromedp.Location()); !strings.HasSuffix(strings.SplitN(loc, "#", 2)[0], "/ui/") {
+		t.Errorf("GET /ui ended at %s, want /ui/", loc)
+	}
+
+	// A wrong value is refused by the validation, with the error next to its key, and nothing is created.
+	bad := strings.Replace(fixture, `"tasks.max": "1"`, `"tasks.max": "many"`, 1)
+	run("validate a bad config",
+		chromedp.Click(chromedp.CSS(`nav a[data-view="create"]`)),
+		chromedp.WaitVisible(chromedp.ID("create-text")),
+		chromedp.SetValue(chromedp.ID("create-text"), bad),
+		chromedp.Click(chromedp.ID("create-submit")),
+		waitJS("the error next to tasks.max", `(() => { const r = document.querySelector('#create-result tr.has-error[data-key="tasks.max"]');
+			return !!r && r.textContent.includes('many'); })()`),
+		shot("validation-error"),
+	)
+	if hash := get("hash", chromedp.Evaluate[string](`location.hash`)); hash != "#/create" {
+		t.Errorf("after a refused validation the page moved to %q", hash)
+	}
+
+	// The user's commented file, pasted as it is.
+	run("create the connector",
+		chromedp.SetValue(chromedp.ID("create-text"), fixture),
+		shot("create-form"),
+		chromedp.Click(chromedp.ID("create-submit")),
+		waitJS("the connector's page", fmt.Sprintf(`location.hash === %q`, "#/connectors/"+name)),
+		waitJS("the connector and its task RUNNING", stateIs("RUNNING")),
+		waitJS("the task's worker", `(document.querySelector('#tasks-table tr[data-task="0"] .task-worker') || {}).textContent !== ''`),
+		shot("running"),
+	)
+	taskWorker := get("task worker", chromedp.Text(chromedp.CSS(`#tasks-table tr[data-task="0"] .task-worker`)))
+	connWorker := get("connector worker", chromedp.Text(chromedp.ID("conn-worker")))
+	if !slices.Contains(workerIDs, taskWorker) || !slices.Contains(workerIDs, connWorker) {
+		t.Errorf("task worker %q, connector worker %q: want ids among %v", taskWorker, connWorker, workerIDs)
+	}
+	if ctype := get("type", chromedp.Text(chromedp.ID("conn-type"))); ctype != "source" {
+		t.Errorf("type shown %q, want source", ctype)
+	}
+
+	run("pause",
+		chromedp.Click(chromedp.ID("act-pause")),
+		waitJS("PAUSED", stateIs("PAUSED")),
+		shot("paused"),
+	)
+	run("resume",
+		chromedp.Click(chromedp.ID("act-resume")),
+		waitJS("RUNNING again", stateIs("RUNNING")),
+		shot("resumed"),
+	)
+
+	// The connectors list and the cluster view show it where it runs.
+	run("list the connectors",
+		chromedp.Click(chromedp.CSS(`nav a[data-view="connectors"]`)),
+		waitJS("the connector in the list", fmt.Sprintf(`(() => { const r = document.querySelector('#connectors-table tr[data-connector=%q]');
+			return !!r && r.textContent.includes('RUNNING') && r.textContent.includes('1/1 running'); })()`, name)),
+		shot("connectors"),
+		chromedp.Click(chromedp.CSS(`nav a[data-view="cluster"]`)),
+		waitJS("the task under its worker", fmt.Sprintf(`(() => { const r = document.querySelector('#workers-table tr[data-worker=%q]');
+			return !!r && r.textContent.includes(%q); })()`, taskWorker, name+"-0")),
+		shot("cluster-running"),
+	)
+
+	// The plugin's documentation, one click from the connector's class.
+	run("read the plugin's documentation",
+		chromedp.Navigate(base+"/ui/#/connectors/"+name),
+		chromedp.WaitVisible(chromedp.ID("conn-class")),
+		chromedp.Click(chromedp.ID("conn-class")),
+		waitJS("the brokerUrl key documented", `(() => { const r = document.querySelector('#plugin-config tr[data-key="camel.kamelet.mqtt-source.brokerUrl"]');
+			return !!r && r.querySelector('.doc').textContent.length > 0; })()`),
+		shot("plugin"),
+	)
+
+	if errs := pageErrors(); len(errs) > 0 {
+		t.Errorf("the page reported errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
