@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"net/http/httptest"
 	"testing"
 
@@ -73,4 +74,60 @@ func TestClusterInfoOnAFollower(t *testing.T) {
 	leader.Close()
 	checkResponse(t, do(t, follower, http.MethodGet, "/connectd/cluster", "", "Authorization", basic("alice", "secret")),
 		http.StatusOK, ownJSON)
+}
+
+// TestWorkerMetrics checks GET /connectd/workers/{worker}/metrics: a worker's own metrics, a peer's fetched
+// with the caller's credentials, asked of the leader or of a follower, and 404 for a worker not in the group.
+func TestWorkerMetrics(t *testing.T) {
+	var peerAuth, peerAccept string
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peerAuth, peerAccept = r.Header.Get("Authorization"), r.Header.Get("Accept")
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_, _ = w.Write([]byte("peer_metric 2\n"))
+	}))
+	t.Cleanup(peer.Close)
+	leaderHerder := &clusterHerder{fakeHerder: seededHerder(t)}
+	withMetrics := func(c *Config) {
+		c.Metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+			_, _ = w.Write([]byte("own_metric 1\n"))
+		})
+	}
+	leaderH := newTestServer(t, leaderHerder, withAuth, withMetrics).Handler()
+	leader := httptest.NewServer(leaderH)
+	t.Cleanup(leader.Close)
+	leaderHerder.info = herder.ClusterInfo{WorkerID: "w1:1", Generation: 3, LeaderURL: leader.URL + "/", Leader: "w1:1", IsLeader: true,
+		Workers: []herder.ClusterWorker{{ID: "w1:1", URL: leader.URL + "/"}, {ID: "w2:2", URL: peer.URL + "/"}}}
+	follower := newTestServer(t, &clusterHerder{fakeHerder: seededHerder(t), info: herder.ClusterInfo{WorkerID: "w3:3",
+		Generation: 3, LeaderURL: leader.URL + "/", Leader: "w1:1", Workers: []herder.ClusterWorker{}}}, withAuth, withMetrics).Handler()
+	auth := basic("alice", "secret")
+
+	for _, via := range []struct {
+		name string
+		h    http.Handler
+	}{{"leader", leaderH}, {"follower", follower}} {
+		rec := do(t, via.h, http.MethodGet, "/connectd/workers/w2:2/metrics", "", "Authorization", auth, "Accept", "application/json")
+		if rec.Code != http.StatusOK || rec.Body.String() != "peer_metric 2\n" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
+			t.Errorf("via the %s, GET the peer's metrics: %d %q %q", via.name, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+		if peerAuth != auth || peerAccept != "text/plain" {
+			t.Errorf("via the %s, the peer got Authorization %q and Accept %q", via.name, peerAuth, peerAccept)
+		}
+		checkResponse(t, do(t, via.h, http.MethodGet, "/connectd/workers/nope:9/metrics", "", "Authorization", auth),
+			http.StatusNotFound, `{"error_code":404,"message":"Unknown worker nope:9."}`)
+		if rec := do(t, via.h, http.MethodGet, "/connectd/workers/w2:2/metrics", ""); rec.Code != http.StatusUnauthorized {
+			t.Errorf("via the %s, without credentials: %d, want 401", via.name, rec.Code)
+		}
+	}
+	// A worker's own metrics are served in place.
+	if rec := do(t, follower, http.MethodGet, "/connectd/workers/w3:3/metrics", "", "Authorization", auth); rec.Code != http.StatusOK || rec.Body.String() != "own_metric 1\n" {
+		t.Errorf("the follower's own metrics: %d %q", rec.Code, rec.Body)
+	}
+	if rec := do(t, leaderH, http.MethodGet, "/connectd/workers/w1:1/metrics", "", "Authorization", auth); rec.Code != http.StatusOK || rec.Body.String() != "own_metric 1\n" {
+		t.Errorf("the leader's own metrics: %d %q", rec.Code, rec.Body)
+	}
 }

@@ -262,6 +262,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPut, pattern: "/connector-plugins/{plugin}/config/validate", handle: s.validateConfig},
 
 		{method: http.MethodGet, pattern: "/connectd/cluster", handle: s.clusterInfo},
+		{method: http.MethodGet, pattern: "/connectd/workers/{worker}/metrics", serve: s.workerMetrics},
 
 		{method: http.MethodGet, pattern: "/admin/loggers", handle: s.listLoggers},
 		{method: http.MethodGet, pattern: "/admin/loggers/{logger}", handle: s.getLogger},

@@ -206,6 +206,8 @@ func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, sh
 		waitJS("the connector's page", fmt.Sprintf(`location.hash === %q`, "#/connectors/"+name)),
 		waitJS("the connector and its task RUNNING", stateIs("RUNNING")),
 		waitJS("the task's worker", `(document.querySelector('#tasks-table tr[data-task="0"] .task-worker') || {}).textContent !== ''`),
+		// Its rates come from the metrics of the worker it runs on, whichever serves the page.
+		waitJS("the task's throughput", `/^[0-9.]+ in · [0-9.]+ out$/.test((document.querySelector('#tasks-table tr[data-task="0"] td.rate') || {}).textContent)`),
 		shot("running"),
 	)
 	taskWorker := get("task worker", chromedp.Text(chromedp.CSS(`#tasks-table tr[data-task="0"] .task-worker`)))

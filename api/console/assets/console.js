@@ -178,24 +178,27 @@
   const RATE_RE = /^kafka_connect_(?:source|sink)_task_metrics_(source_record_poll_rate|source_record_write_rate|sink_record_read_rate|sink_record_send_rate)\{([^}]*)\}\s+(\S+)/gm;
   const LABEL_RE = /(\w+)="((?:[^"\\]|\\.)*)"/g;
 
-  // throughput reads GET /metrics: connector → task → {in, out} records per second, for the tasks that run on
-  // the worker serving the console (each worker reports its own). null when the worker serves no metrics.
+  // throughput reads the metrics of every worker of the group (GET /connectd/workers/{id}/metrics, which the
+  // serving worker fetches from its peers), or of the serving worker alone when the group is not known:
+  // connector → task → {in, out} records per second. null when no worker serves metrics.
   async function throughput() {
-    let text;
-    try {
-      text = await api('GET', 'metrics', undefined, {text: true});
-    } catch (_) {
-      return null;
-    }
+    const cluster = await api('GET', 'connectd/cluster').catch(() => null);
+    const paths = cluster && cluster.workers.length > 0
+      ? cluster.workers.map((w) => `connectd/workers/${enc(w.id)}/metrics`) : ['metrics'];
+    const texts = (await Promise.all(paths.map((p) => api('GET', p, undefined, {text: true}).catch(() => null))))
+      .filter((t) => t !== null);
+    if (texts.length === 0) return null;
     const out = {};
-    for (const m of text.matchAll(RATE_RE)) {
-      const labels = {};
-      for (const l of m[2].matchAll(LABEL_RE)) labels[l[1]] = l[2];
-      if (labels.connector === undefined || labels.task === undefined) continue;
-      const task = ((out[labels.connector] ??= {})[labels.task] ??= {});
-      const v = parseFloat(m[3]);
-      if (m[1] === 'source_record_poll_rate' || m[1] === 'sink_record_read_rate') task.in = v;
-      else task.out = v;
+    for (const text of texts) {
+      for (const m of text.matchAll(RATE_RE)) {
+        const labels = {};
+        for (const l of m[2].matchAll(LABEL_RE)) labels[l[1]] = l[2];
+        if (labels.connector === undefined || labels.task === undefined) continue;
+        const task = ((out[labels.connector] ??= {})[labels.task] ??= {});
+        const v = parseFloat(m[3]);
+        if (m[1] === 'source_record_poll_rate' || m[1] === 'sink_record_read_rate') task.in = v;
+        else task.out = v;
+      }
     }
     return out;
   }
@@ -283,7 +286,7 @@
   function connectorsView() {
     const body = h('div', {id: 'connectors'});
     main.replaceChildren(h('h2', {text: 'Connectors'}), body,
-      h('p', {class: 'muted', text: 'Throughput (records per second, from /metrics) covers the tasks running on the worker serving this console.'}));
+      h('p', {class: 'muted', text: 'Records/s: records in (polled or read) and out (written to Kafka or put to the sink) per second, from the workers\' /metrics.'}));
     return async () => {
       const [conns, rates] = await Promise.all([expandedConnectors(), throughput()]);
       const names = Object.keys(conns).sort();
@@ -502,13 +505,13 @@
       replaceIfChanged(tasks, JSON.stringify([status.tasks, taskRates]), () => {
         if (status.tasks.length === 0) return h('p', {class: 'empty', text: 'No task.'});
         return h('table', {id: 'tasks-table'},
-          h('thead', {}, h('tr', {}, ['Task', 'State', 'Worker', 'Records/s (this worker)', ''].map((t) => h('th', {scope: 'col', text: t})))),
+          h('thead', {}, h('tr', {}, ['Task', 'State', 'Worker', 'Records/s', ''].map((t) => h('th', {scope: 'col', text: t})))),
           h('tbody', {}, status.tasks.map((t) => [
             h('tr', {'data-task': String(t.id)},
               h('th', {scope: 'row', text: `${name}-${t.id}`}),
               h('td', {}, stateBadge(t.state, {class: 'task-state'})),
               h('td', {class: 'mono task-worker', text: t.worker_id || ''}),
-              h('td', {text: taskRates[t.id] ? rateText(taskRates[t.id]) : '–'}),
+              h('td', {class: 'rate', text: taskRates[t.id] ? rateText(taskRates[t.id]) : '–'}),
               h('td', {}, h('button', {type: 'button', class: 'small', 'aria-label': `Restart task ${t.id}`,
                 onclick: act(`Restart task ${t.id}`, async () => { await api('POST', `${path}/tasks/${t.id}/restart`); return `Task ${t.id} restart requested.`; })}, 'Restart'))),
             t.trace ? h('tr', {class: 'trace-row'}, h('td', {colspan: '5'},
