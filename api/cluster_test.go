@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/connectd/connectd/herder"

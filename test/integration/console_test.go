@@ -52,7 +52,9 @@ func TestConsole(t *testing.T) {
 	if !strings.Contains(fixture, "// MQTT") || !strings.Contains(fixture, mqttURL) {
 		t.Fatalf("the fixture was not adapted:\n%s", fixture)
 	}
-	t.Cleanup(func() { e.mustREST(t, http.MethodDelete, "/connectors/"+name, nil, http.StatusNoContent, http.StatusNotFound) })
+	t.Cleanup(func() {
+		e.mustREST(t, http.MethodDelete, "/connectors/"+name, nil, http.StatusNoContent, http.StatusNotFound)
+	})
 
 	var workerIDs []string
 	for _, w := range e.workers {
