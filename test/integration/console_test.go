@@ -82,54 +82,100 @@ func TestConsole(t *testing.T) {
 	}
 }
 
-// runConsole drives the console at base (http://host:port) through the scenario of TestConsole.
-func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, shots string) {
+// browser is a headless Chromium tab and what its pages report: uncaught exceptions and errors, CSP
+// violations among them.
+type browser struct {
+	ctx  context.Context
+	stop func()
+
+	mu       sync.Mutex
+	reported []string
+}
+
+// newBrowser starts Chromium; its tab lives until stop (registered as a cleanup too), at most timeout.
+func newBrowser(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(chromiumPath()),
 		chromedp.NoSandbox, // the suite may run as root, where Chromium's sandbox refuses to start
 		chromedp.WindowSize(1280, 900),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	// What the page reports: uncaught exceptions and errors, CSP violations among them. The reader ends with
-	// ctx, before runConsole returns.
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	tab, cancelTab := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	ctx, cancel := context.WithTimeout(tab, timeout)
+	b := &browser{ctx: ctx}
 	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelTab()
+		cancelAlloc()
 		t.Fatalf("start %s: %v", chromiumPath(), err)
 	}
-	var (
-		mu       sync.Mutex
-		reported []string
-	)
 	messages := chromedp.Console(ctx)
 	readerDone := make(chan struct{})
-	go func() {
+	go func() { // ends with ctx
 		defer close(readerDone)
 		for m, err := range messages {
 			if err != nil {
 				return
 			}
 			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
-				mu.Lock()
-				reported = append(reported, fmt.Sprintf("%s %s: %s (%s)", m.Type, m.Source, m.Text, m.URL))
-				mu.Unlock()
+				b.mu.Lock()
+				b.reported = append(b.reported, fmt.Sprintf("%s %s: %s (%s)", m.Type, m.Source, m.Text, m.URL))
+				b.mu.Unlock()
 			}
 		}
 	}()
-	pageErrors := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(reported)
+	var once sync.Once
+	b.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-readerDone
+			cancelTab()
+			cancelAlloc()
+		})
 	}
-	defer func() {
-		cancel()
-		<-readerDone
-	}()
+	t.Cleanup(b.stop)
+	return b
+}
 
+func (b *browser) pageErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.reported)
+}
+
+// waitJS polls a boolean expression on the page; what says what the wait is for.
+func waitJS(what, expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(45*time.Second),
+			chromedp.WithPollingInterval(100*time.Millisecond))(ctx, tg)
+		if err != nil {
+			page, _ := chromedp.Evaluate[string](`document.querySelector('main').innerText`)(ctx, tg)
+			alert, _ := chromedp.Evaluate[string](`document.getElementById('alert').textContent`)(ctx, tg)
+			return fmt.Errorf("waiting for %s: %w\nalert: %s\npage:\n%s", what, err, alert, page)
+		}
+		return nil
+	})
+}
+
+// run runs steps in the browser's tab; what names them in the failure.
+func (b *browser) run(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		t.Fatalf("%s: %v\npage errors: %q", what, err, b.pageErrors())
+	}
+}
+
+// runConsole drives the console at base (http://host:port) through the scenario of TestConsole.
+func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, shots string) {
+	b := newBrowser(t, 90*time.Second)
+	defer b.stop()
+	ctx := b.ctx
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		b.run(t, what, steps...)
+	}
+	pageErrors := b.pageErrors
 	step := 0
 	shot := func(label string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -140,25 +186,6 @@ func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, sh
 			}
 			return os.WriteFile(filepath.Join(shots, fmt.Sprintf("%02d-%s.png", step, label)), png, 0o644)
 		})
-	}
-	// waitJS polls a boolean expression on the page; what says what the wait is for.
-	waitJS := func(what, expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(45*time.Second),
-				chromedp.WithPollingInterval(100*time.Millisecond))(ctx, tg)
-			if err != nil {
-				page, _ := chromedp.Evaluate[string](`document.querySelector('main').innerText`)(ctx, tg)
-				alert, _ := chromedp.Evaluate[string](`document.getElementById('alert').textContent`)(ctx, tg)
-				return fmt.Errorf("waiting for %s: %w\nalert: %s\npage:\n%s", what, err, alert, page)
-			}
-			return nil
-		})
-	}
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v\npage errors: %q", what, err, pageErrors())
-		}
 	}
 	get := func(what string, a chromedp.Action[string]) string {
 		t.Helper()

@@ -6,7 +6,11 @@
 (() => {
   const POLL_MS = 2000;
   // The API is the origin's root: the console lives at <root>/ui/, so "../" is the root, behind a proxy too.
+  // Credentials typed into the address bar (http://user:pass@host/ui/) must not reach fetch, which refuses
+  // them: the browser sends them itself once it has used them for the page.
   const apiRoot = new URL('../', location.href);
+  apiRoot.username = '';
+  apiRoot.password = '';
   const main = document.getElementById('main');
   const alertBox = document.getElementById('alert');
   const noticeBox = document.getElementById('notice');
