@@ -407,7 +407,6 @@
     const offsets = h('div', {id: 'conn-offsets'});
     const resetOffsets = h('button', {type: 'button', id: 'act-reset-offsets', class: 'danger', disabled: true,
       title: 'Only a STOPPED connector\'s offsets can be reset'}, 'Reset offsets');
-    let current = {state: '', config: null};
     const path = `connectors/${enc(name)}`;
 
     // act runs an action, tells its outcome and refreshes at once.
@@ -493,8 +492,7 @@
         api('GET', `${path}/status`), api('GET', path), throughput(),
         api('GET', `${path}/topics`).catch(() => null),
       ]);
-      current.state = status.connector.state;
-      resetOffsets.disabled = current.state !== 'STOPPED';
+      resetOffsets.disabled = status.connector.state !== 'STOPPED';
       replaceIfChanged(summary, JSON.stringify([status.connector, status.type, info.config['connector.class']]), () => [
         h('dl', {class: 'facts'},
           h('dt', {text: 'State'}), h('dd', {}, stateBadge(status.connector.state, {id: 'conn-state'})),
