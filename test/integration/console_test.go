@@ -64,7 +64,11 @@ func TestConsole(t *testing.T) {
 	if w == nil {
 		t.Fatal("no live worker")
 	}
-	runConsole(t, w.url(""), fixture, name, workerIDs, shots)
+	file := filepath.Join(t.TempDir(), "mqtt-connector.commented.json")
+	if err := os.WriteFile(file, []byte(fixture), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runConsole(t, w.url(""), fixture, file, name, workerIDs, shots)
 
 	// The page and the REST API agree on where the task runs.
 	var st struct {
@@ -79,6 +83,13 @@ func TestConsole(t *testing.T) {
 	}
 	if st.Connector.State != "RUNNING" || len(st.Tasks) != 1 || !slices.Contains(workerIDs, st.Tasks[0].WorkerID) {
 		t.Errorf("status after the console's resume: %+v", st)
+	}
+	var cfg map[string]string
+	if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectors/"+name+"/config", nil, http.StatusOK), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg["camel.source.contentLogLevel"] != "INFO" || cfg["camel.kamelet.mqtt-source.brokerUrl"] != mqttURL {
+		t.Errorf("config after the console's edit: %v", cfg)
 	}
 }
 
@@ -166,8 +177,9 @@ func (b *browser) run(t *testing.T, what string, steps ...chromedp.Action[chrome
 	}
 }
 
-// runConsole drives the console at base (http://host:port) through the scenario of TestConsole.
-func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, shots string) {
+// runConsole drives the console at base (http://host:port) through the scenario of TestConsole; file holds
+// fixture.
+func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []string, shots string) {
 	b := newBrowser(t, 90*time.Second)
 	defer b.stop()
 	ctx := b.ctx
@@ -227,6 +239,16 @@ func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, sh
 		t.Errorf("after a refused validation the page moved to %q", hash)
 	}
 
+	// The file picker loads the file into the text box as it is.
+	js, err := json.Marshal(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("load the user's file",
+		chromedp.SetUploadFiles(chromedp.ID("create-file"), []string{file}),
+		waitJS("the file's text in the text box", fmt.Sprintf(`document.getElementById('create-text').value === %s`, js)),
+	)
+
 	// The user's commented file, pasted as it is.
 	run("create the connector",
 		chromedp.SetValue(chromedp.ID("create-text"), fixture),
@@ -257,6 +279,18 @@ func runConsole(t *testing.T, base, fixture, name string, workerIDs []string, sh
 		chromedp.Click(chromedp.ID("act-resume")),
 		waitJS("RUNNING again", stateIs("RUNNING")),
 		shot("resumed"),
+	)
+
+	// Edit the config in place: validated, saved, and the task runs again with it.
+	const logOff, logInfo = `"camel.source.contentLogLevel": "OFF"`, `"camel.source.contentLogLevel": "INFO"`
+	run("wait for the config", waitJS("the config in the editor", fmt.Sprintf(`document.getElementById('config-text').value.includes(%q)`, logOff)))
+	edited := strings.Replace(get("config", chromedp.Value(chromedp.ID("config-text"))), logOff, logInfo, 1)
+	run("edit the config",
+		chromedp.SetValue(chromedp.ID("config-text"), edited),
+		chromedp.Click(chromedp.ID("config-save")),
+		waitJS("the save confirmed", `document.getElementById('notice').textContent === 'Configuration saved.'`),
+		waitJS("RUNNING with the new config", stateIs("RUNNING")),
+		shot("edited"),
 	)
 
 	// The connectors list and the cluster view show it where it runs.
