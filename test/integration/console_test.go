@@ -32,7 +32,10 @@ func chromiumPath() string {
 // plugin's documentation. Every step asserts on the page; screenshots go to .run/screenshots.
 func TestConsole(t *testing.T) {
 	e := theEnv
-	shots := filepath.Join(e.run, "screenshots")
+	shots := filepath.Join(e.run, "screenshots") // this run's only: an earlier run's are removed
+	if err := os.RemoveAll(shots); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
