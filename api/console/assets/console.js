@@ -457,7 +457,14 @@
           onlyFailed, h('label', {for: 'restart-only-failed', text: 'only failed'})),
         h('button', {type: 'button', id: 'act-delete', class: 'danger', onclick: act('Delete', async () => {
           if (!confirm(`Delete connector ${name}? Its config is removed from the cluster; its offsets stay.`)) return 'Delete cancelled.';
-          await api('DELETE', path);
+          const live = refresh;
+          await quiesce();
+          try {
+            await api('DELETE', path);
+          } catch (e) {
+            refresh = live;
+            throw e;
+          }
           location.hash = '#/connectors';
           return `Connector ${name} deleted.`;
         })}, 'Delete…')),
@@ -572,23 +579,35 @@
   // --- routing and polling ----------------------------------------------------------------------------------
 
   let refresh = null;
-  let busy = false;
+  let inflight = null; // the refresh under way, if any
   let generation = 0;
 
   // tick runs the current view's refresh once, never two at a time.
   async function tick() {
-    if (!refresh || busy) return;
-    busy = true;
+    if (!refresh || inflight) return;
     const gen = generation;
     const fn = refresh;
+    inflight = (async () => {
+      try {
+        await fn();
+        if (gen === generation) updated.textContent = 'updated ' + new Date().toLocaleTimeString();
+      } catch (e) {
+        if (gen === generation) showError(e);
+      }
+    })();
     try {
-      await fn();
-      if (gen === generation) updated.textContent = 'updated ' + new Date().toLocaleTimeString();
-    } catch (e) {
-      if (gen === generation) showError(e);
+      await inflight;
     } finally {
-      busy = false;
+      inflight = null;
     }
+  }
+
+  // quiesce stops the refreshes of the current view and waits for the one under way: before a delete, so
+  // that no refresh asks for what is being deleted.
+  async function quiesce() {
+    refresh = null;
+    generation++;
+    if (inflight) await inflight;
   }
 
   function route() {
@@ -609,7 +628,6 @@
       else a.removeAttribute('aria-current');
     }
     document.title = `connectd console · ${arg || nav}`;
-    busy = false;
     tick();
   }
 
