@@ -20,8 +20,8 @@
   // --- REST calls -------------------------------------------------------------------------------------------
 
   // Explicit credentials, only when the sign-in dialog was used: otherwise the browser sends the ones it was
-  // asked for when it loaded the page.
-  let authorization = sessionStorage.getItem('connectd.authorization') || '';
+  // asked for when it loaded the page. Kept in memory only: a reload asks again.
+  let authorization = '';
 
   class ApiError extends Error {
     constructor(status, message) {
@@ -31,7 +31,8 @@
   }
 
   // api sends one request and returns the parsed JSON answer (null for an empty one), or the text with
-  // {text: true}. An error answer throws an ApiError carrying Kafka Connect's message.
+  // {text: true}. An error answer throws an ApiError carrying Kafka Connect's message; a 401 opens the sign-in
+  // dialog unless {quiet: true}.
   async function api(method, path, body, opts = {}) {
     const headers = {Accept: opts.text ? 'text/plain' : 'application/json'};
     if (authorization) headers.Authorization = authorization;
@@ -48,7 +49,7 @@
     }
     const text = await resp.text();
     if (resp.status === 401) {
-      askCredentials();
+      if (!opts.quiet) askCredentials();
       throw new ApiError(401, text || 'The worker asks for credentials.');
     }
     if (!resp.ok) {
@@ -76,7 +77,6 @@
     const pass = document.getElementById('signin-pass').value;
     const bytes = new TextEncoder().encode(user + ':' + pass);
     authorization = 'Basic ' + btoa(String.fromCharCode(...bytes));
-    sessionStorage.setItem('connectd.authorization', authorization);
     document.getElementById('signin-pass').value = '';
     setTimeout(() => route(), 0);
   });
@@ -102,7 +102,7 @@
 
   function stateBadge(state, attrs = {}) {
     const s = state || 'UNKNOWN';
-    return h('span', {...attrs, class: `state state-${s} ${attrs.class || ''}`.trim(), text: s});
+    return h('span', {...attrs, class: `state state-${s.replace(/\W+/g, '_')} ${attrs.class || ''}`.trim(), text: s});
   }
 
   // replaceIfChanged re-renders el only when key changed, so that polling keeps focus and selection.
@@ -186,10 +186,12 @@
   // serving worker fetches from its peers), or of the serving worker alone when the group is not known:
   // connector → task → {in, out} records per second. null when no worker serves metrics.
   async function throughput() {
-    const cluster = await api('GET', 'connectd/cluster').catch(() => null);
+    // Quiet: a peer that refuses the credentials (workers that do not share a credentials file) costs its
+    // rates, not a sign-in.
+    const cluster = await api('GET', 'connectd/cluster', undefined, {quiet: true}).catch(() => null);
     const paths = cluster && cluster.workers.length > 0
       ? cluster.workers.map((w) => `connectd/workers/${enc(w.id)}/metrics`) : ['metrics'];
-    const texts = (await Promise.all(paths.map((p) => api('GET', p, undefined, {text: true}).catch(() => null))))
+    const texts = (await Promise.all(paths.map((p) => api('GET', p, undefined, {text: true, quiet: true}).catch(() => null))))
       .filter((t) => t !== null);
     if (texts.length === 0) return null;
     const out = {};
@@ -495,10 +497,13 @@
 
     loadConfig().catch((e) => showError(e, 'Configuration'));
     return async () => {
-      const [status, info, rates, active] = await Promise.all([
-        api('GET', `${path}/status`), api('GET', path), throughput(),
+      const [found, info, rates, active] = await Promise.all([
+        // A connector just created has no status until a worker starts it: 404 then, not an error.
+        api('GET', `${path}/status`).catch((e) => { if (e.status === 404) return null; throw e; }),
+        api('GET', path), throughput(),
         api('GET', `${path}/topics`).catch(() => null),
       ]);
+      const status = found || {connector: {state: 'NO STATUS YET', worker_id: ''}, tasks: [], type: info.type};
       resetOffsets.disabled = status.connector.state !== 'STOPPED';
       replaceIfChanged(summary, JSON.stringify([status.connector, status.type, info.config['connector.class']]), () => [
         h('dl', {class: 'facts'},
