@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -10,25 +11,49 @@ import (
 const consoleRealm = `Basic realm="connectd", charset="UTF-8"`
 
 // mountConsole serves Config.Console at /ui and /ui/*, behind the API's authentication. Unlike the API's 401,
-// the console's carries a WWW-Authenticate challenge, so that a browser asks for the credentials; asked at
-// /ui, whose directory is "/", the browser then sends them with the console's API calls as well.
+// the console's carries a WWW-Authenticate challenge, so that a browser asks for the credentials. It is asked
+// at /ui only, whose directory is "/", so that the browser then sends the credentials with the console's API
+// calls as well: credentials asked at /ui/ would be scoped to /ui/ and the API calls would ask again. An
+// unauthenticated /ui/* is therefore sent to /ui.
 func (s *Server) mountConsole(r chi.Router) {
 	if s.cfg.Console == nil {
 		return
 	}
-	ui := r
-	if s.cfg.Security.Authenticate != nil {
-		ui = r.With(s.challenge)
+	if s.cfg.Security.Authenticate == nil {
+		r.Method(http.MethodGet, "/ui", s.cfg.Console)
+		r.Method(http.MethodGet, "/ui/*", s.cfg.Console)
+		return
 	}
-	ui.Method(http.MethodGet, "/ui", s.cfg.Console)
-	ui.Method(http.MethodGet, "/ui/*", s.cfg.Console)
+	r.With(s.challenge).Method(http.MethodGet, "/ui", s.cfg.Console)
+	r.With(s.challenge).Method(http.MethodGet, "/ui/*", s.cfg.Console)
 }
 
-// challenge is authenticate with a WWW-Authenticate header on its 401.
+// challenge is authenticate with a WWW-Authenticate header on the 401 of /ui. An unauthenticated request for
+// /ui/* (which the "/ui" route also gets for "/ui/", slashes being stripped for routing) is sent to /ui
+// instead (302, so that no browser caches it), with a relative Location that works behind a proxy serving
+// the worker under a path prefix.
 func (s *Server) challenge(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.authenticated(w, r, consoleRealm) {
-			next.ServeHTTP(w, r)
+		if r.URL.Path == "/ui" {
+			if s.authenticated(w, r, consoleRealm) {
+				next.ServeHTTP(w, r)
+			}
+			return
 		}
+		ok, err := s.cfg.Security.Authenticate(r.Header.Get("Authorization"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if !ok {
+			if info := requestInfoFrom(r.Context()); info != nil {
+				info.err = errUnauthenticated
+			}
+			rest := strings.TrimPrefix(r.URL.Path, "/ui/")
+			w.Header().Set("Location", strings.Repeat("../", strings.Count(rest, "/")+1)+"ui")
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

@@ -13,8 +13,8 @@ func withConsole(c *Config) { c.Console = console.Handler() }
 func TestConsoleServed(t *testing.T) {
 	h := newTestServer(t, seededHerder(t), withConsole).Handler()
 	rec := do(t, h, http.MethodGet, "/ui", "")
-	if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/ui/" {
-		t.Errorf("GET /ui: %d Location %q, want 301 to /ui/", rec.Code, rec.Header().Get("Location"))
+	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "ui/" {
+		t.Errorf("GET /ui: %d Location %q, want 302 to ui/", rec.Code, rec.Header().Get("Location"))
 	}
 	rec = do(t, h, http.MethodGet, "/ui/", "")
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<title>connectd console</title>") {
@@ -47,17 +47,29 @@ func TestConsoleDisabled(t *testing.T) {
 // credentials, while the API's 401 stays Kafka Connect's, without a challenge.
 func TestConsoleNeedsCredentials(t *testing.T) {
 	h := newTestServer(t, seededHerder(t), withConsole, withAuth).Handler()
-	for _, target := range []string{"/ui", "/ui/", "/ui/console.js"} {
-		rec := do(t, h, http.MethodGet, target, "")
-		checkResponse(t, rec, http.StatusUnauthorized, "User cannot access the resource.")
-		if got := rec.Header().Get("WWW-Authenticate"); got != consoleRealm {
-			t.Errorf("GET %s: WWW-Authenticate %q, want %q", target, got, consoleRealm)
-		}
-		if rec := do(t, h, http.MethodGet, target, "", "Authorization", basic("alice", "wrong")); rec.Code != http.StatusUnauthorized {
-			t.Errorf("GET %s with wrong credentials: %d, want 401", target, rec.Code)
+	rec := do(t, h, http.MethodGet, "/ui", "")
+	checkResponse(t, rec, http.StatusUnauthorized, "User cannot access the resource.")
+	if got := rec.Header().Get("WWW-Authenticate"); got != consoleRealm {
+		t.Errorf("GET /ui: WWW-Authenticate %q, want %q", got, consoleRealm)
+	}
+	if rec := do(t, h, http.MethodGet, "/ui", "", "Authorization", basic("alice", "wrong")); rec.Code != http.StatusUnauthorized {
+		t.Errorf("GET /ui with wrong credentials: %d, want 401", rec.Code)
+	}
+	// Credentials asked at /ui/ would be scoped to /ui/, and the API calls would ask again: /ui/* without
+	// credentials goes to /ui (302, relative), which asks.
+	for target, loc := range map[string]string{"/ui/": "../ui", "/ui/console.js": "../ui", "/ui/a/b": "../../ui"} {
+		for _, auth := range []string{"", basic("alice", "wrong")} {
+			rec := do(t, h, http.MethodGet, target, "", "Authorization", auth)
+			if rec.Code != http.StatusFound || rec.Header().Get("Location") != loc || rec.Header().Get("WWW-Authenticate") != "" {
+				t.Errorf("GET %s with %q: %d Location %q WWW-Authenticate %q, want 302 to %s", target, auth, rec.Code,
+					rec.Header().Get("Location"), rec.Header().Get("WWW-Authenticate"), loc)
+			}
 		}
 	}
-	rec := do(t, h, http.MethodGet, "/ui/", "", "Authorization", basic("alice", "secret"))
+	if rec := do(t, h, http.MethodGet, "/ui/", "", "Authorization", "Basic bad"); rec.Code != http.StatusInternalServerError {
+		t.Errorf("GET /ui/ with credentials that are not Base64: %d, want 500", rec.Code)
+	}
+	rec = do(t, h, http.MethodGet, "/ui/", "", "Authorization", basic("alice", "secret"))
 	if rec.Code != http.StatusOK || rec.Header().Get("WWW-Authenticate") != "" {
 		t.Errorf("GET /ui/ with credentials: %d, WWW-Authenticate %q", rec.Code, rec.Header().Get("WWW-Authenticate"))
 	}

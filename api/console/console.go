@@ -34,7 +34,7 @@ type asset struct {
 	etag  string
 }
 
-// Handler serves the console: GET /ui redirects to /ui/, /ui/ is the page and /ui/<file> its assets. Every
+// Handler serves the console: GET /ui redirects (302) to /ui/, /ui/ is the page and /ui/<file> its assets. Every
 // answer revalidates (Cache-Control: no-cache with a content hash as ETag), so an upgraded worker serves its
 // new console at once and an unchanged one answers 304.
 func Handler() http.Handler {
@@ -66,7 +66,10 @@ func Handler() http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		if r.URL.Path == strings.TrimSuffix(Prefix, "/") {
-			http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
+			// 302, not 301: a browser caches a 301, and /ui/ sends an unauthenticated browser back to /ui.
+			// Relative, so that it works behind a proxy serving the worker under a path prefix.
+			h.Set("Location", "ui/")
+			w.WriteHeader(http.StatusFound)
 			return
 		}
 		name, ok := strings.CutPrefix(r.URL.Path, Prefix)

@@ -70,8 +70,8 @@ func TestServesTheEmbeddedAssets(t *testing.T) {
 func TestRedirectsAndNotFound(t *testing.T) {
 	h := Handler()
 	rec := get(t, h, http.MethodGet, "/ui")
-	if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/ui/" {
-		t.Errorf("GET /ui: %d Location %q, want 301 to /ui/", rec.Code, rec.Header().Get("Location"))
+	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "ui/" {
+		t.Errorf("GET /ui: %d Location %q, want 302 to ui/", rec.Code, rec.Header().Get("Location"))
 	}
 	for _, target := range []string{"/ui/nope.js", "/ui/assets/console.js", "/elsewhere"} {
 		rec := get(t, h, http.MethodGet, target)
