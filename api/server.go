@@ -81,6 +81,8 @@ type Server struct {
 	log       *slog.Logger
 	levels    *loglevel.Registry
 	forwarder *http.Client
+	views     viewCache        // the leader's view of the group, on a follower
+	now       func() time.Time // the clock of views
 	handler   http.Handler
 	admin     http.Handler
 }
@@ -117,6 +119,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:       cfg,
 		herder:    cfg.Herder,
+		now:       time.Now,
 		log:       cfg.Logger,
 		levels:    cfg.Levels,
 		forwarder: forwardClient(cfg.Forwarder),

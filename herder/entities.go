@@ -63,6 +63,8 @@ type ClusterInfo struct {
 	Rebalancing bool `json:"rebalancing"`
 	// Workers are the group's members sorted by id; empty when this worker is not the leader.
 	Workers []ClusterWorker `json:"workers"`
+	// ServedBy is the id of the worker that answered the request, which shows the leader's view when it can.
+	ServedBy string `json:"served_by"`
 }
 
 // ClusterWorker is one member of the Connect group in ClusterInfo.

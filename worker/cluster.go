@@ -19,9 +19,10 @@ func (w *Worker) ClusterInfo(ctx context.Context) (herder.ClusterInfo, error) {
 		return herder.ClusterInfo{}, err
 	}
 	m := w.group
-	info := herder.ClusterInfo{WorkerID: w.id, Generation: w.gen.Load(), Workers: []herder.ClusterWorker{}}
+	info := herder.ClusterInfo{WorkerID: w.id, Workers: []herder.ClusterWorker{}}
+	// One lock for all of it, so that the generation is the one the leader and its state come from.
 	m.mu.Lock()
-	info.LeaderURL, info.IsLeader, info.Rebalancing = m.leaderURL, m.isLeader, !m.stable
+	info.Generation, info.LeaderURL, info.IsLeader, info.Rebalancing = m.generation, m.leaderURL, m.isLeader, !m.stable
 	leader := m.leader
 	m.mu.Unlock()
 	info.Leader = workerIDOf(info.LeaderURL)
