@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,16 +57,40 @@ func TestConsole(t *testing.T) {
 		t.Fatalf("the fixture was not adapted:\n%s", fixture)
 	}
 	t.Cleanup(func() {
-		e.mustREST(t, http.MethodDelete, "/connectors/"+name, nil, http.StatusNoContent, http.StatusNotFound)
+		for _, n := range []string{name, "console-csrf"} {
+			e.mustREST(t, http.MethodDelete, "/connectors/"+n, nil, http.StatusNoContent, http.StatusNotFound)
+		}
 	})
 
 	var workerIDs []string
 	for _, w := range e.workers {
 		workerIDs = append(workerIDs, w.id())
 	}
-	w := e.live(-1)
-	if w == nil {
-		t.Fatal("no live worker")
+	// The console of a follower, which asks the leader for the cluster view and forwards the writes.
+	var cluster struct{ Leader string }
+	if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectd/cluster", nil, http.StatusOK), &cluster); err != nil {
+		t.Fatal(err)
+	}
+	var w *worker
+	for _, c := range e.workers {
+		if c.running() && c.id() != cluster.Leader {
+			w = c
+			break
+		}
+	}
+	if cluster.Leader == "" || w == nil {
+		t.Fatalf("no live follower (leader %q)", cluster.Leader)
+	}
+	var served struct {
+		Leader   string
+		ServedBy string `json:"served_by"`
+	}
+	code, body, err := e.do(http.MethodGet, w.url("/connectd/cluster"), nil)
+	if err != nil || code != http.StatusOK || json.Unmarshal(body, &served) != nil {
+		t.Fatalf("GET /connectd/cluster of %s: %d %s %v", w.id(), code, body, err)
+	}
+	if served.ServedBy != w.id() || served.Leader != cluster.Leader {
+		t.Errorf("/connectd/cluster of %s: served by %q, leader %q; want %s and %s", w.id(), served.ServedBy, served.Leader, w.id(), cluster.Leader)
 	}
 	file := filepath.Join(t.TempDir(), "mqtt-connector.commented.json")
 	if err := os.WriteFile(file, []byte(fixture), 0o644); err != nil {
@@ -94,9 +119,55 @@ func TestConsole(t *testing.T) {
 			t.Errorf("config after the console's edit: %v", cfg)
 		}
 	}
-	runConsole(t, w.url(""), fixture, file, name, workerIDs, shots, verify)
+	checks := consoleChecks{
+		verify: verify,
+		absent: func(name string) bool {
+			code, _, err := e.do(http.MethodGet, w.url("/connectors/"+name), nil)
+			return err == nil && code == http.StatusNotFound
+		},
+		taskConfig: func(want string) bool {
+			code, body, err := e.do(http.MethodGet, w.url("/connectors/"+name+"/tasks"), nil)
+			return err == nil && code == http.StatusOK && strings.Contains(string(body), want)
+		},
+		starts: func(task bool) int {
+			if task {
+				return e.logCount(`msg="task started"`, " connector="+name+" task=0")
+			}
+			return e.logCount(`msg="connector started"`, " connector="+name)
+		},
+	}
+	runConsole(t, w.url(""), fixture, file, name, workerIDs, shots, checks)
 	// The console deleted it.
 	e.mustREST(t, http.MethodGet, "/connectors/"+name, nil, http.StatusNotFound)
+}
+
+// logCount counts the lines of the workers' logs that contain every part.
+func (e *env) logCount(parts ...string) int {
+	n := 0
+	for _, w := range e.workers {
+		b, err := os.ReadFile(w.file(".log"))
+		if err != nil {
+			continue
+		}
+	lines:
+		for line := range strings.Lines(string(b)) {
+			for _, p := range parts {
+				if !strings.Contains(line, p) {
+					continue lines
+				}
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// consoleChecks are what runConsole asks the cluster, apart from the page.
+type consoleChecks struct {
+	verify     func()              // before the console deletes the connector
+	absent     func(string) bool   // no connector of that name exists
+	taskConfig func(string) bool   // the task's config (GET /connectors/{name}/tasks) contains the text
+	starts     func(task bool) int // how many times the connector, or its task 0, started, from the workers' logs
 }
 
 // browser is a headless Chromium tab and what its pages report: uncaught exceptions and errors, CSP
@@ -187,10 +258,19 @@ func (b *browser) run(t *testing.T, what string, steps ...chromedp.Action[chrome
 	}
 }
 
+// waitCond polls cond, outside the page; what says what the wait is for.
+func waitCond(what string, cond func() bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if err := poll(ctx, 45*time.Second, func() (bool, error) { return cond(), nil }); err != nil {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		return nil
+	})
+}
+
 // runConsole drives the console at base (http://host:port) through the scenario of TestConsole; file holds
 // fixture.
-// verify runs before the console deletes the connector.
-func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []string, shots string, verify func()) {
+func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []string, shots string, c consoleChecks) {
 	b := newBrowser(t, 90*time.Second)
 	defer b.stop()
 	ctx := b.ctx
@@ -249,6 +329,9 @@ func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []stri
 	if hash := get("hash", chromedp.Evaluate[string](`location.hash`)); hash != "#/create" {
 		t.Errorf("after a refused validation the page moved to %q", hash)
 	}
+	if !c.absent(name) {
+		t.Errorf("the refused validation created connector %s", name)
+	}
 
 	// The file picker loads the file into the text box as it is.
 	js, err := json.Marshal(fixture)
@@ -300,19 +383,50 @@ func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []stri
 		chromedp.SetValue(chromedp.ID("config-text"), edited),
 		chromedp.Click(chromedp.ID("config-save")),
 		waitJS("the save confirmed", `document.getElementById('notice').textContent === 'Configuration saved.'`),
+		waitCond("the task's config with the new value", func() bool { return c.taskConfig(`"camel.source.contentLogLevel":"INFO"`) }),
 		waitJS("RUNNING with the new config", stateIs("RUNNING")),
 		shot("edited"),
 	)
 
-	// Restarts: the connector with its tasks, then one task.
+	// The tables are rebuilt only when a state changes: the focus stays on a task's button across polls.
+	run("focus a task's Restart",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#tasks-table tr[data-task="0"] button').focus(); window.polls = 0;
+			new MutationObserver(() => window.polls++).observe(document.getElementById('updated'), {childList: true, characterData: true, subtree: true}); undefined`),
+		waitJS("two polls", `window.polls >= 2`),
+		waitJS("the focus kept", `document.activeElement === document.querySelector('#tasks-table tr[data-task="0"] button')`),
+	)
+
+	// Restarts: the connector with its tasks, then one task; the workers' logs show them start again.
+	connStarts, taskStarts := c.starts(false), c.starts(true)
 	run("restart",
 		chromedp.Click(chromedp.ID("restart-include-tasks")),
 		chromedp.Click(chromedp.ID("act-restart")),
 		waitJS("the restart confirmed", `document.getElementById('notice').textContent === 'Restart requested.'`),
+		waitCond("the connector and its task started again", func() bool { return c.starts(false) > connStarts && c.starts(true) > taskStarts }),
 		waitJS("RUNNING after the restart", stateIs("RUNNING")),
+	)
+	taskStarts = c.starts(true)
+	run("restart the task",
 		chromedp.Click(chromedp.CSS(`#tasks-table tr[data-task="0"] button`)),
 		waitJS("the task restart confirmed", `document.getElementById('notice').textContent === 'Task 0 restart requested.'`),
+		waitCond("the task started again", func() bool { return c.starts(true) > taskStarts }),
 		waitJS("RUNNING after the task restart", stateIs("RUNNING")),
+	)
+
+	// The skip link and any other in-page anchor keep the view; an address that is not valid shows the cluster
+	// with an error, not a blank page.
+	run("skip to the content",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('a.skip').click(); undefined`),
+		waitJS("the focus on the content, the view kept", `document.activeElement === document.getElementById('main') &&
+			!!document.getElementById('conn-name') && location.hash === '#/connectors/`+name+`'`),
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#main'; undefined`),
+		waitJS("the hash changed", `location.hash === '#main'`),
+		waitJS("the view kept", `!!document.getElementById('conn-name') && !!document.getElementById('tasks-table')`),
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/connectors/%E0'; undefined`),
+		waitJS("the cluster view with an error", `!!document.getElementById('cluster-facts') &&
+			document.getElementById('alert').textContent.includes('is not valid')`),
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/connectors/`+name+`'; undefined`),
+		waitJS("the connector again", stateIs("RUNNING")),
 	)
 
 	// Stop, look at the offsets, reset them (after the confirmation), resume.
@@ -352,7 +466,7 @@ func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []stri
 		shot("plugin"),
 	)
 
-	verify()
+	c.verify()
 	run("delete",
 		chromedp.Navigate(base+"/ui/#/connectors/"+name),
 		waitJS("the connector's page", stateIs("RUNNING")),
@@ -362,6 +476,29 @@ func runConsole(t *testing.T, base, fixture, file, name string, workerIDs []stri
 			!!(document.getElementById('connectors-table') || document.querySelector('#connectors .empty'))`, name)),
 		shot("deleted"),
 	)
+
+	// A page of another origin (same site: another port of 127.0.0.1) posts a connector to the worker as a
+	// "simple" request, without a preflight and without a Content-Type: refused, nothing is created.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(`<!doctype html><title>elsewhere</title><p>elsewhere</p>`))
+	}))
+	defer evil.Close()
+	const csrfName = "console-csrf"
+	create, err := json.Marshal(strings.Replace(fixture, `"`+name+`"`, `"`+csrfName+`"`, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("a page elsewhere posts a connector",
+		chromedp.Navigate(evil.URL),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.sent = false;
+			fetch(%q, {method: 'POST', mode: 'no-cors', credentials: 'include', body: new Blob([%s])}).finally(() => { window.sent = true; });
+			undefined`, base+"/connectors", create)),
+		waitJS("the post answered", `window.sent === true`),
+	)
+	if !c.absent(csrfName) {
+		t.Errorf("a page of another origin created connector %s", csrfName)
+	}
 
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Errorf("the page reported errors:\n%s", strings.Join(errs, "\n"))

@@ -187,14 +187,16 @@ func TestRESTSecurity(t *testing.T) {
 	if !strings.Contains(last, `"worker_id":"localhost:`) {
 		t.Errorf("worker ids are not the advertised https host: %s", last)
 	}
-	// The web console through the follower: the browser authenticates once, at /ui, and sends the same
-	// credentials with the console's API calls, among them the cluster view the follower asks the leader for.
+	// The web console through the follower, opened at /ui/ as the banner prints it: without credentials it
+	// goes to /ui, which asks for them (followed here to the 401), so that the browser authenticates once, for
+	// "/", and sends the same credentials with the console's API calls, among them the cluster view the
+	// follower asks the leader for.
 	if code, _, err := call(follower, http.MethodGet, "/ui/", "", ""); err != nil || code != 401 {
 		t.Errorf("the console without credentials: %d %v", code, err)
 	}
 	b := newBrowser(t, time.Minute, chromedp.Flag("ignore-certificate-errors", true)) // the suite's own CA
 	b.run(t, "the console with the credentials in the URL",
-		chromedp.Navigate(fmt.Sprintf("https://admin:s3cret@localhost:%d/ui", follower.port)),
+		chromedp.Navigate(fmt.Sprintf("https://admin:s3cret@localhost:%d/ui/", follower.port)),
 		waitJS("three workers, the task under one of them", `document.querySelectorAll('#workers-table tbody tr').length === 3 &&
 			document.getElementById('workers-table').textContent.includes('secure-lines-0')`),
 		chromedp.Click(chromedp.CSS(`nav a[data-view="connectors"]`)),

@@ -179,12 +179,19 @@
 
   // --- metrics ----------------------------------------------------------------------------------------------
 
-  const RATE_RE = /^kafka_connect_(?:source|sink)_task_metrics_(source_record_poll_rate|source_record_write_rate|sink_record_read_rate|sink_record_send_rate)\{([^}]*)\}\s+(\S+)/gm;
+  // A label value may hold any character, "}" included, with \\, \" and \n escaped.
+  const RATE_RE = /^kafka_connect_(?:source|sink)_task_metrics_(source_record_poll_rate|source_record_write_rate|sink_record_read_rate|sink_record_send_rate)\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\}\s+(\S+)/gm;
   const LABEL_RE = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+
+  // unescapeLabel reads a Prometheus label value.
+  function unescapeLabel(v) {
+    return v.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
+  }
 
   // throughput reads the metrics of every worker of the group (GET /connectd/workers/{id}/metrics, which the
   // serving worker fetches from its peers), or of the serving worker alone when the group is not known:
-  // connector → task → {in, out} records per second. null when no worker serves metrics.
+  // a Map connector → Map task → {in, out} records per second (Maps: a connector may be named __proto__).
+  // null when no worker serves metrics.
   async function throughput() {
     // Quiet: a peer that refuses the credentials (workers that do not share a credentials file) costs its
     // rates, not a sign-in.
@@ -194,13 +201,18 @@
     const texts = (await Promise.all(paths.map((p) => api('GET', p, undefined, {text: true, quiet: true}).catch(() => null))))
       .filter((t) => t !== null);
     if (texts.length === 0) return null;
-    const out = {};
+    const out = new Map();
     for (const text of texts) {
       for (const m of text.matchAll(RATE_RE)) {
-        const labels = {};
-        for (const l of m[2].matchAll(LABEL_RE)) labels[l[1]] = l[2];
-        if (labels.connector === undefined || labels.task === undefined) continue;
-        const task = ((out[labels.connector] ??= {})[labels.task] ??= {});
+        const labels = new Map();
+        for (const l of m[2].matchAll(LABEL_RE)) labels.set(l[1], unescapeLabel(l[2]));
+        const conn = labels.get('connector');
+        const id = labels.get('task');
+        if (conn === undefined || id === undefined) continue;
+        if (!out.has(conn)) out.set(conn, new Map());
+        const tasks = out.get(conn);
+        if (!tasks.has(id)) tasks.set(id, {});
+        const task = tasks.get(id);
         const v = parseFloat(m[3]);
         if (m[1] === 'source_record_poll_rate' || m[1] === 'sink_record_read_rate') task.in = v;
         else task.out = v;
@@ -210,10 +222,10 @@
   }
 
   function connectorRate(rates, name) {
-    const tasks = rates && rates[name];
+    const tasks = rates && rates.get(name);
     if (!tasks) return null;
     const sum = {in: 0, out: 0};
-    for (const t of Object.values(tasks)) {
+    for (const t of tasks.values()) {
       sum.in += t.in || 0;
       sum.out += t.out || 0;
     }
@@ -222,6 +234,30 @@
 
   function rateText(r) {
     return r ? `${fmtRate(r.in)} in · ${fmtRate(r.out)} out` : '–';
+  }
+
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  // ratesPoller reads the throughput apart from a view's statuses, which it never holds up: poll starts a
+  // read unless one is under way, and apply gets it while the view that made the poller is shown. The
+  // tables are keyed on states only and apply sets their rate cells in place, so that polling keeps focus.
+  function ratesPoller(apply) {
+    const gen = generation;
+    let busy = false;
+    const p = {
+      last: null,
+      poll() {
+        if (busy) return;
+        busy = true;
+        throughput().then((r) => {
+          p.last = r;
+          if (gen === generation) apply(r);
+        }).catch(() => {}).finally(() => { busy = false; });
+      },
+    };
+    return p;
   }
 
   // --- views ------------------------------------------------------------------------------------------------
@@ -249,7 +285,7 @@
       ]);
       // What each worker runs: the leader's assignment when the cluster view has it, with the states from
       // the statuses; otherwise the workers the statuses name.
-      const states = {};
+      const states = new Map(); // not an object: a connector may be named __proto__
       const byWorker = new Map();
       const entry = (id) => {
         if (!byWorker.has(id)) byWorker.set(id, {connectors: [], tasks: []});
@@ -257,15 +293,15 @@
       };
       for (const [name, c] of Object.entries(conns)) {
         const st = c.status || {};
-        states[name] = st.connector || {};
-        for (const t of st.tasks || []) states[`${name}-${t.id}`] = t;
+        states.set(name, st.connector || {});
+        for (const t of st.tasks || []) states.set(`${name}-${t.id}`, t);
       }
       if (cluster && cluster.workers.length > 0) {
         for (const w of cluster.workers) {
           const e = entry(w.id);
           e.url = w.url;
-          e.connectors = w.connectors.map((n) => ({name: n, state: (states[n] || {}).state}));
-          e.tasks = w.tasks.map((t) => ({name: t.connector, id: t.task, state: (states[`${t.connector}-${t.task}`] || {}).state}));
+          e.connectors = w.connectors.map((n) => ({name: n, state: (states.get(n) || {}).state}));
+          e.tasks = w.tasks.map((t) => ({name: t.connector, id: t.task, state: (states.get(`${t.connector}-${t.task}`) || {}).state}));
         }
       } else {
         for (const [name, c] of Object.entries(conns)) {
@@ -293,10 +329,15 @@
     const body = h('div', {id: 'connectors'});
     main.replaceChildren(h('h2', {text: 'Connectors'}), body,
       h('p', {class: 'muted', text: 'Records/s: records in (polled or read) and out (written to Kafka or put to the sink) per second, from the workers\' /metrics.'}));
+    const applyRates = (r) => {
+      for (const td of body.querySelectorAll('td[data-rate-connector]')) setText(td, rateText(connectorRate(r, td.dataset.rateConnector)));
+    };
+    const rates = ratesPoller(applyRates);
     return async () => {
-      const [conns, rates] = await Promise.all([expandedConnectors(), throughput()]);
+      rates.poll();
+      const conns = await expandedConnectors();
       const names = Object.keys(conns).sort();
-      replaceIfChanged(body, JSON.stringify([conns, rates]), () => {
+      replaceIfChanged(body, JSON.stringify(conns), () => {
         if (names.length === 0) return h('p', {class: 'empty'}, 'No connector yet. ', h('a', {href: '#/create', text: 'Create one.'}));
         return h('table', {id: 'connectors-table'},
           h('thead', {}, h('tr', {}, ['Name', 'Type', 'Class', 'State', 'Tasks', 'Worker', 'Records/s'].map((t) => h('th', {scope: 'col', class: t === 'Records/s' ? 'num' : null, text: t})))),
@@ -313,7 +354,7 @@
               h('td', {}, stateBadge(st.connector.state)),
               h('td', {text: `${running}/${(st.tasks || []).length} running${failed ? `, ${failed} failed` : ''}`}),
               h('td', {class: 'mono', text: st.connector.worker_id || ''}),
-              h('td', {class: 'num', text: rateText(connectorRate(rates, name))}));
+              h('td', {class: 'num', 'data-rate-connector': name, text: rateText(connectorRate(rates.last, name))}));
           })));
       });
     };
@@ -325,7 +366,7 @@
     for (const c of result.configs || []) {
       const v = c.value || {};
       const errors = v.errors || [];
-      if (!(v.name in given) && errors.length === 0) continue;
+      if (!Object.hasOwn(given, v.name) && errors.length === 0) continue;
       // The worker leaves out the value of a key it could not parse: show what was given.
       const value = v.value ?? (given[v.name] === null || given[v.name] === undefined ? null : String(given[v.name]));
       rows.push({name: v.name, value, errors, doc: c.definition && c.definition.documentation});
@@ -495,12 +536,20 @@
             resetOffsets),
           offsets)));
 
+    const taskRate = (r, id) => {
+      const t = r && r.get(name) && r.get(name).get(String(id));
+      return t ? rateText(t) : '–';
+    };
+    const rates = ratesPoller((r) => {
+      for (const tr of tasks.querySelectorAll('tr[data-task]')) setText(tr.querySelector('td.rate'), taskRate(r, tr.dataset.task));
+    });
     loadConfig().catch((e) => showError(e, 'Configuration'));
     return async () => {
-      const [found, info, rates, active] = await Promise.all([
+      rates.poll();
+      const [found, info, active] = await Promise.all([
         // A connector just created has no status until a worker starts it: 404 then, not an error.
         api('GET', `${path}/status`).catch((e) => { if (e.status === 404) return null; throw e; }),
-        api('GET', path), throughput(),
+        api('GET', path),
         api('GET', `${path}/topics`).catch(() => null),
       ]);
       const status = found || {connector: {state: 'NO STATUS YET', worker_id: ''}, tasks: [], type: info.type};
@@ -515,8 +564,7 @@
           h('dt', {text: 'Worker'}), h('dd', {class: 'mono', id: 'conn-worker', text: status.connector.worker_id || ''})),
         status.connector.trace ? [h('h3', {text: 'Connector failure'}), h('pre', {class: 'trace', id: 'conn-trace', text: status.connector.trace})] : null,
       ]);
-      const taskRates = (rates && rates[name]) || {};
-      replaceIfChanged(tasks, JSON.stringify([status.tasks, taskRates]), () => {
+      replaceIfChanged(tasks, JSON.stringify(status.tasks), () => {
         if (status.tasks.length === 0) return h('p', {class: 'empty', text: 'No task.'});
         return h('table', {id: 'tasks-table'},
           h('thead', {}, h('tr', {}, ['Task', 'State', 'Worker', 'Records/s', ''].map((t) => h('th', {scope: 'col', text: t})))),
@@ -525,7 +573,7 @@
               h('th', {scope: 'row', text: `${name}-${t.id}`}),
               h('td', {}, stateBadge(t.state, {class: 'task-state'})),
               h('td', {class: 'mono task-worker', text: t.worker_id || ''}),
-              h('td', {class: 'rate', text: taskRates[t.id] ? rateText(taskRates[t.id]) : '–'}),
+              h('td', {class: 'rate', text: taskRate(rates.last, t.id)}),
               h('td', {}, h('button', {type: 'button', class: 'small', 'aria-label': `Restart task ${t.id}`,
                 onclick: act(`Restart task ${t.id}`, async () => { await api('POST', `${path}/tasks/${t.id}/restart`); return `Task ${t.id} restart requested.`; })}, 'Restart'))),
             t.trace ? h('tr', {class: 'trace-row'}, h('td', {colspan: '5'},
@@ -585,26 +633,36 @@
 
   let refresh = null;
   let inflight = null; // the refresh under way, if any
+  let pending = false; // a tick came while one was under way: run once more after it
   let generation = 0;
 
-  // tick runs the current view's refresh once, never two at a time.
-  async function tick() {
-    if (!refresh || inflight) return;
-    const gen = generation;
-    const fn = refresh;
+  // tick runs the current view's refresh, never two at a time: a tick during one runs once more after it (a
+  // navigation or an action shows at once, Live updates off too). It resolves when that run is done.
+  function tick() {
+    if (inflight) {
+      pending = true;
+      return inflight;
+    }
+    if (!refresh) return Promise.resolve();
     inflight = (async () => {
       try {
-        await fn();
-        if (gen === generation) updated.textContent = 'updated ' + new Date().toLocaleTimeString();
-      } catch (e) {
-        if (gen === generation) showError(e);
+        do {
+          pending = false;
+          const gen = generation;
+          const fn = refresh;
+          if (!fn) break;
+          try {
+            await fn();
+            if (gen === generation) updated.textContent = 'updated ' + new Date().toLocaleTimeString();
+          } catch (e) {
+            if (gen === generation) showError(e);
+          }
+        } while (pending);
+      } finally {
+        inflight = null;
       }
     })();
-    try {
-      await inflight;
-    } finally {
-      inflight = null;
-    }
+    return inflight;
   }
 
   // quiesce stops the refreshes of the current view and waits for the one under way: before a delete, so
@@ -615,12 +673,19 @@
     if (inflight) await inflight;
   }
 
+  // route shows the view of a hash starting with "#/"; any other (none, or an in-page anchor) the cluster.
   function route() {
     generation++;
     clearError();
-    const parts = location.hash.replace(/^#\/?/, '').split('/');
-    const view = parts[0] || 'cluster';
-    const arg = parts.length > 1 ? decodeURIComponent(parts.slice(1).join('/')) : '';
+    const parts = (location.hash.startsWith('#/') ? location.hash.slice(2) : '').split('/');
+    let view = parts[0] || 'cluster';
+    let arg = '';
+    try {
+      arg = parts.length > 1 ? decodeURIComponent(parts.slice(1).join('/')) : '';
+    } catch (_) {
+      view = 'cluster';
+      showError(new Error(`The address ${location.hash} is not valid: showing the cluster.`));
+    }
     let nav = view;
     switch (view) {
       case 'connectors': refresh = arg ? connectorView(arg) : connectorsView(); break;
@@ -636,8 +701,14 @@
     tick();
   }
 
+  // Only "#/…" hashes are views: an in-page anchor such as the skip link's #main keeps the view.
   window.addEventListener('hashchange', () => {
+    if (!location.hash.startsWith('#/') && location.hash !== '') return;
     route();
+    main.focus();
+  });
+  document.querySelector('a.skip').addEventListener('click', (ev) => {
+    ev.preventDefault();
     main.focus();
   });
   setInterval(() => {
