@@ -28,13 +28,26 @@ func (s *Server) mountConsole(r chi.Router) {
 	r.With(s.challenge).Method(http.MethodGet, "/ui/*", s.cfg.Console)
 }
 
+// signedInCookie marks a browser that /ui authenticated and sent on to /ui/: if it comes without credentials
+// all the same (a browser that sends them only when challenged, as Chromium does with credentials given in the
+// URL), /ui/ challenges it instead of sending it back to /ui, which would loop.
+const signedInCookie = "connectd-ui-signed-in"
+
 // challenge is authenticate with a WWW-Authenticate header on the 401 of /ui. An unauthenticated request for
 // /ui/* (which the "/ui" route also gets for "/ui/", slashes being stripped for routing) is sent to /ui
 // instead (302, so that no browser caches it), with a relative Location that works behind a proxy serving
-// the worker under a path prefix.
+// the worker under a path prefix; unless it was just sent there by /ui (signedInCookie), then it is challenged.
 func (s *Server) challenge(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/ui" {
+			if s.authenticated(w, r, consoleRealm) {
+				http.SetCookie(w, &http.Cookie{Name: signedInCookie, Value: "1", Path: "/", MaxAge: 60,
+					HttpOnly: true, SameSite: http.SameSiteStrictMode})
+				next.ServeHTTP(w, r)
+			}
+			return
+		}
+		if _, err := r.Cookie(signedInCookie); err == nil {
 			if s.authenticated(w, r, consoleRealm) {
 				next.ServeHTTP(w, r)
 			}

@@ -66,6 +66,25 @@ func TestConsoleNeedsCredentials(t *testing.T) {
 			}
 		}
 	}
+	// /ui, authenticated, marks the browser it sends on to ui/: if that browser comes without credentials all
+	// the same (it sends them only when challenged), /ui/ challenges it rather than loop.
+	rec = do(t, h, http.MethodGet, "/ui", "", "Authorization", basic("alice", "secret"))
+	var mark *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == signedInCookie {
+			mark = c
+		}
+	}
+	if rec.Code != http.StatusFound || mark == nil || !mark.HttpOnly || mark.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("GET /ui with credentials: %d, cookies %v", rec.Code, rec.Result().Cookies())
+	}
+	rec = do(t, h, http.MethodGet, "/ui/", "", "Cookie", mark.Name+"="+mark.Value)
+	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != consoleRealm {
+		t.Errorf("GET /ui/ after /ui, without credentials: %d WWW-Authenticate %q, want the challenge", rec.Code, rec.Header().Get("WWW-Authenticate"))
+	}
+	if rec := do(t, h, http.MethodGet, "/ui/", "", "Cookie", mark.Name+"="+mark.Value, "Authorization", basic("alice", "secret")); rec.Code != http.StatusOK {
+		t.Errorf("GET /ui/ after /ui, with credentials: %d", rec.Code)
+	}
 	if rec := do(t, h, http.MethodGet, "/ui/", "", "Authorization", "Basic bad"); rec.Code != http.StatusInternalServerError {
 		t.Errorf("GET /ui/ with credentials that are not Base64: %d, want 500", rec.Code)
 	}

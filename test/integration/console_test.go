@@ -68,8 +68,10 @@ func TestConsole(t *testing.T) {
 	}
 	// The console of a follower, which asks the leader for the cluster view and forwards the writes.
 	var cluster struct{ Leader string }
-	if err := json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectd/cluster", nil, http.StatusOK), &cluster); err != nil {
-		t.Fatal(err)
+	if err := poll(context.Background(), time.Minute, func() (bool, error) {
+		return json.Unmarshal(e.mustREST(t, http.MethodGet, "/connectd/cluster", nil, http.StatusOK), &cluster) == nil && cluster.Leader != "", nil
+	}); err != nil {
+		t.Fatalf("no leader in /connectd/cluster: %v", err)
 	}
 	var w *worker
 	for _, c := range e.workers {
