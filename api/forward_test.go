@@ -276,3 +276,17 @@ func TestForwardSignsInternalRequests(t *testing.T) {
 		t.Errorf("public request signed: %q", got)
 	}
 }
+
+// The console's writes on a follower (same origin, so with Origin and Sec-Fetch-Site) reach the leader: the
+// forwarded request carries neither header and the leader does not refuse it as cross-site.
+func TestForwardConsoleWrite(t *testing.T) {
+	c := newCluster(t, nil, nil)
+	rec := do(t, c.handler, http.MethodPost, "/connectors/src/restart", "", "Origin", "http://example.com", "Sec-Fetch-Site", "same-origin")
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("restart through the follower: %d %s", rec.Code, rec.Body)
+	}
+	seen := c.rec.last(t)
+	if seen.header.Get("Origin") != "" || seen.header.Get("Sec-Fetch-Site") != "" {
+		t.Errorf("the leader got Origin %q, Sec-Fetch-Site %q", seen.header.Get("Origin"), seen.header.Get("Sec-Fetch-Site"))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -209,23 +210,86 @@ const authMessage = "User cannot access the resource."
 // authenticate runs Security.Authenticate for a request that matched a public route.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, err := s.cfg.Security.Authenticate(r.Header.Get("Authorization"))
-		if err != nil {
-			writeError(w, r, err)
-			return
+		if s.authenticated(w, r, "") {
+			next.ServeHTTP(w, r)
 		}
-		if !ok {
-			if info := requestInfoFrom(r.Context()); info != nil {
-				info.err = errUnauthenticated
-			}
-			w.Header().Set("Content-Type", contentTypeJSON)
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(authMessage))
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// authenticated runs Security.Authenticate and, when it refuses the request, answers it: 401 with Kafka
+// Connect's body (and a WWW-Authenticate header when challenge is not ""), or the error's answer.
+func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, challenge string) bool {
+	ok, err := s.cfg.Security.Authenticate(r.Header.Get("Authorization"))
+	if err != nil {
+		writeError(w, r, err)
+		return false
+	}
+	if !ok {
+		if info := requestInfoFrom(r.Context()); info != nil {
+			info.err = errUnauthenticated
+		}
+		if challenge != "" {
+			w.Header().Set("WWW-Authenticate", challenge)
+		}
+		w.Header().Set("Content-Type", contentTypeJSON)
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(authMessage))
+		return false
+	}
+	return true
 }
 
 // errUnauthenticated is logged for a 401; it names no user and no password.
 var errUnauthenticated = errors.New("request failed authentication")
+
+// msgCrossSite is the 403 of a write a browser sent on behalf of another site.
+const msgCrossSite = "Cross-site requests cannot change this worker: send the request from the worker's own origin, " +
+	"or from an origin allowed by access.control.allow.origin."
+
+// refuseCrossSite answers 403 to a write (POST, PUT, PATCH, DELETE) that a browser sends on behalf of a page of
+// another site: a "simple" request (a form post, a fetch in no-cors mode, a bodiless POST .../restart) needs no
+// CORS preflight, and the browser adds the basic-auth credentials it caches for the worker. An origin that
+// access.control.allow.origin (cors, nil when CORS is off) allows may write, as before. Otherwise the browser's
+// Sec-Fetch-Site decides when it sends one (same-origin passes, also behind a proxy that rewrites Host;
+// same-site and cross-site do not), and else the Origin header, which must name the request's own host. curl,
+// the workers' forwarding and the inter-worker routes send neither header and pass.
+func refuseCrossSite(cors *corsPolicy) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.Method {
+			case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+				if crossSite(r, cors) {
+					writeError(w, r, newAPIError(http.StatusForbidden, msgCrossSite))
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// crossSite tells whether a browser sent r on behalf of a page that is neither the worker's own nor allowed
+// by CORS.
+func crossSite(r *http.Request, cors *corsPolicy) bool {
+	origin := r.Header.Get("Origin")
+	if origin != "" && cors != nil && cors.originAllowed(origin) {
+		return false
+	}
+	switch strings.ToLower(r.Header.Get("Sec-Fetch-Site")) {
+	case "same-origin", "none": // "none": the user's own navigation
+		return false
+	case "same-site", "cross-site":
+		return true
+	}
+	return origin != "" && !sameHost(origin, r.Host)
+}
+
+// sameHost tells whether origin (scheme://host[:port]) names host, the request's Host. The scheme is not
+// compared: behind a TLS-terminating proxy the worker sees http for a page served over https.
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false // "null" (a sandboxed frame, a cross-site redirect) included
+	}
+	return strings.EqualFold(u.Host, host)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +159,75 @@ func TestMetricsNeedCredentials(t *testing.T) {
 	rec := do(t, h, http.MethodGet, "/metrics", "", "Authorization", basic("alice", "secret"))
 	if rec.Code != http.StatusOK || rec.Body.String() != "up 1\n" {
 		t.Errorf("GET /metrics with credentials: %d %q", rec.Code, rec.Body)
+	}
+}
+
+// A browser sends a form post, a no-cors fetch or a bodiless POST cross-site without a CORS preflight, with the
+// credentials it caches: writes from another site get 403 and change nothing, while the console (same
+// origin), curl (no Origin) and origins CORS allows keep working.
+func TestCrossSiteWrites(t *testing.T) {
+	f := seededHerder(t)
+	h := newTestServer(t, f, withAuth, func(c *Config) { c.Security.AllowOrigin = "https://ui.example.com" }).Handler()
+	auth := basic("alice", "secret")
+	const create = `{"name":"evil","config":{"connector.class":"` + testSourceClass + `"}}`
+	const forbidden = `{"error_code":403,"message":"` + msgCrossSite + `"}`
+	for _, tc := range []struct {
+		name, method, target, body string
+		headers                    []string
+	}{
+		{"form post from another origin", http.MethodPost, "/connectors", create,
+			[]string{"Origin", "https://evil", "Content-Type", "application/x-www-form-urlencoded"}},
+		{"no-cors fetch, text/plain", http.MethodPost, "/connectors", create, []string{"Origin", "https://evil", "Content-Type", "text/plain"}},
+		{"JSON from another origin", http.MethodPost, "/connectors", create, []string{"Origin", "https://evil"}},
+		{"bodiless restart", http.MethodPost, "/connectors/src/restart", "", []string{"Origin", "https://evil"}},
+		{"task restart, cross-site", http.MethodPost, "/connectors/src/tasks/0/restart", "", []string{"Sec-Fetch-Site", "cross-site"}},
+		{"same-site", http.MethodPut, "/connectors/src/pause", "", []string{"Sec-Fetch-Site", "same-site", "Origin", "http://other.example.com"}},
+		{"sandboxed frame", http.MethodDelete, "/connectors/src", "", []string{"Origin", "null"}},
+		{"admin loggers", http.MethodPut, "/admin/loggers/root", `{"level":"DEBUG"}`, []string{"Origin", "https://evil"}},
+	} {
+		f.calls = nil
+		rec := do(t, h, tc.method, tc.target, tc.body, append([]string{"Authorization", auth}, tc.headers...)...)
+		checkResponse(t, rec, http.StatusForbidden, forbidden)
+		if len(f.calls) != 0 {
+			t.Errorf("%s: the herder was called: %v", tc.name, f.calls)
+		}
+	}
+	if _, ok := f.conns["evil"]; ok {
+		t.Fatal("a cross-site request created a connector")
+	}
+
+	// The console: same origin, by Origin or by Sec-Fetch-Site (behind a proxy that rewrites Host).
+	if rec := do(t, h, http.MethodPost, "/connectors/src/restart", "", "Authorization", auth, "Origin", "http://example.com",
+		"Sec-Fetch-Site", "same-origin"); rec.Code != http.StatusNoContent {
+		t.Errorf("same-origin restart: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, http.MethodPut, "/connectors/src/pause", "", "Authorization", auth, "Origin", "https://EXAMPLE.com"); rec.Code != http.StatusAccepted {
+		t.Errorf("pause from the own origin: %d %s", rec.Code, rec.Body)
+	}
+	// A CORS-allowed origin, cross-site for the browser.
+	if rec := do(t, h, http.MethodPut, "/connectors/src/resume", "", "Authorization", auth, "Origin", "https://ui.example.com",
+		"Sec-Fetch-Site", "cross-site"); rec.Code != http.StatusAccepted {
+		t.Errorf("resume from a CORS-allowed origin: %d %s", rec.Code, rec.Body)
+	}
+	// curl -d without -H: no Origin, form type.
+	rec := do(t, h, http.MethodPost, "/connectors", create, "Authorization", auth, "Content-Type", "application/x-www-form-urlencoded")
+	if rec.Code != http.StatusCreated {
+		t.Errorf("curl -d: %d %s", rec.Code, rec.Body)
+	}
+	// A browser's own-origin request must say JSON: an empty or form type with an Origin is 415.
+	for _, ct := range []string{"application/x-www-form-urlencoded", ""} {
+		req := httptest.NewRequest(http.MethodPut, "/connectors/src/config", strings.NewReader(`{"connector.class":"`+testSourceClass+`"}`))
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Origin", "http://example.com")
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		checkResponse(t, rec, http.StatusUnsupportedMediaType, `{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}`)
+	}
+	// The inter-worker route: workers send neither header.
+	if rec := do(t, h, http.MethodPost, "/connectors/src/tasks", `[]`); rec.Code == http.StatusForbidden {
+		t.Errorf("internal task configs: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -69,6 +69,9 @@ type Config struct {
 	// Metrics, when set, serves GET /metrics (Prometheus' text format). It does not go through the herder, so
 	// it answers before the herder is ready; nil answers 404.
 	Metrics http.Handler
+	// Console, when set, is served at /ui/ (GET /ui redirects there) behind the same authentication as the
+	// API (rest.ui.enable; package console). nil answers 404.
+	Console http.Handler
 }
 
 // Server is Kafka Connect's REST API over a Herder.
@@ -78,6 +81,8 @@ type Server struct {
 	log       *slog.Logger
 	levels    *loglevel.Registry
 	forwarder *http.Client
+	views     viewCache        // the leader's view of the group, on a follower
+	now       func() time.Time // the clock of views
 	handler   http.Handler
 	admin     http.Handler
 }
@@ -114,6 +119,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:       cfg,
 		herder:    cfg.Herder,
+		now:       time.Now,
 		log:       cfg.Logger,
 		levels:    cfg.Levels,
 		forwarder: forwardClient(cfg.Forwarder),
@@ -258,6 +264,9 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, pattern: "/connector-plugins/{plugin}/config", handle: s.pluginConfig},
 		{method: http.MethodPut, pattern: "/connector-plugins/{plugin}/config/validate", handle: s.validateConfig},
 
+		{method: http.MethodGet, pattern: "/connectd/cluster", handle: s.clusterInfo},
+		{method: http.MethodGet, pattern: "/connectd/workers/{worker}/metrics", serve: s.workerMetrics},
+
 		{method: http.MethodGet, pattern: "/admin/loggers", handle: s.listLoggers},
 		{method: http.MethodGet, pattern: "/admin/loggers/{logger}", handle: s.getLogger},
 		{method: http.MethodPut, pattern: "/admin/loggers/{logger}", handle: s.setLogger},
@@ -278,14 +287,17 @@ func (s *Server) router() (http.Handler, error) {
 		}
 		r.Use(responseHeaders(rules))
 	}
+	var cors *corsPolicy
 	if strings.TrimSpace(sec.AllowOrigin) != "" {
-		r.Use(newCORS(sec.AllowOrigin, sec.AllowMethods).middleware)
+		cors = newCORS(sec.AllowOrigin, sec.AllowMethods)
+		r.Use(cors.middleware)
 	}
 	// Authentication runs only for a matched route (inline middleware), as Kafka Connect's post-matching
-	// filter does; the inter-worker routes are exempt.
-	public := chi.Router(r)
+	// filter does; the inter-worker routes are exempt, from it and from the cross-site check (workers send
+	// neither Origin nor Sec-Fetch-Site, and a KIP-507 signature protects them).
+	public := r.With(refuseCrossSite(cors))
 	if sec.Authenticate != nil {
-		public = r.With(s.authenticate)
+		public = public.With(s.authenticate)
 	}
 	for _, rt := range s.routes() {
 		if sec.SeparateAdmin && isAdminRoute(rt) {
@@ -297,6 +309,7 @@ func (s *Server) router() (http.Handler, error) {
 		}
 		public.Method(rt.method, rt.pattern, s.routeHandler(rt))
 	}
+	s.mountConsole(r)
 	return r, nil
 }
 
@@ -464,7 +477,7 @@ func getForHead(next http.Handler) http.Handler {
 
 // readBody reads a JSON request body, enforcing the media type and MaxBodyBytes.
 func readBody(r *http.Request) ([]byte, error) {
-	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+	if err := checkContentType(r.Header.Get("Content-Type"), r.Header.Get("Origin") != ""); err != nil {
 		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
@@ -477,19 +490,27 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// checkContentType accepts JSON bodies, bodies without a Content-Type, and
-// application/x-www-form-urlencoded, which is what curl -d sends when the user forgets -H; Kafka Connect
-// answers 415 for that last one.
-func checkContentType(ct string) error {
+// checkContentType accepts JSON bodies and, from a client that is not a browser (no Origin header), bodies
+// without a Content-Type or with application/x-www-form-urlencoded, which is what curl -d sends when the
+// user forgets -H; Kafka Connect answers 415 for that last one. A browser sends those two types cross-site
+// without a CORS preflight, so with an Origin they get Kafka Connect's 415.
+func checkContentType(ct string, browser bool) error {
 	if strings.TrimSpace(ct) == "" {
+		if browser {
+			return newAPIError(http.StatusUnsupportedMediaType, msgUnsupportedMedia)
+		}
 		return nil
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err == nil {
 		switch {
 		case mt == "application/json", strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"),
-			mt == "application/x-www-form-urlencoded", mt == "*/*", mt == "application/*":
+			mt == "*/*", mt == "application/*":
 			return nil
+		case mt == "application/x-www-form-urlencoded":
+			if !browser {
+				return nil
+			}
 		}
 	}
 	return newAPIError(http.StatusUnsupportedMediaType, msgUnsupportedMedia)

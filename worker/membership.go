@@ -26,11 +26,12 @@ type membership struct {
 
 	rejoinAt time.Time // a scheduled rebalance (the assignment's delay); zero when none
 
-	mu        sync.Mutex
-	leaderURL string
-	isLeader  bool
-	leader    *group.LeaderState // the leader's owner map, for forwarding restarts; nil on followers
-	stable    bool               // false from the moment a rebalance is needed until it completes
+	mu         sync.Mutex
+	generation int32 // of the assignment leaderURL, isLeader and leader come from; -1 before the first
+	leaderURL  string
+	isLeader   bool
+	leader     *group.LeaderState // the leader's owner map, for forwarding restarts; nil on followers
+	stable     bool               // false from the moment a rebalance is needed until it completes
 }
 
 func (m *membership) leaderInfo() (url string, leader bool, stable bool) {
@@ -55,7 +56,7 @@ func (w *Worker) newMembership() (*membership, error) {
 	if err != nil {
 		return nil, fmt.Errorf("join group %s: %w", w.cfg.GroupID, err)
 	}
-	return &membership{member: member, assignor: &group.Assignor{MaxDelay: w.cfg.ScheduledRebalanceMaxDelay}}, nil
+	return &membership{member: member, assignor: &group.Assignor{MaxDelay: w.cfg.ScheduledRebalanceMaxDelay}, generation: -1}, nil
 }
 
 // requestRejoin asks the herder loop for a rebalance; callable from any goroutine.
@@ -120,7 +121,7 @@ func (w *Worker) rejoin(ctx context.Context) {
 	a := res.Assignment
 	w.gen.Store(res.Generation)
 	m.mu.Lock()
-	m.leaderURL, m.isLeader = a.LeaderURL, res.IsLeader
+	m.generation, m.leaderURL, m.isLeader = res.Generation, a.LeaderURL, res.IsLeader
 	if !res.IsLeader {
 		m.leader = nil
 	}

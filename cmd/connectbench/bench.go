@@ -137,6 +137,9 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 		for _, name := range b.o.brokerDefs {
 			b.note(b.measureBrokerCase(ctx, name, tasks), "broker defaults")
 		}
+		for _, qos := range b.o.sinkQoS {
+			b.note(b.measureSinkCase(ctx, byte(qos), goalSize, tasks), "sink")
+		}
 	}
 	if b.o.burst > 0 && ctx.Err() == nil {
 		if err := b.ensureWorkers(ctx, max(1, len(b.workers))); err != nil {
@@ -385,11 +388,19 @@ const (
 	pipeMQTT     pipe = iota // publishers → broker → paho subscribers
 	pipeKafka                // sarama producers → Kafka → consumer
 	pipeConnectd             // publishers → broker → connectd → Kafka → consumer
+	pipeBridge               // producers → Kafka → bare consumer → paho publisher → broker → subscribers
+	pipeSink                 // producers → Kafka → connectd's MQTT sink → broker → subscribers
 )
 
 func (p pipe) String() string {
-	return [...]string{"mqtt-baseline", "kafka-baseline", "connectd"}[p]
+	return [...]string{"mqtt-baseline", "kafka-baseline", "connectd", "bridge", "connectd-sink"}[p]
 }
+
+// kafkaLoad tells whether the pipeline's load is written into Kafka by the Kafka baseline's producers.
+func (p pipe) kafkaLoad() bool { return p == pipeKafka || p == pipeBridge || p == pipeSink }
+
+// mqttSink tells whether the pipeline ends at the MQTT broker's subscribers.
+func (p pipe) mqttSink() bool { return p == pipeMQTT || p == pipeBridge || p == pipeSink }
 
 type runSpec struct {
 	pipe   pipe
@@ -475,7 +486,7 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 		winSize = math.MaxInt
 	}
 	win := newWindow(winSize)
-	if s.pipe != pipeKafka {
+	if !s.pipe.kafkaLoad() {
 		// The harness publishes these messages itself, so it can tell each one apart: a message the broker
 		// dropped is given up after the loss timeout instead of holding its slot (the Kafka baseline's
 		// producers, in their own process, lose nothing: acks=all, idempotent).
@@ -501,6 +512,10 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	filter := prefix + "/#"
 	topic := "bench-" + name
 	keys := publisherTopics(prefix, b.o.publishers, dataPartitions)
+	if s.pipe == pipeBridge || s.pipe == pipeSink {
+		// Records go to <prefix>/<key>: keys of their own, spread over the partitions the same way.
+		keys = publisherTopics(sinkKeyPrefix, b.o.publishers, dataPartitions)
+	}
 	var sinkErr errOnce
 
 	if s.pipe != pipeMQTT {
@@ -512,6 +527,8 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 				log.Warn("cleanup", "err", err)
 			}
 		})
+	}
+	if s.pipe == pipeKafka || s.pipe == pipeConnectd {
 		sink, err := newKafkaSink(b.kafka.brokers, topic, rec)
 		if err != nil {
 			return nil, err
@@ -528,17 +545,31 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	}
 	// procs are the processes under test, sampled over the steady window.
 	var procs []proc
-	if s.pipe == pipeMQTT {
+	if s.pipe.mqttSink() {
 		subs, err := newChildSubscribers(b.dir, mq.url, name, filter, name, s.tasks, s.qos, rec)
 		if err != nil {
 			return nil, err
 		}
 		cleanups = append(cleanups, subs.close)
-		procs = append(procs, proc{"mqtt-baseline", subs.pid()})
+		if s.pipe == pipeMQTT {
+			procs = append(procs, proc{"mqtt-baseline", subs.pid()})
+		}
 	}
-	if s.pipe == pipeConnectd {
+	if s.pipe == pipeBridge {
+		br, err := newChildBridge(b.dir, b.propsFile, name, topic, mq.url, prefix, s.tasks, s.qos)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, br.close)
+		procs = append(procs, proc{"bridge", br.pid()})
+	}
+	if s.pipe == pipeConnectd || s.pipe == pipeSink {
 		base := b.workers[0].url()
-		body := map[string]any{"name": name, "config": b.connectorConfigOn(mq, name, filter, topic, s.qos, s.tasks)}
+		cfg := b.connectorConfigOn(mq, name, filter, topic, s.qos, s.tasks)
+		if s.pipe == pipeSink {
+			cfg = b.sinkConnectorConfig(mq, topic, prefix, s.qos, s.tasks)
+		}
+		body := map[string]any{"name": name, "config": cfg}
 		if _, err := b.rc.do(ctx, http.MethodPost, base+"/connectors", body, nil); err != nil {
 			return nil, err
 		}
@@ -558,13 +589,15 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 	}
 
 	var gen loadGen
-	if s.pipe == pipeKafka {
+	if s.pipe.kafkaLoad() {
 		p, err := newChildProducers(b.dir, b.propsFile, name, topic, keys, s.qos, s.size, s.tasks, b.o.window)
 		if err != nil {
 			return nil, err
 		}
 		gen = p
-		procs = append(procs, proc{"kafka-baseline", p.pid()})
+		if s.pipe == pipeKafka {
+			procs = append(procs, proc{"kafka-baseline", p.pid()})
+		}
 	} else {
 		p, err := newPublishers(mq.url, name, keys, s.qos, s.size)
 		if err != nil {

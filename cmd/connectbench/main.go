@@ -56,6 +56,7 @@ type options struct {
 	rounds       int
 	idleSettle   time.Duration
 	qos          []int
+	sinkQoS      []int
 	sizes        []int
 	tasks        []int
 	halfRate     bool
@@ -94,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 2, "runs of each pipeline per matrix cell, interleaved; the fastest counts")
 	fs.DurationVar(&o.idleSettle, "idle-settle", 2*time.Second, "wait after a worker is healthy before reading its idle memory")
 	qos := fs.String("qos", "0,1", "QoS levels of the matrix")
+	sinkQoS := fs.String("sink", "0,1", "QoS levels of the MQTT sink cases (Kafka → MQTT, 1 KB, the --tasks topologies): connectd's MQTT sink connector against a bare Go consumer → publisher bridge (empty: skip)")
 	sizes := fs.String("sizes", "200,1024", "payload sizes of the matrix, bytes")
 	tasks := fs.String("tasks", "1,3", "topologies of the matrix: N workers running a connector with tasks.max=N")
 	fs.BoolVar(&o.halfRate, "half-rate", true, "measure latency at half the maximum rate (QoS levels of --qos, 1 KB, 1 task; needs 1024 in --sizes and 1 in --tasks)")
@@ -115,6 +117,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	var err error
 	if o.qos, err = intList(*qos, "qos", 0, 1); err != nil {
+		return o, err
+	}
+	if o.sinkQoS, err = intList(*sinkQoS, "sink", 0, 1); err != nil {
 		return o, err
 	}
 	if o.sizes, err = intList(*sizes, "sizes", minPayloadSize, 1<<20); err != nil {
@@ -183,7 +188,7 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == roleMQTT || args[0] == roleKafka) {
+	if len(args) > 0 && (args[0] == roleMQTT || args[0] == roleKafka || args[0] == roleBridge) {
 		return runBaseline(args[0], args[1:], os.Stdin, stdout, stderr)
 	}
 	o, err := parseFlags(args, stderr)
@@ -227,9 +232,12 @@ func runBaseline(role string, args []string, stdin io.Reader, stdout, stderr io.
 	// An interrupt is the terminal's, meant for the harness, which stops its children itself.
 	signal.Ignore(os.Interrupt)
 	var err error
-	if role == roleMQTT {
+	switch role {
+	case roleMQTT:
 		err = runBaselineMQTT(args, stdin, stdout)
-	} else {
+	case roleBridge:
+		err = runBaselineBridge(args, stdin, stdout)
+	default:
 		err = runBaselineKafka(args, stdin, stdout)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -22,6 +22,7 @@ type Report struct {
 	Idle        []WorkerIdle `json:"idle,omitempty"`
 	Cases       []Case       `json:"cases,omitempty"`
 	BrokerCases []BrokerCase `json:"broker_default_cases,omitempty"`
+	SinkCases   []SinkCase   `json:"sink_cases,omitempty"`
 	HalfRate    []HalfRate   `json:"half_rate,omitempty"`
 	RESTReady   *RESTReady   `json:"rest_ready,omitempty"`
 	Burst       *Burst       `json:"burst,omitempty"`
@@ -226,6 +227,8 @@ func loadAverage() string {
 // Goal thresholds, from the issue.
 const (
 	goalRatioQoS0 = 0.8
+	// goalRatioSink is the sink issue's "≥ 0.8× a bare Kafka consumer → MQTT publisher".
+	goalRatioSink = 0.8
 	// goalRatioDefaults is the issue's "≥ 0.8× the bare subscriber's rate" on brokers with their defaults: two
 	// steps down the rate ladder (ladderRate).
 	goalRatioDefaults = 0.8
@@ -296,6 +299,16 @@ func (r *Report) evaluateGoals() {
 		}
 		add(name, target, fmt.Sprintf("%.2f (%s / %s msg/s)", c.Ratio, count(c.Connectd.Rate), count(c.MQTT.Rate)),
 			yes(c.Ratio >= goalRatioDefaults-1e-3)) // the ladder's rates are rounded to whole messages
+	}
+	for _, c := range r.SinkCases {
+		name := fmt.Sprintf("MQTT sink, QoS %d, %s, %s: connectd / a bare consumer → publisher bridge", c.QoS, size(c.Size), topology(c.Tasks))
+		target := fmt.Sprintf("≥ %.2f", goalRatioSink)
+		if c.Bridge == nil || c.Connectd == nil || c.Bridge.Err != "" || c.Connectd.Err != "" || c.Bridge.Rate == 0 {
+			add(name, target, "not measured", nil)
+			continue
+		}
+		add(name, target, fmt.Sprintf("%.2f (%s / %s msg/s)", c.Ratio, count(c.Connectd.Rate), count(c.Bridge.Rate)),
+			yes(c.Ratio >= goalRatioSink && c.Connectd.Lost == 0))
 	}
 	if len(r.Idle) > 0 {
 		var worst WorkerIdle
@@ -538,6 +551,38 @@ func (r *Report) Markdown() string {
 				seen[c.Broker] = true
 				p("- %s: %s\n", c.Label, c.Description)
 			}
+		}
+	}
+	if len(r.SinkCases) > 0 {
+		p("\n## MQTT sink (Kafka → MQTT)\n\n")
+		p("The Kafka baseline's producers write the load (1 KB, the window as above) into a topic of %d partitions; paho "+
+			"subscribers in a process of their own (as many as tasks, a shared subscription) are the sink. Bridge: the simplest Go "+
+			"pipeline with the same promise, in a process of its own: a sarama consumer group member per task, configured from the "+
+			"worker properties as a sink task's consumer, publishing each value to <prefix>/<key> with paho and marking the offset "+
+			"once the broker acknowledged it (at most %d publishes unconfirmed). connectd: the MQTT sink connector "+
+			"(ByteArrayConverter, mqtt.topic <prefix>/${key}). ratio = connectd / the bridge. CPU µs/msg is the bridge's, or the "+
+			"workers'. lost = records produced − messages the subscribers received (by count: the producers are in a process of their own).\n\n", dataPartitions, bridgeInflight)
+		p("| QoS | workers × tasks | bridge msg/s | connectd msg/s | ratio | p50 / p95 / p99 ms bridge; connectd | CPU µs/msg bridge / connectd | worker CPU %% | worker peak RSS MB | lost bridge / connectd |\n")
+		p("|---|---|---:|---:|---:|---|---|---|---|---|\n")
+		for _, c := range r.SinkCases {
+			if c.Bridge == nil || c.Connectd == nil || c.Bridge.Err != "" || c.Connectd.Err != "" {
+				rate := func(run *Run) string {
+					if run == nil || run.Err != "" {
+						return "error"
+					}
+					return count(run.Rate)
+				}
+				p("| %d | %d × %d | %s | %s | | | | | | |\n", c.QoS, c.Workers, c.Tasks, rate(c.Bridge), rate(c.Connectd))
+				continue
+			}
+			br, cr := c.Bridge, c.Connectd
+			p("| %d | %d × %d | %s | %s | %.2f | %.1f / %.1f / %.1f; %.1f / %.1f / %.1f | %.1f / %.1f | %s | %s | %d / %d |\n",
+				c.QoS, c.Workers, c.Tasks, count(br.Rate), count(cr.Rate), c.Ratio,
+				br.Latency.P50, br.Latency.P95, br.Latency.P99, cr.Latency.P50, cr.Latency.P95, cr.Latency.P99,
+				br.CPUPerMsg, cr.CPUPerMsg,
+				workersCell(cr.Processes, func(u ProcUsage) float64 { return u.CPUPct }, "%.0f"),
+				workersCell(cr.Processes, func(u ProcUsage) float64 { return u.PeakRSSMB }, "%.1f"),
+				br.Lost, cr.Lost)
 		}
 	}
 	if len(r.HalfRate) > 0 {

@@ -41,6 +41,10 @@ func testReport() *Report {
 				Connectd: Search{Rate: 16000, Run: run(16000, 58, 30, 31, 32)}},
 			{Broker: "emqx", Label: "Mosquitto as EMQX", QoS: 1, Size: 1024, Workers: 1, Tasks: 1, Err: "no mosquitto"},
 		},
+		SinkCases: []SinkCase{
+			{QoS: 1, Size: 1024, Workers: 1, Tasks: 1, Bridge: run(10000, 20), Connectd: run(9000, 40, 33), Ratio: 0.9},
+			{QoS: 0, Size: 1024, Workers: 3, Tasks: 3, Bridge: run(10000, 20), Connectd: &Run{Err: "no sink"}},
+		},
 		List: &ListLatency{Connectors: 1000, Method: "POST", CreateS: 12, Balanced: true, Spread: []int{334, 333, 333}, Requests: 200, P50Ms: 5, P99Ms: 9, MaxMs: 11, BodyKB: 130},
 	}
 }
@@ -63,6 +67,8 @@ func TestGoals(t *testing.T) {
 		"QoS 1, 1 KB, Mosquitto defaults, 1 worker 1 task: connectd's lossless open-loop rate / a bare subscriber's":  "met",
 		"QoS 1, 1 KB, Mosquitto as EMQX, 3 workers 3 tasks: connectd's lossless open-loop rate / a bare subscriber's": "missed",
 		"QoS 1, 1 KB, Mosquitto as EMQX, 1 worker 1 task: connectd's lossless open-loop rate / a bare subscriber's":   "not measured",
+		"MQTT sink, QoS 1, 1 KB, 1 worker 1 task: connectd / a bare consumer → publisher bridge":                      "met",
+		"MQTT sink, QoS 0, 1 KB, 3 workers 3 tasks: connectd / a bare consumer → publisher bridge":                    "not measured",
 	}
 	got := map[string]string{}
 	for _, g := range r.Goals {
@@ -97,6 +103,8 @@ func TestMarkdown(t *testing.T) {
 		"| Mosquitto as EMQX | 3 × 3 | 25,000 | 16,000 | 0.64 |",
 		"0.64 (16,000 / 25,000 msg/s) | **missed**",
 		"| Mosquitto as EMQX | 1 × 1 | error: no mosquitto |",
+		"| 1 | 1 × 1 | 10,000 | 9,000 | 0.90 | 1.0 / 2.0 / 20.0; 1.0 / 2.0 / 40.0 | 12.5 / 12.5 | 50 | 33.0 | 0 / 0 |",
+		"| 0 | 3 × 3 | 10,000 | error | |",
 	} {
 		if !strings.Contains(md, s) {
 			t.Errorf("markdown lacks %q:\n%s", s, md)

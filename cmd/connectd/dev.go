@@ -179,6 +179,7 @@ connectd dev stack is up
   kafka (in-process, 3 brokers): %s
   mqtt broker (in-process):      %s
   workers (vehicle-connect-group): %s
+  web console:                   %[4]s/ui/
 
 try:
   curl -s -X POST -H "Content-Type: application/json" %[4]s/connectors --data @testdata/mqtt-connector.json

@@ -129,8 +129,38 @@ func TestDevStackEndToEnd(t *testing.T) {
 		}
 		return len(workers) == 3
 	})
+	// The cluster view, asked of any worker, is the leader's: three workers, one task each.
+	waitFor(t, 30*time.Second, "GET /connectd/cluster lists three workers with one task each", func() bool {
+		_, b := get(rest+2, "/connectd/cluster")
+		var ci struct {
+			Generation int32  `json:"generation"`
+			Leader     string `json:"leader"`
+			Workers    []struct {
+				ID    string `json:"id"`
+				Tasks []struct {
+					Connector string `json:"connector"`
+				} `json:"tasks"`
+			} `json:"workers"`
+		}
+		if json.Unmarshal(b, &ci) != nil || len(ci.Workers) != 3 || ci.Generation < 1 {
+			return false
+		}
+		leaderSeen := false
+		for _, w := range ci.Workers {
+			leaderSeen = leaderSeen || w.ID == ci.Leader
+			if len(w.Tasks) != 1 || w.Tasks[0].Connector != "mqtt-source-connector" {
+				return false
+			}
+		}
+		return leaderSeen
+	})
+	if status, page := get(rest, "/ui/"); status != 200 || !strings.Contains(string(page), "<title>connectd console</title>") {
+		t.Fatalf("GET /ui/: %d\n%s", status, page)
+	}
 
-	opts := paho.NewClientOptions().AddBroker("tcp://127.0.0.1:" + strconv.Itoa(mqttPort)).SetClientID("dev-test-publisher")
+	opts := paho.NewClientOptions().AddBroker("tcp://127.0.0.1:" + strconv.Itoa(mqttPort)).SetClientID("dev-test-publisher").
+		// The stack (and its broker) stops before the deferred Disconnect: no reconnect goroutine may outlive the test.
+		SetAutoReconnect(false)
 	pub := paho.NewClient(opts)
 	if tok := pub.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("mqtt connect: %v", tok.Error())
@@ -199,5 +229,8 @@ func TestDevStackEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "connectd dev stack is up") {
 		t.Fatalf("no banner:\n%s", stdout.String())
+	}
+	if want := fmt.Sprintf("web console:                   http://localhost:%d/ui/", rest); !strings.Contains(stdout.String(), want) {
+		t.Fatalf("the banner does not show %q:\n%s", want, stdout.String())
 	}
 }

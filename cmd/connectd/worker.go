@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/api/console"
 	"github.com/connectd/connectd/api/loglevel"
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/worker"
@@ -206,8 +207,12 @@ func serveWorker(ctx context.Context, cfg config.Config, reg *connector.Registry
 			return ok, err
 		}
 	}
+	var ui http.Handler
+	if cfg.RestUIEnable {
+		ui = console.Handler()
+	}
 	srv, err := api.NewServer(api.Config{
-		Herder: w, Logger: logger.With("component", "rest"), Levels: levels,
+		Herder: w, Logger: logger.With("component", "rest"), Levels: levels, Console: ui,
 		Version: kafkaVersion, Commit: commitID(),
 		SignRequest: w.SignRequest, VerifyInternal: w.VerifyInternal,
 		Forwarder: peers, Security: sec,

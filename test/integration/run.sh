@@ -16,6 +16,8 @@ if [[ ! -f "$here/.cache/kafka-libs/.complete" || ! -f "$here/.cache/connect-lib
 	command -v mvn >/dev/null 2>&1 || missing+=("Maven: apt-get install -y maven")
 fi
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=("Mosquitto: apt-get install -y mosquitto")
+# TestConsole drives the web console in a headless Chromium (CHROMIUM names another binary).
+[[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || missing+=("Chromium, for the web console's browser test: apt-get install -y chromium")
 if ((${#missing[@]} > 0)); then
 	echo "test-integration: missing prerequisites, install:" >&2
 	printf '  - %s\n' "${missing[@]}" >&2

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/connectd/connectd/test/workertest"
 	"github.com/connectd/connectd/worker/properties"
 	"github.com/connectd/connectd/worker/resttls/resttlstest"
@@ -184,6 +186,29 @@ func TestRESTSecurity(t *testing.T) {
 	}
 	if !strings.Contains(last, `"worker_id":"localhost:`) {
 		t.Errorf("worker ids are not the advertised https host: %s", last)
+	}
+	// The web console through the follower, opened at /ui/ as the banner prints it: without credentials it
+	// goes to /ui, which asks for them (followed here to the 401), so that the browser authenticates once, for
+	// "/", and sends the same credentials with the console's API calls, among them the cluster view the
+	// follower asks the leader for.
+	if code, _, err := call(follower, http.MethodGet, "/ui/", "", ""); err != nil || code != 401 {
+		t.Errorf("the console without credentials: %d %v", code, err)
+	}
+	b := newBrowser(t, time.Minute, chromedp.Flag("ignore-certificate-errors", true)) // the suite's own CA
+	b.run(t, "the console with the credentials in the URL",
+		chromedp.Navigate(fmt.Sprintf("https://admin:s3cret@localhost:%d/ui/", follower.port)),
+		waitJS("three workers, the task under one of them", `document.querySelectorAll('#workers-table tbody tr').length === 3 &&
+			document.getElementById('workers-table').textContent.includes('secure-lines-0')`),
+		chromedp.Click(chromedp.CSS(`nav a[data-view="connectors"]`)),
+		waitJS("the connector RUNNING in the list", `(() => { const r = document.querySelector('#connectors-table tr[data-connector="secure-lines"]');
+			return !!r && r.textContent.includes('RUNNING') && r.textContent.includes('1/1 running'); })()`),
+	)
+	if open, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById('signin').open`)); err != nil || open {
+		t.Errorf("the console asked for credentials again (%v)", err)
+	}
+	b.stop()
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("the console reported errors:\n%s", strings.Join(errs, "\n"))
 	}
 	if code, _, err := call(follower, http.MethodDelete, "/connectors/secure-lines", "", "admin:s3cret"); err != nil || code != 204 {
 		t.Errorf("delete: %d %v", code, err)

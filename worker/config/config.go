@@ -116,6 +116,10 @@ type Config struct {
 	ListenerTLS, AdminListenerTLS, ForwardTLS *tls.Config
 	BasicAuth                                 bool
 
+	// RestUIEnable is rest.ui.enable (connectd's own, default true): serve the web console at /ui on the
+	// regular listeners, behind the same authentication as the API.
+	RestUIEnable bool
+
 	// PluginPath is plugin.path; connectd's plugins are compiled in, so it only documents intent.
 	PluginPath []string
 
@@ -230,6 +234,7 @@ func ParseConfig(props map[string]string) (Config, []string, error) {
 	// Case-sensitive, as Kafka's validator: "REQUIRED" stops a Java worker too.
 	p.oneOf("ssl.client.auth", "none", false, "required", "requested", "none")
 	p.restSecurity(&c)
+	c.RestUIEnable = p.boolean("rest.ui.enable", true)
 
 	c.HeartbeatInterval = p.millis("heartbeat.interval.ms", 3000, "INT")
 	c.SessionTimeout = p.millis("session.timeout.ms", 10000, "INT")
@@ -745,7 +750,7 @@ func init() {
 		scheduled.rebalance.max.delay.ms inter.worker.key.ttl.ms inter.worker.key.generation.algorithm
 		inter.worker.key.size inter.worker.signature.algorithm inter.worker.verification.algorithms
 		default.api.timeout.ms metadata.recovery.strategy enable.metrics.push client.rack
-		rest.port rest.host.name spool.dir`) {
+		rest.port rest.host.name spool.dir rest.ui.enable`) {
 		knownWorkerKeys[k] = true
 	}
 }

@@ -83,6 +83,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		ProducerBufferMemory: 33554432,
 		SpoolDir:             filepath.Join(os.TempDir(), "connectd-spool", "connect-cluster"),
 		SpoolDirDefault:      true,
+		RestUIEnable:         true,
 		Raw:                  minimalWorkerProps(),
 	}
 	if c.Providers == nil || len(c.Providers.Names()) != 0 {
@@ -132,6 +133,7 @@ func TestParseConfigValues(t *testing.T) {
 		"response.http.headers.config", `add Cache-Control: no-cache, "set X-Frame-Options: DENY"`,
 		"plugin.path", "/usr/share/java,/opt/plugins",
 		"spool.dir", "/var/lib/connectd/spool",
+		"rest.ui.enable", "FALSE",
 	)
 	c, warnings := mustParseWorkerConfig(t, props)
 	checks := []struct {
@@ -169,6 +171,7 @@ func TestParseConfigValues(t *testing.T) {
 		{"cors", c.AccessControlAllowOrigin, "*"},
 		{"plugin path", c.PluginPath, []string{"/usr/share/java", "/opt/plugins"}},
 		{"spool dir", []any{c.SpoolDir, c.SpoolDirDefault}, []any{"/var/lib/connectd/spool", false}},
+		{"console", c.RestUIEnable, false},
 		{"raw", c.Raw, props},
 	}
 	for _, ch := range checks {
@@ -219,6 +222,7 @@ func TestParseConfigInvalidValues(t *testing.T) {
 		{[]string{"config.storage.replication.factor", "0"}, "Invalid value 0 for configuration config.storage.replication.factor: Replication factor must be positive and not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default"},
 		{[]string{"status.storage.partitions", "-2"}, "Invalid value -2 for configuration status.storage.partitions: Number of partitions must be positive, or -1 to use the broker's default"},
 		{[]string{"topic.tracking.enable", "yes"}, "Invalid value yes for configuration topic.tracking.enable: Expected value to be either true or false"},
+		{[]string{"rest.ui.enable", "off"}, "Invalid value off for configuration rest.ui.enable: Expected value to be either true or false"},
 		{[]string{"connect.protocol", "cooperative"}, "Invalid value cooperative for configuration connect.protocol: Invalid Connect protocol compatibility"},
 		{[]string{"exactly.once.source.support", "maybe"}, "Invalid value maybe for configuration exactly.once.source.support: String must be one of (case insensitive): disabled, preparing, enabled"},
 		{[]string{"security.protocol", "TLS"}, "Invalid value TLS for configuration security.protocol: String must be one of (case insensitive): PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"},
