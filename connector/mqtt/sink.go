@@ -57,7 +57,7 @@ func (c *SinkConnector) Start(_ context.Context, cc connector.Context, config ma
 	}
 	c.raw = maps.Clone(config)
 	loggerOf(cc).Info("mqtt sink connector starting", "brokers", len(cfg.conn.brokers), "qos", cfg.qos,
-		"retain", cfg.retain, "clean_session", cfg.conn.cleanSession)
+		"retain", cfg.retain)
 	return nil
 }
 
@@ -107,6 +107,10 @@ func (t *SinkTask) Start(_ context.Context, tc connector.SinkTaskContext, config
 		return fmt.Errorf("json payload encoder: %w", err)
 	}
 	t.json = js
+	if cfg.persistentAsked {
+		t.log.Info(fieldMQTTCleanSession + "=false has no effect on the sink: it connects with a clean session and " +
+			"publishes again itself what the broker did not acknowledge")
+	}
 	t.pub = newSinkPublisher(cfg, t.log)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.cancel, t.done = cancel, make(chan struct{})

@@ -22,6 +22,8 @@ type sinkConfig struct {
 	qosHeader    string
 	retainHeader string
 	maxInflight  int
+	// persistentAsked is clean.session.enabled=false, which the sink accepts without effect.
+	persistentAsked bool
 	// tolerateAll is errors.tolerance=all: an errant record is skipped when the worker offers no reporter.
 	tolerateAll bool
 }
@@ -119,7 +121,10 @@ func resolveSink(p *connector.Parsed) (*sinkConfig, problems) {
 		probs.add(passKey, "Invalid value [hidden] for configuration "+passKey+
 			": a password needs a username (MQTT 3.1.1 sends no password without one)")
 	}
-	c.conn.cleanSession = p.Bool(fieldMQTTCleanSession)
+	// Always a clean session (see the key's documentation): a persistent one gains the sink nothing and loses
+	// QoS 2 messages whose packet identifier a new connection uses again.
+	c.conn.cleanSession = true
+	c.persistentAsked = !p.Bool(fieldMQTTCleanSession)
 	c.conn.connectTimeout = time.Duration(p.Int(fieldMQTTConnectTimeout)) * time.Second
 	c.conn.keepAlive = time.Duration(p.Int(fieldMQTTKeepAlive)) * time.Second
 	c.conn.maxRetry = time.Duration(p.Long(fieldSinkMaxRetry)) * time.Millisecond

@@ -98,7 +98,7 @@ func sinkFields() []*connector.Field {
 			Display("MQTT topic", connector.WidthLong).Documentation(templateDoc),
 		connector.String(fieldSinkClientID).Opt().Imp(connector.Medium).Display("Client id", connector.WidthMedium).
 			Documentation("MQTT client identifier. Each task connects as \"<clientId>-<task index>\", which stays the "+
-				"same across restarts, so a persistent session (clean.session.enabled=false) is resumed. Defaults to "+
+				"same across restarts. Defaults to "+
 				"the connector name."),
 		connector.String(fieldMQTTUsername).Opt().Imp(connector.Medium).Display("Username", connector.WidthMedium).
 			Documentation("Username for the broker; unset for anonymous access."),
@@ -106,11 +106,11 @@ func sinkFields() []*connector.Field {
 			Documentation("Password for the broker. Requires a username (MQTT 3.1.1)."),
 		connector.Bool(fieldMQTTCleanSession).WithDefault("true").Imp(connector.Medium).
 			Display("Clean session", connector.WidthShort).
-			Documentation("Start every connection with a new MQTT session: the default, and the setting to keep for "+
-				"the sink, which needs no session to lose nothing (the task itself publishes again, as new messages, "+
-				"what was not acknowledged). false asks the broker to keep the session; every connection still "+
-				"numbers its packets afresh, so with QoS 2 a broker that still holds an unreleased message of the "+
-				"previous connection under a packet identifier used again may take the new message for a duplicate."),
+			Documentation(noEffect+"The sink always connects with a clean "+
+				"session. It needs no session to lose nothing: the task itself publishes again, as new messages, what "+
+				"was not acknowledged, on a new connection that numbers its packets afresh, and with QoS 2 a broker "+
+				"still holding an unreleased message of a persistent session under a packet identifier used again "+
+				"would take the new message for a duplicate. A task started with false logs that once."),
 		connector.Int(fieldMQTTConnectTimeout).WithDefault("30").Check(connector.AtLeast(0)).Imp(connector.Low).
 			Display("Connect timeout (s)", connector.WidthShort).
 			Documentation("How long a connection attempt waits for the broker's CONNACK; 0 waits as long as TCP does."),

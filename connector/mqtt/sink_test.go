@@ -80,3 +80,22 @@ func TestTemplateFill(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkAlwaysConnectsClean checks that clean.session.enabled=false does not give the sink a persistent
+// session: a new connection numbers its packets from 1, and a broker holding an unreleased QoS 2 packet id
+// of the session's previous connection would drop the new message as a duplicate.
+func TestSinkAlwaysConnectsClean(t *testing.T) {
+	for _, v := range []string{"true", "false"} {
+		cfg, err := parseSinkConfig(map[string]string{"name": "s", "topics": "t",
+			"mqtt.server.uri": "tcp://localhost:1883", "mqtt.qos": "2", "mqtt.clean.session.enabled": v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts := clientOptions(&cfg.conn, "s-0"); !opts.CleanSession {
+			t.Errorf("clean.session.enabled=%s: the sink connects with a persistent session", v)
+		}
+		if cfg.persistentAsked != (v == "false") {
+			t.Errorf("clean.session.enabled=%s: persistentAsked=%v", v, cfg.persistentAsked)
+		}
+	}
+}
