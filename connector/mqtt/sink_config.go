@@ -200,6 +200,7 @@ func parseTemplate(s string) (*topicTemplate, string) {
 		t.parts = append(t.parts, templatePart{name: name})
 		rest = rest[i+end+1:]
 	}
+	slashes := 0
 	for _, p := range t.parts {
 		if p.name != "" {
 			continue
@@ -207,14 +208,60 @@ func parseTemplate(s string) (*topicTemplate, string) {
 		if strings.ContainsAny(p.literal, "+#") {
 			return nil, "the MQTT wildcards + and # cannot appear in a topic name"
 		}
-		if !utf8.ValidString(p.literal) || strings.ContainsRune(p.literal, 0) {
-			return nil, "the MQTT topic must be UTF-8 text without NUL characters"
+		if msg := topicTextProblem(p.literal); msg != "" {
+			return nil, "the MQTT topic " + msg
 		}
+		slashes += strings.Count(p.literal, "/")
+	}
+	if t.parts[0].name == "" && strings.HasPrefix(t.parts[0].literal, "$") {
+		return nil, "the MQTT topic must not start with $: topics starting with $ are the broker's own ($SYS)"
+	}
+	if slashes > maxTopicSlashes {
+		return nil, fmt.Sprintf("the MQTT topic has more than %d / separators, which brokers refuse", maxTopicSlashes)
 	}
 	if len(s) > 65535 {
 		return nil, "the MQTT topic is longer than 65535 bytes"
 	}
 	return t, ""
+}
+
+// maxTopicSlashes is how many / separators a topic may have: Mosquitto refuses a PUBLISH to a topic with more
+// (TOPIC_HIERARCHY_LIMIT, 200, checked by mosquitto_pub_topic_check) and disconnects the client.
+const maxTopicSlashes = 200
+
+// topicTextProblem says what makes s unfit for an MQTT topic name as Mosquitto checks it
+// (mosquitto_validate_utf8): invalid UTF-8, a control character (U+0000-001F, U+007F-009F) or a Unicode
+// non-character (U+FDD0-FDEF and every U+xFFFE, U+xFFFF). It is "" when s is fine. Mosquitto disconnects a
+// client publishing to such a topic, and the message would be published again forever.
+func topicTextProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be UTF-8 text"
+	}
+	for _, r := range s {
+		switch {
+		case r <= 0x1f || (r >= 0x7f && r <= 0x9f):
+			return fmt.Sprintf("must not contain the control character %U", r)
+		case (r >= 0xfdd0 && r <= 0xfdef) || r&0xfffe == 0xfffe:
+			return fmt.Sprintf("must not contain the Unicode non-character %U", r)
+		}
+	}
+	return ""
+}
+
+// topicProblem is topicTextProblem for a whole topic name, with the checks of its start, length and levels.
+func topicProblem(s string) string {
+	if msg := topicTextProblem(s); msg != "" {
+		return msg
+	}
+	switch {
+	case strings.HasPrefix(s, "$"):
+		return "must not start with $ (the broker's own topics)"
+	case len(s) > 65535:
+		return "is longer than 65535 bytes"
+	case strings.Count(s, "/") > maxTopicSlashes:
+		return fmt.Sprintf("has more than %d / separators", maxTopicSlashes)
+	}
+	return ""
 }
 
 // fixed returns the topic when the template has no variables.
@@ -250,10 +297,11 @@ func (t *topicTemplate) fill(rec *connector.SinkRecord) (string, error) {
 		}
 		sb.WriteString(v)
 	}
-	if sb.Len() > 65535 {
-		return "", fmt.Errorf("the MQTT topic is longer than 65535 bytes")
+	topic := sb.String()
+	if msg := topicProblem(topic); msg != "" {
+		return "", fmt.Errorf("the MQTT topic %q %s", truncate(topic, 100), msg)
 	}
-	return sb.String(), nil
+	return topic, nil
 }
 
 // variable returns the text of one template variable for rec.
@@ -323,4 +371,15 @@ func scalarText(v any) (string, bool) {
 		return strconv.FormatFloat(x, 'g', -1, 64), true
 	}
 	return "", false
+}
+
+// truncate shortens s to at most n bytes for messages, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -58,12 +58,16 @@ const templateDoc = "MQTT topic every record is published to: a fixed topic, or 
 	"the record's Kafka topic (after transformations), ${partition} its Kafka partition, ${key} its key and " +
 	"${header.<name>} the value of its last header <name> (strings as they are, bytes as UTF-8 text, numbers " +
 	"and booleans in decimal and true/false). Example: vehicles/${key}/commands. A key or header value may " +
-	"contain / and so add levels. Checked at create: an unknown variable, an unclosed ${, the wildcards + and " +
-	"# or NUL outside the variables, and an empty template are errors. A record whose template cannot be " +
-	"filled (a null key or a key that is a struct, map or array, a missing header, a value that is empty or " +
-	"contains +, # or NUL) is an errant record: it goes to the dead letter queue and the error log per " +
-	"errors.tolerance and errors.deadletterqueue.topic.name, is skipped under errors.tolerance=all without " +
-	"them, and fails the task under errors.tolerance=none."
+	"contain / and so add levels. A topic must be one a broker takes: UTF-8 text without control characters " +
+	"(U+0000-001F, U+007F-009F) or Unicode non-characters (U+FDD0-FDEF, U+xFFFE, U+xFFFF), not starting with $ " +
+	"(the broker's own topics), at most 65535 bytes and at most 200 / separators (Mosquitto disconnects a client " +
+	"publishing otherwise). Checked at create: an unknown variable, an unclosed ${, the wildcards + and # or " +
+	"such characters outside the variables, a leading $, and an empty template are errors; a literal empty " +
+	"level (a//b) is accepted, as MQTT allows it. A record whose template cannot be filled (a null key or a key " +
+	"that is a struct, map or array, a missing header, a value that is empty, which would leave an empty level, " +
+	"or contains +, # or NUL, a topic that breaks the rules above) is an errant record: it goes to the dead " +
+	"letter queue and the error log per errors.tolerance and errors.deadletterqueue.topic.name, is skipped " +
+	"under errors.tolerance=all without them, and fails the task under errors.tolerance=none."
 
 // sinkDeliveryDoc documents the delivery guarantee, on fieldMQTTQoS.
 const sinkDeliveryDoc = "QoS of the messages published. 1 and 2 are at least once: the worker commits a record's " +

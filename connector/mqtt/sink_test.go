@@ -39,7 +39,10 @@ func TestSinkClassNamesResolve(t *testing.T) {
 func TestTemplateFill(t *testing.T) {
 	rec := &connector.SinkRecord{Topic: "cmds", Partition: 2, Key: "car/7", Headers: []connector.Header{
 		{Key: "kind", Value: "old"}, {Key: "kind", Value: []byte("ota")}, {Key: "n", Value: int32(5)},
-		{Key: "empty", Value: ""}, {Key: "wild", Value: "a+b"}, {Key: "obj", Value: map[string]any{"a": 1}}}}
+		{Key: "empty", Value: ""}, {Key: "wild", Value: "a+b"}, {Key: "obj", Value: map[string]any{"a": 1}},
+		{Key: "ctl", Value: "a\x01b"}, {Key: "c1", Value: "a\u0085"}, {Key: "nonchar", Value: "x\ufdd0"},
+		{Key: "fffe", Value: "x\U0001fffe"}, {Key: "sys", Value: "$SYS"},
+		{Key: "long", Value: strings.Repeat("x", 65536)}}}
 	for _, tc := range []struct {
 		tmpl, want, err string
 	}{
@@ -50,6 +53,15 @@ func TestTemplateFill(t *testing.T) {
 		{"v/${header.empty}", "", "empty"},
 		{"v/${header.wild}", "", "wildcard"},
 		{"v/${header.obj}", "", "cannot name a topic"},
+		{"${header.ctl}", "", "control character U+0001"},
+		{"v/${header.c1}", "", "control character U+0085"},
+		{"v/${header.nonchar}", "", "non-character U+FDD0"},
+		{"v/${header.fffe}", "", "non-character U+1FFFE"},
+		{"${header.sys}/x", "", "must not start with $"},
+		{"${key}/" + strings.Repeat("a/", 199), "", "more than 200 / separators"},
+		{"v/" + strings.Repeat("a/", 197) + "${key}", "v/" + strings.Repeat("a/", 197) + "car/7", ""},
+		{"a//${partition}", "a//2", ""},
+		{"${header.long}", "", "longer than 65535 bytes"},
 	} {
 		tt, msg := parseTemplate(tc.tmpl)
 		if msg != "" {
@@ -73,7 +85,9 @@ func TestTemplateFill(t *testing.T) {
 	}
 	for tmpl, want := range map[string]string{
 		"a/${nope}": "unknown variable", "a/${key": "unclosed", "a/#": "wildcards", "+": "wildcards", "": "empty",
-		"a/${header.}": "unknown variable",
+		"a/${header.}": "unknown variable", "$SYS/${key}": "must not start with $", "a\x1fb": "U+001F",
+		"a/\u009f/${key}": "U+009F", "a\uffff": "non-character", strings.Repeat("/", 201) + "${key}": "200 / separators",
+		strings.Repeat("x", 65536): "65535 bytes",
 	} {
 		if _, msg := parseTemplate(tmpl); !strings.Contains(msg, want) {
 			t.Errorf("parse %q: %q, want %q", tmpl, msg, want)
