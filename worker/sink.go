@@ -109,8 +109,9 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	helpers := newSupervisor(consumeCtx)
 	defer helpers.Stop()
 	helpers.Go(h.control)
-	// A stop request ends consumption even while control waits for a Put to let go of mu (a sink that blocks
-	// for back-pressure, e.g. the MQTT sink during a broker outage, returns once its context ends).
+	// A stop request ends consumption here rather than in control: control may be waiting for a Put to let go
+	// of mu (a sink that blocks for back-pressure, e.g. the MQTT sink during a broker outage, returns once its
+	// context ends), and only cancelling that context ends the wait.
 	helpers.Go(func(ctx context.Context) {
 		select {
 		case <-t.stopping:
@@ -261,8 +262,7 @@ type sinkHandler struct {
 // control follows the task's target state while the task consumes, as Kafka Connect wakes its consumer on
 // every transition: the consumer is paused or resumed and PAUSED or RUNNING reported at once, whether or not
 // records arrive. The first state it reports is the task's state once started, so a task started while its
-// connector is paused reports PAUSED and never RUNNING. It also logs consumer errors and ends consumption when
-// the task is asked to stop.
+// connector is paused reports PAUSED and never RUNNING. It also logs consumer errors.
 func (h *sinkHandler) control(ctx context.Context) {
 	paused, reported := false, false
 	errs := h.group.Errors()
@@ -274,9 +274,6 @@ func (h *sinkHandler) control(ctx context.Context) {
 		}
 		select {
 		case <-changed:
-		case <-h.t.stopping:
-			h.cancel()
-			return
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
@@ -348,6 +345,9 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	if !h.rewinding {
 		h.flushLocked(ctx, sess)
 	}
+	// What a PreCommit left uncommitted is consumed again from the committed offsets by whoever is assigned
+	// the partition next.
+	clear(h.offsets)
 	h.sess = nil
 	h.t.metrics.SinkPartitions(0)
 	if h.tc.errant != nil {
@@ -482,7 +482,7 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 			err = h.tc.errant.asyncError()
 		}
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 				// The session ended while Put waited (a sink applying back-pressure): the batch's offsets are
 				// not committed, so its records are consumed again.
 				return nil
@@ -611,7 +611,21 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 	}
 	offsets := maps.Clone(h.offsets)
 	began := time.Now()
-	if err := safely(func() error { return h.task.Flush(ctx, offsets) }); err != nil {
+	commit := offsets
+	var err error
+	if pc, ok := h.task.(connector.SinkPreCommitter); ok {
+		err = safely(func() error {
+			var perr error
+			commit, perr = pc.PreCommit(ctx, maps.Clone(offsets))
+			return perr
+		})
+		if err == nil {
+			commit = h.committable(sess, offsets, commit)
+		}
+	} else {
+		err = safely(func() error { return h.task.Flush(ctx, offsets) })
+	}
+	if err != nil {
 		h.t.metrics.OffsetCommit(false, time.Since(began))
 		h.t.log.Error("flush failed; offsets not committed, rewinding to the last committed offsets", "err", err)
 		clear(h.offsets)
@@ -621,15 +635,45 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 		}
 		return
 	}
-	for tp, off := range offsets {
-		sess.MarkOffset(tp.Topic, tp.Partition, off, "")
+	if len(commit) > 0 {
+		for tp, off := range commit {
+			sess.MarkOffset(tp.Topic, tp.Partition, off, "")
+		}
+		sess.Commit()
 	}
-	sess.Commit()
 	h.t.metrics.OffsetCommit(true, time.Since(began))
-	clear(h.offsets)
-	if h.tc.errant != nil {
-		h.tc.errant.committed(offsets)
+	// A partition stays pending until everything delivered of it is committed: a PreCommit may return less.
+	for tp, off := range commit {
+		if h.offsets[tp] == off {
+			delete(h.offsets, tp)
+		}
 	}
+	if h.tc.errant != nil && len(commit) > 0 {
+		h.tc.errant.committed(commit)
+	}
+}
+
+// committable keeps of the offsets a PreCommit returned those of assigned partitions that do not pass what was
+// consumed, as Kafka's WorkerSinkTask.commitOffsets does; it logs the others.
+func (h *sinkHandler) committable(sess sarama.ConsumerGroupSession, consumed, returned map[connector.TopicPartition]int64) map[connector.TopicPartition]int64 {
+	out := make(map[connector.TopicPartition]int64, len(returned))
+	claims := sess.Claims()
+	for tp, off := range returned {
+		cur, ok := consumed[tp]
+		switch {
+		case !slices.Contains(claims[tp.Topic], tp.Partition):
+			h.t.log.Warn("ignoring the offset the task returned for a partition not assigned to it",
+				"topic", tp.Topic, "partition", tp.Partition, "offset", off)
+		case !ok:
+			// Nothing consumed since the partition's last commit: nothing to commit.
+		case off > cur:
+			h.t.log.Warn("ignoring the offset the task returned: not consumed yet", "topic", tp.Topic,
+				"partition", tp.Partition, "offset", off, "consumed", cur)
+		default:
+			out[tp] = off
+		}
+	}
+	return out
 }
 
 func (h *sinkHandler) setFatal(err error) {
