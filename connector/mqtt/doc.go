@@ -194,7 +194,12 @@
 // per connection, as the source's sessions do, and paho keeps nothing across clients (within one client paho
 // would not re-send either: a clean session fails the pending tokens and empties its store; a persistent one
 // re-sends only on a Connect of the same client). Put waits while mqtt.max.inflight messages are unconfirmed,
-// so a broker outage stops consumption. Flush waits until every message handed to Put before it is confirmed
-// and fails at its deadline otherwise: the worker then commits nothing and rewinds to the last committed
-// offsets, so a worker that dies with messages in flight has their records delivered again.
+// so a broker outage stops consumption. The task implements connector.SinkPreCommitter: before each offset
+// commit it waits (until the commit's deadline) for the messages handed to Put, and returns per partition the
+// offset of the oldest record whose message is unconfirmed, so the worker commits what the broker has and
+// never rewinds; a worker that dies with messages in flight has their records delivered again. One confirmer
+// goroutine per connection takes the acknowledgements in publish order; a connection whose oldest message
+// in flight is unacknowledged for ackTimeout is dropped, and a message on whose publish the connection ended
+// maxPublishAttempts times in a row (Mosquitto disconnects a client publishing a topic it refuses) is given
+// up as an errant record.
 package mqtt

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/convert"
 )
@@ -93,6 +95,12 @@ type SinkTask struct {
 
 // Start parses the configuration and starts connecting.
 func (t *SinkTask) Start(_ context.Context, tc connector.SinkTaskContext, config map[string]string) error {
+	return t.start(tc, config, paho.NewClient)
+}
+
+// start is Start with the paho client constructor, which tests replace.
+func (t *SinkTask) start(tc connector.SinkTaskContext, config map[string]string,
+	newClient func(*paho.ClientOptions) paho.Client) error {
 	cfg, err := parseSinkConfig(config)
 	if err != nil {
 		return err
@@ -112,6 +120,7 @@ func (t *SinkTask) Start(_ context.Context, tc connector.SinkTaskContext, config
 			"publishes again itself what the broker did not acknowledge")
 	}
 	t.pub = newSinkPublisher(cfg, t.log)
+	t.pub.newClient = newClient
 	ctx, cancel := context.WithCancel(context.Background())
 	t.cancel, t.done = cancel, make(chan struct{})
 	go func() {
@@ -125,6 +134,9 @@ func (t *SinkTask) Start(_ context.Context, tc connector.SinkTaskContext, config
 // message is an errant record (see templateDoc). Put returns ctx's error when ctx ends before every message
 // was taken; the worker then commits none of the batch's offsets.
 func (t *SinkTask) Put(ctx context.Context, records []*connector.SinkRecord) error {
+	if err := t.pub.fatalErr(); err != nil {
+		return err
+	}
 	msgs := make([]*outMsg, 0, len(records))
 	for _, rec := range records {
 		m, err := t.message(rec)
@@ -157,7 +169,7 @@ func (t *SinkTask) message(rec *connector.SinkRecord) (*outMsg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("MQTT topic %q: %w", t.cfg.templateText(), err)
 	}
-	m := &outMsg{topic: topic, qos: t.cfg.qos, retain: t.cfg.retain,
+	m := &outMsg{topic: topic, qos: t.cfg.qos, retain: t.cfg.retain, rec: rec,
 		from: recordID{rec.OriginalTopic, rec.OriginalPartition, rec.OriginalOffset}}
 	if h := t.cfg.qosHeader; h != "" {
 		if v, ok := lastHeader(rec, h); ok {
@@ -207,9 +219,65 @@ func (t *SinkTask) payload(rec *connector.SinkRecord) ([]byte, error) {
 }
 
 // Flush waits until the broker has confirmed every message handed to Put before it (PUBACK for QoS 1,
-// PUBCOMP for QoS 2, written for QoS 0), and fails when ctx ends first.
+// PUBCOMP for QoS 2, written for QoS 0), and fails when ctx ends first. The worker calls PreCommit instead.
 func (t *SinkTask) Flush(ctx context.Context, _ map[connector.TopicPartition]int64) error {
 	return t.pub.flush(ctx)
+}
+
+// PreCommit is connector.SinkPreCommitter: it waits, until ctx ends, for the broker to confirm the messages
+// handed to Put before it, reports the messages given up as errant records (see maxPublishAttempts), and
+// returns per partition the offset of its oldest record whose message is not confirmed yet, or the given
+// offset when none is. A timeout is no error: the task keeps every unconfirmed message and publishes it again
+// after a reconnect, so the worker need not deliver anything again; it commits what is confirmed.
+func (t *SinkTask) PreCommit(ctx context.Context, offsets map[connector.TopicPartition]int64) (map[connector.TopicPartition]int64, error) {
+	t.pub.settle(ctx)
+	if err := t.reportGivenUp(ctx); err != nil {
+		return nil, err
+	}
+	if err := t.pub.fatalErr(); err != nil {
+		return nil, err
+	}
+	return t.pub.committable(offsets), nil
+}
+
+// reportGivenUp reports the messages the publisher gave up as errant records, and lets go of each once its
+// report is persisted (the worker awaits reports before committing, but these are made after that wait).
+// Without a reporter it skips them under errors.tolerance=all and fails the task otherwise.
+func (t *SinkTask) reportGivenUp(ctx context.Context) error {
+	for _, m := range t.pub.errantMessages() {
+		if m.report == nil {
+			cause := fmt.Errorf("MQTT topic %q: %w (%d connections in a row)", truncate(m.topic, 100), errGivenUp,
+				m.attempts)
+			rep := t.tc.ErrantRecordReporter()
+			switch {
+			case rep != nil:
+				r, err := rep.Report(m.rec, cause)
+				if err != nil {
+					t.pub.setFatal(err)
+					return err
+				}
+				m.report = r
+			case t.cfg.tolerateAll:
+				t.log.Warn("record skipped: the MQTT broker does not take its message", "topic", m.from.topic,
+					"partition", m.from.partition, "offset", m.from.offset, "err", cause)
+				t.pub.reported(m)
+				continue
+			default:
+				err := fmt.Errorf("record %s-%d@%d: %w", m.from.topic, m.from.partition, m.from.offset, cause)
+				t.pub.setFatal(err)
+				return err
+			}
+		}
+		select {
+		case <-m.report.Done():
+			if m.report.Err() == nil {
+				t.pub.reported(m)
+			}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
 }
 
 // Stop disconnects. Messages not confirmed yet are dropped here: their offsets were not committed, so the

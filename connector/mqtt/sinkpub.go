@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/connectd/connectd/connector"
 	"github.com/connectd/connectd/connector/backoff"
 )
 
@@ -21,7 +24,8 @@ type outState int
 const (
 	outQueued   outState = iota // waiting to be published on the current or next connection
 	outInflight                 // published on connection gen, not acknowledged yet
-	outDone                     // acknowledged (QoS 1, 2) or written (QoS 0)
+	outDone                     // acknowledged (QoS 1, 2), written (QoS 0), or reported as errant
+	outErrant                   // given up (see maxPublishAttempts): to be reported as an errant record
 )
 
 // outMsg is one message a sink task hands to its sinkPublisher.
@@ -33,9 +37,16 @@ type outMsg struct {
 	retain  bool
 	state   outState
 	gen     uint64
-	// from is the Kafka record the message was made of: a record delivered again (the worker rewinds after a
-	// failed flush) while its message is still unconfirmed is not published twice.
+	sentAt  time.Time // when it was last published, for ackTimeout
+	// attempts counts the connections lost, in a row, while the message was the oldest unconfirmed one and
+	// published on them.
+	attempts int
+	// from is the Kafka record the message was made of: a record delivered again while its message is still
+	// unconfirmed is not published twice, and PreCommit holds the record's partition at its offset.
 	from recordID
+	// rec is the record, for reporting it as errant; report is that report, once made.
+	rec    *connector.SinkRecord
+	report connector.ErrantRecordReport
 }
 
 // recordID names a consumed Kafka record.
@@ -44,6 +55,32 @@ type recordID struct {
 	partition int32
 	offset    int64
 }
+
+// Limits of a message's way to the broker.
+const (
+	// publishWriteTimeout bounds a publish's hand-over to paho's writer and each write.
+	publishWriteTimeout = 5 * time.Second
+	// ackTimeout is how long a live connection may leave its oldest message in flight unacknowledged before
+	// the publisher drops it and publishes the message again on a new one (a broker that lost the message, or
+	// a half-open connection the keep-alive has not noticed yet).
+	ackTimeout = 30 * time.Second
+	// maxPublishAttempts is how many connections in a row may end while a message is the oldest unconfirmed
+	// one and was published on them before the message is given up as errant: Mosquitto disconnects a client
+	// publishing a message it refuses (a topic it will not take), and publishing it again would block the
+	// task forever.
+	maxPublishAttempts = 3
+	// connectAbandonWait bounds the wait for a connection attempt to end after the publisher is stopped.
+	connectAbandonWait = 2 * time.Second
+)
+
+// errAckTimeout ends a connection whose oldest message in flight was not acknowledged within ackTimeout.
+var errAckTimeout = errors.New("no acknowledgement")
+
+// errPublishFailed ends a connection on which paho failed a publish.
+var errPublishFailed = errors.New("publish failed")
+
+// errGivenUp is the cause of a message given up after maxPublishAttempts.
+var errGivenUp = errors.New("the MQTT broker dropped the connection every time the message was published")
 
 // sinkPublisher keeps a sink task's connection to the broker and every message the broker has not confirmed
 // yet. It publishes them in the order they came, waits for each acknowledgement, and publishes again, on
@@ -55,11 +92,17 @@ type recordID struct {
 // pending publish token with "connection lost before Publish completed" and the next Connect empties the
 // store; with a persistent session and no automatic reconnect the tokens never complete, and only a Connect
 // of the same client would send the stored messages again.
+//
+// Per connection, serve publishes and one confirmer goroutine waits for the tokens in publish order (an MQTT
+// broker acknowledges a connection's messages in order; a token completing out of order is handled when its
+// turn comes). Waiters (a Put waiting for room, a PreCommit waiting for acknowledgements) are woken only when
+// they can proceed, and serve once per Put batch.
 type sinkPublisher struct {
-	cfg       *sinkConfig
-	log       *slog.Logger
-	clientID  string
-	newClient func(*paho.ClientOptions) paho.Client
+	cfg        *sinkConfig
+	log        *slog.Logger
+	clientID   string
+	newClient  func(*paho.ClientOptions) paho.Client
+	ackTimeout time.Duration
 
 	mu      sync.Mutex
 	queue   []*outMsg // unconfirmed messages in the order they came; confirmed ones are trimmed off the front
@@ -67,24 +110,34 @@ type sinkPublisher struct {
 	open    int       // messages in queue that are not done
 	nextSeq uint64
 	held    map[recordID]bool // the records of the unconfirmed messages
-	changed chan struct{}     // closed and replaced on every change of the queue or the connection
-	// failingSince is the start of the current run of failures (or the sinkPublisher's start, before it first
-	// connected); lastErr is nil while connected.
+	changed chan struct{}     // closed and replaced when a waiter can proceed, or the connection changes
+	// wantRoom and wantSeq say what the waiters wait for: room in the window, or the queue's head at wantSeq.
+	wantRoom bool
+	wantSeq  uint64
+	kick     chan struct{} // wakes serve: messages were queued
+	// failingSince is the start of the current run of failures: no connection, or a connection on which the
+	// oldest message has not been acknowledged since it connected (or the sinkPublisher's start, before it
+	// first connected). lastErr is the last connection's failure.
 	failingSince time.Time
 	lastErr      error
-	connected    bool
+	fatal        error // a message given up under errors.tolerance=none: the task fails
 
-	waiters sync.WaitGroup // one per message in flight, ended by its token or by the end of its connection
+	waiters sync.WaitGroup // each connection's confirmer
 
 	published, acked, republished atomic.Int64
 }
+
+const noSeq = math.MaxUint64
 
 func newSinkPublisher(cfg *sinkConfig, log *slog.Logger) *sinkPublisher {
 	return &sinkPublisher{
 		cfg: cfg, log: log, clientID: cfg.conn.clientID + "-" + fmt.Sprint(cfg.conn.taskIndex),
 		newClient:    paho.NewClient,
+		ackTimeout:   ackTimeout,
 		held:         map[recordID]bool{},
 		changed:      make(chan struct{}),
+		wantSeq:      noSeq,
+		kick:         make(chan struct{}, 1),
 		failingSince: time.Now(),
 	}
 }
@@ -93,20 +146,57 @@ func newSinkPublisher(cfg *sinkConfig, log *slog.Logger) *sinkPublisher {
 func (p *sinkPublisher) notifyLocked() {
 	close(p.changed)
 	p.changed = make(chan struct{})
+	p.wantRoom, p.wantSeq = false, noSeq
+}
+
+// roomThreshold is how few messages may be open before a Put waiting for room is woken: a quarter of the
+// window, so that the Put adds a batch, not a message, per wake.
+func (p *sinkPublisher) roomThreshold() int {
+	return min(p.cfg.maxInflight-1, p.cfg.maxInflight*3/4)
+}
+
+// wakeLocked wakes the waiters when what they wait for has come, after messages were settled.
+func (p *sinkPublisher) wakeLocked() {
+	switch {
+	case p.wantRoom && p.open <= p.roomThreshold():
+	case p.wantSeq != noSeq && (len(p.queue) == 0 || p.queue[0].seq >= p.wantSeq || p.queue[0].state == outErrant):
+	default:
+		return
+	}
+	p.notifyLocked()
+}
+
+// kickLocked wakes serve.
+func (p *sinkPublisher) kickLocked() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
 }
 
 // enqueue adds messages in order, each once fewer than the window are unconfirmed. It returns ctx's error when
 // ctx ends first, and ErrBrokerUnavailable once the broker has been unreachable for the max retry time; the
 // messages taken before stay.
 func (p *sinkPublisher) enqueue(ctx context.Context, msgs []*outMsg) error {
-	for _, m := range msgs {
-		if err := p.await(ctx, func() bool { return p.open < p.cfg.maxInflight }); err != nil {
-			return err
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := 0; i < len(msgs); {
+		if p.fatal != nil {
+			return p.fatal
 		}
-		p.mu.Lock()
+		if p.open >= p.cfg.maxInflight {
+			p.kickLocked()
+			err := p.awaitLocked(ctx, func() bool { return p.open < p.cfg.maxInflight },
+				func() { p.wantRoom = true })
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		m := msgs[i]
+		i++
 		if p.held[m.from] {
 			// Delivered again after a rewind: the message made of it the first time is still on its way.
-			p.mu.Unlock()
 			continue
 		}
 		p.held[m.from] = true
@@ -114,46 +204,65 @@ func (p *sinkPublisher) enqueue(ctx context.Context, msgs []*outMsg) error {
 		p.nextSeq++
 		p.queue = append(p.queue, m)
 		p.open++
-		p.notifyLocked()
-		p.mu.Unlock()
 	}
+	p.kickLocked()
 	return nil
 }
 
 // flush waits until every message enqueued before the call is confirmed.
 func (p *sinkPublisher) flush(ctx context.Context) error {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	mark := p.nextSeq
-	p.mu.Unlock()
 	confirmed := func() bool { return len(p.queue) == 0 || p.queue[0].seq >= mark }
-	if err := p.await(ctx, confirmed); err != nil {
-		p.mu.Lock()
+	if err := p.awaitLocked(ctx, confirmed, func() { p.wantSeq = min(p.wantSeq, mark) }); err != nil {
 		n := 0
 		for _, m := range p.queue {
 			if m.seq < mark && m.state != outDone {
 				n++
 			}
 		}
-		p.mu.Unlock()
 		return fmt.Errorf("%d messages not acknowledged by the MQTT broker: %w", n, err)
 	}
 	return nil
 }
 
-// await waits, without mu, until cond (called with mu held) holds.
-func (p *sinkPublisher) await(ctx context.Context, cond func() bool) error {
+// settle waits until every message enqueued before the call is confirmed or given up, or ctx ends.
+func (p *sinkPublisher) settle(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	mark := p.nextSeq
+	settled := func() bool {
+		for _, m := range p.queue {
+			if m.seq >= mark {
+				return true
+			}
+			if m.state != outDone && m.state != outErrant {
+				return false
+			}
+		}
+		return true
+	}
+	_ = p.awaitLocked(ctx, settled, func() { p.wantSeq = min(p.wantSeq, mark) })
+}
+
+// awaitLocked waits, releasing mu meanwhile, until cond (called with mu held) holds; want registers what the
+// waiter waits for (see wakeLocked).
+func (p *sinkPublisher) awaitLocked(ctx context.Context, cond func() bool, want func()) error {
 	for {
-		p.mu.Lock()
 		if cond() {
-			p.mu.Unlock()
 			return nil
 		}
-		changed := p.changed
+		if p.fatal != nil {
+			return p.fatal
+		}
 		deadline, err := p.failureLocked(time.Now())
-		p.mu.Unlock()
 		if err != nil {
 			return err
 		}
+		want()
+		changed := p.changed
+		p.mu.Unlock()
 		var expire <-chan time.Time
 		var timer *time.Timer
 		if !deadline.IsZero() {
@@ -168,16 +277,18 @@ func (p *sinkPublisher) await(ctx context.Context, cond func() bool) error {
 		if timer != nil {
 			timer.Stop()
 		}
+		p.mu.Lock()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
 }
 
-// failureLocked returns ErrBrokerUnavailable once the publisher has had no connection for the max retry
-// time; otherwise when it would (zero when connected or retrying forever).
+// failureLocked returns ErrBrokerUnavailable once the publisher has failed for the max retry time: no
+// connection, or connections on which the oldest message never got acknowledged; otherwise when it would
+// (zero when not failing or retrying forever).
 func (p *sinkPublisher) failureLocked(now time.Time) (time.Time, error) {
-	if p.connected || p.cfg.conn.maxRetry < 0 {
+	if p.failingSince.IsZero() || p.cfg.conn.maxRetry < 0 {
 		return time.Time{}, nil
 	}
 	deadline := p.failingSince.Add(p.cfg.conn.maxRetry)
@@ -186,14 +297,36 @@ func (p *sinkPublisher) failureLocked(now time.Time) (time.Time, error) {
 	}
 	cause := p.lastErr
 	if cause == nil {
-		cause = errors.New("not connected yet")
+		cause = errors.New("no acknowledgement yet")
 	}
 	return time.Time{}, fmt.Errorf("%w: no working connection as %q for %s (max retry time %s): %w",
 		ErrBrokerUnavailable, p.clientID, now.Sub(p.failingSince).Round(time.Millisecond), p.cfg.conn.maxRetry,
 		cause)
 }
 
-// run connects, publishes and reconnects until ctx ends, then disconnects and waits for its token waiters.
+// pubConn is one connection's state shared by serve and its confirmer.
+type pubConn struct {
+	gen    uint64
+	tokens chan sentMsg  // the messages published on the connection, in order
+	broken chan error    // a failed publish or a missing acknowledgement: the connection must end
+	done   chan struct{} // closed when the connection ends
+	exited chan struct{} // closed by the confirmer when it returns
+}
+
+// sentMsg is a message published and its paho token.
+type sentMsg struct {
+	tok paho.Token
+	m   *outMsg
+}
+
+func (c *pubConn) fail(err error) {
+	select {
+	case c.broken <- err:
+	default:
+	}
+}
+
+// run connects, publishes and reconnects until ctx ends, then disconnects and waits for its confirmers.
 func (p *sinkPublisher) run(ctx context.Context) {
 	defer p.waiters.Wait()
 	bo := backoff.Backoff{Base: firstBackoff, Max: maxBackoff, Jitter: true}
@@ -216,19 +349,29 @@ func (p *sinkPublisher) run(ctx context.Context) {
 			continue
 		}
 		p.mu.Lock()
-		p.connected, p.lastErr, p.failingSince = true, nil, time.Time{}
+		p.lastErr = nil
+		if p.open == 0 {
+			// Nothing waits for an acknowledgement: the connection is all it takes to work. Otherwise the
+			// failure clock runs on until the oldest message is acknowledged, so that a message the broker
+			// never takes cannot reset it with every reconnect.
+			p.failingSince = time.Time{}
+		}
 		p.notifyLocked()
 		p.mu.Unlock()
 		bo.Reset()
-		connDone := make(chan struct{})
-		err = p.serve(ctx, client, gen, lost, connDone)
+		c := &pubConn{gen: gen, tokens: make(chan sentMsg, p.cfg.maxInflight), broken: make(chan error, 1),
+			done: make(chan struct{}), exited: make(chan struct{})}
+		p.waiters.Add(1)
+		go p.confirm(c)
+		err = p.serve(ctx, client, c, lost)
 		if ctx.Err() != nil {
 			// Acknowledgements on their way may still arrive within the quiesce time.
 			client.Disconnect(disconnectQuiesce)
 		} else {
 			client.Disconnect(0)
 		}
-		close(connDone)
+		close(c.done)
+		<-c.exited
 		n := p.requeue(gen, err)
 		if ctx.Err() == nil {
 			p.log.Warn("mqtt connection lost", "client_id", p.clientID, "unacknowledged", n, "err", err)
@@ -243,6 +386,9 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 	// A publish waits at most this long to be handed to the connection (paho's default is 30 s), and a
 	// write at most this long: either means the connection is gone.
 	opts.SetWriteTimeout(publishWriteTimeout)
+	// Stopping the task abandons a TCP connection attempt at once (connect.timeout.seconds=0 would wait as
+	// long as TCP does).
+	opts.SetDialer(&net.Dialer{Timeout: p.cfg.conn.connectTimeout, Cancel: ctx.Done()})
 	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
 		select {
 		case lost <- err:
@@ -253,59 +399,64 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 	tok := client.Connect()
 	if err := await(ctx, tok, 0); err != nil {
 		if ctx.Err() != nil {
-			<-tok.Done() // see session.connect: paho's attempt ends at CONNACK or the connect timeout
+			// paho's attempt ends at CONNACK, the connect timeout or the dialer's cancel; wait for it a bounded
+			// time, so that a stop keeps within its deadline.
+			t := time.NewTimer(connectAbandonWait)
+			select {
+			case <-tok.Done():
+			case <-t.C:
+				p.log.Warn("mqtt connection attempt still under way at stop; abandoned", "client_id", p.clientID)
+			}
+			t.Stop()
 		}
 		client.Disconnect(0)
 		return nil, nil, fmt.Errorf("connect to %s as %q: %w", p.brokerList(), p.clientID, err)
 	}
-	p.log.Info("mqtt connected", "client_id", p.clientID, "brokers", p.brokerList(),
-		"clean_session", p.cfg.conn.cleanSession)
+	p.log.Info("mqtt connected", "client_id", p.clientID, "brokers", p.brokerList())
 	return client, lost, nil
 }
 
-// publishWriteTimeout bounds a publish's hand-over to paho's writer and each write.
-const publishWriteTimeout = 5 * time.Second
-
-// errPublishFailed ends a connection on which paho failed a publish.
-var errPublishFailed = errors.New("publish failed")
-
-// serve publishes the queued messages on connection gen as they come, until the connection is lost or fails a
-// publish, or ctx ends.
-func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, gen uint64, lost <-chan error,
-	connDone <-chan struct{}) error {
-	broken := make(chan error, 1)
+// serve publishes the queued messages on connection c as they come, until the connection is lost or fails a
+// publish or an acknowledgement, or ctx ends.
+func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubConn, lost <-chan error) error {
+	var batch []*outMsg
 	for {
 		p.mu.Lock()
-		batch := make([]*outMsg, 0, len(p.queue)-p.next)
+		batch = batch[:0]
 		for _, m := range p.queue[p.next:] {
 			if m.state == outQueued {
-				m.state, m.gen = outInflight, gen
+				m.state, m.gen = outInflight, c.gen
 				batch = append(batch, m)
 			}
 		}
 		p.next = len(p.queue)
-		changed := p.changed
 		p.mu.Unlock()
-		for _, m := range batch {
-			// A Publish on a connection that just died waits for paho's write timeout: look before each.
-			if !client.IsConnectionOpen() {
-				select {
-				case err := <-lost:
-					return fmt.Errorf("connection lost: %w", err)
-				default:
-					return errors.New("connection lost")
-				}
+		for i, m := range batch {
+			// Each Publish may wait for paho's write timeout: look for the end of the task or the connection
+			// before each.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case err := <-c.broken:
+				return fmt.Errorf("%w: %w", errPublishFailed, err)
+			case err := <-lost:
+				return fmt.Errorf("connection lost: %w", err)
+			default:
 			}
+			if !client.IsConnectionOpen() {
+				return errors.New("connection lost")
+			}
+			m.sentAt = time.Now()
 			tok := client.Publish(m.topic, m.qos, m.retain, m.payload)
 			p.published.Add(1)
-			p.waiters.Add(1)
-			go p.confirm(tok, m, gen, connDone, broken)
+			c.tokens <- sentMsg{tok, m} // never blocks: at most maxInflight messages are open
+			batch[i] = nil
 		}
 		select {
-		case <-changed:
+		case <-p.kick:
 		case err := <-lost:
 			return fmt.Errorf("connection lost: %w", err)
-		case err := <-broken:
+		case err := <-c.broken:
 			return fmt.Errorf("%w: %w", errPublishFailed, err)
 		case <-ctx.Done():
 			return ctx.Err()
@@ -313,32 +464,94 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, gen uint6
 	}
 }
 
-// confirm waits for one message's token: the broker's acknowledgement marks it done, and a failure ends the
-// connection, so that the message is published again on the next one. When the connection ends first the
-// message is published again too (requeue).
-func (p *sinkPublisher) confirm(tok paho.Token, m *outMsg, gen uint64, connDone <-chan struct{}, broken chan<- error) {
+// confirm waits for the tokens of connection c in publish order: the broker's acknowledgement marks a message
+// done; a failure, or no acknowledgement of the oldest message in flight within ackTimeout, ends the
+// connection, so that the messages in flight are published again on the next one (requeue). When the
+// connection ends, it still takes the acknowledgements that had arrived.
+func (p *sinkPublisher) confirm(c *pubConn) {
 	defer p.waiters.Done()
+	defer close(c.exited)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		var s sentMsg
+		select {
+		case s = <-c.tokens:
+		case <-c.done:
+			p.drain(c)
+			return
+		}
+		select {
+		case <-s.tok.Done():
+		default:
+			timer.Reset(time.Until(s.m.sentAt.Add(p.ackTimeout)))
+			select {
+			case <-s.tok.Done():
+				timer.Stop()
+			case <-timer.C:
+				c.fail(fmt.Errorf("%w of a message to %q within %s", errAckTimeout, s.m.topic, p.ackTimeout))
+				<-c.done
+				return
+			case <-c.done:
+				timer.Stop()
+				if tokenAcked(s.tok) {
+					p.acknowledge(s.m, c.gen)
+					p.drain(c)
+				}
+				return
+			}
+		}
+		if err := s.tok.Error(); err != nil {
+			c.fail(err)
+			<-c.done
+			return
+		}
+		p.acknowledge(s.m, c.gen)
+	}
+}
+
+// drain takes the acknowledgements of an ended connection that had arrived, in order.
+func (p *sinkPublisher) drain(c *pubConn) {
+	for {
+		select {
+		case s := <-c.tokens:
+			if !tokenAcked(s.tok) {
+				return
+			}
+			p.acknowledge(s.m, c.gen)
+		default:
+			return
+		}
+	}
+}
+
+func tokenAcked(tok paho.Token) bool {
 	select {
 	case <-tok.Done():
-	case <-connDone:
-		return
+		return tok.Error() == nil
+	default:
+		return false
 	}
+}
+
+// acknowledge marks m, published on connection gen, done.
+func (p *sinkPublisher) acknowledge(m *outMsg, gen uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if m.state != outInflight || m.gen != gen {
 		return
 	}
-	if err := tok.Error(); err != nil {
-		select {
-		case broken <- err:
-		default:
-		}
-		return
-	}
+	p.acked.Add(1)
+	// An acknowledgement shows the connection works.
+	p.failingSince = time.Time{}
+	p.doneLocked(m)
+}
+
+// doneLocked marks m done and trims the confirmed messages off the queue.
+func (p *sinkPublisher) doneLocked(m *outMsg) {
 	m.state = outDone
 	delete(p.held, m.from)
 	p.open--
-	p.acked.Add(1)
 	trim := 0
 	for trim < len(p.queue) && p.queue[trim].state == outDone {
 		p.queue[trim] = nil
@@ -346,16 +559,29 @@ func (p *sinkPublisher) confirm(tok paho.Token, m *outMsg, gen uint64, connDone 
 	}
 	if trim > 0 {
 		p.queue = p.queue[trim:]
-		p.next -= trim
+		p.next = max(p.next-trim, 0)
 	}
-	p.notifyLocked()
+	p.wakeLocked()
 }
 
 // requeue marks the messages in flight on connection gen for publishing again, and records the failure; it
-// returns how many there were.
+// returns how many there were. The oldest message, if published on gen, counts an attempt; after
+// maxPublishAttempts it is given up (see takeErrant).
 func (p *sinkPublisher) requeue(gen uint64, cause error) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.queue) > 0 {
+		if head := p.queue[0]; head.state == outInflight && head.gen == gen {
+			head.attempts++
+			if head.attempts >= maxPublishAttempts {
+				head.state = outErrant
+				p.log.Error("mqtt message given up: the connection ended every time it was published",
+					"client_id", p.clientID, "topic", head.topic, "attempts", head.attempts,
+					"record_topic", head.from.topic, "record_partition", head.from.partition,
+					"record_offset", head.from.offset, "err", cause)
+			}
+		}
+	}
 	n := 0
 	for _, m := range p.queue {
 		if m.state == outInflight && m.gen == gen {
@@ -365,7 +591,6 @@ func (p *sinkPublisher) requeue(gen uint64, cause error) int {
 	}
 	p.next = 0
 	p.republished.Add(int64(n))
-	p.connected = false
 	if p.failingSince.IsZero() {
 		p.failingSince = time.Now()
 	}
@@ -383,6 +608,72 @@ func (p *sinkPublisher) fail(err error) {
 	p.lastErr = err
 	p.notifyLocked()
 	p.mu.Unlock()
+}
+
+// errantMessages returns the messages given up and not reported yet, or whose report is under way.
+func (p *sinkPublisher) errantMessages() []*outMsg {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*outMsg
+	for _, m := range p.queue {
+		if m.state == outErrant {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// reported marks a given-up message done once its report is persisted (or it was skipped).
+func (p *sinkPublisher) reported(m *outMsg) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if m.state == outErrant {
+		p.doneLocked(m)
+	}
+}
+
+// setFatal makes every later Put, PreCommit and waiter fail with err.
+func (p *sinkPublisher) setFatal(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fatal == nil {
+		p.fatal = err
+	}
+	p.notifyLocked()
+}
+
+func (p *sinkPublisher) fatalErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fatal
+}
+
+// committable returns, per partition of offsets, the offset of its oldest message not done, or the given
+// offset when it has none.
+func (p *sinkPublisher) committable(offsets map[connector.TopicPartition]int64) map[connector.TopicPartition]int64 {
+	out := make(map[connector.TopicPartition]int64, len(offsets))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.queue {
+		if m.state == outDone {
+			continue
+		}
+		tp := connector.TopicPartition{Topic: m.from.topic, Partition: m.from.partition}
+		if _, seen := out[tp]; !seen {
+			out[tp] = m.from.offset
+		}
+	}
+	for tp, off := range offsets {
+		if oldest, ok := out[tp]; !ok || oldest > off {
+			out[tp] = off
+		}
+	}
+	for tp := range out {
+		if _, asked := offsets[tp]; !asked {
+			delete(out, tp)
+		}
+	}
+	return out
 }
 
 func (p *sinkPublisher) brokerList() string {
