@@ -6,8 +6,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -19,15 +24,18 @@ func TestSinkScenarios(t *testing.T) {
 	t.Run("sink-mosquitto-restart", func(t *testing.T) { sinkMosquittoRestart(t, theEnv) })
 }
 
-// sinkMosquittoRestart produces n sequence-numbered records to Kafka at a steady rate; two sink tasks publish
-// them at QoS 1 to Mosquitto, where a persistent QoS 1 subscriber counts them. Mosquitto stops cleanly (it
-// saves the subscriber's queue) and starts again mid-stream: every record Kafka acknowledged must reach the
-// subscriber; duplicates (messages in flight when the connection broke, published again) are counted.
+// sinkMosquittoRestart produces n sequence-numbered records at a steady rate to a Kafka topic of two partitions;
+// two sink tasks publish them at QoS 1 to Mosquitto, where a persistent QoS 1 subscriber counts them. Two
+// faults mid-stream: Mosquitto stops cleanly (it saves the subscriber's queue) and starts again, then the
+// worker running sink task 0 is killed -9 (its task moves; what it had not committed is delivered again).
+// Every record Kafka acknowledged must reach the subscriber; duplicates (messages in flight when a connection
+// broke or a worker died, published again) are counted.
 func sinkMosquittoRestart(t *testing.T, e *env) {
 	const (
 		n       = 20_000
 		rate    = 2000
 		faultAt = 5000
+		killAt  = 10_000
 		name    = "sink-mosquitto-restart"
 	)
 	res := result{Scenario: name, Recovery: "-"}
@@ -37,15 +45,18 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	topic, conn := "it-"+name, "mqtt-"+name
-	if err := createTopic(topic); err != nil {
+	topic, conn := "it-"+name+"-p2", "mqtt-"+name
+	if err := createTopicWithPartitions(topic, 2); err != nil {
 		t.Fatal(err)
 	}
 	tr := newTracker(n)
 
 	// The counting subscriber: a persistent session, so Mosquitto queues for it (and saves the queue) while
 	// it is away.
+	var perTopic sync.Map // MQTT topic → *atomic.Int64
 	onMessage := func(_ mqtt.Client, m mqtt.Message) {
+		c, _ := perTopic.LoadOrStore(m.Topic(), new(atomic.Int64))
+		c.(*atomic.Int64).Add(1)
 		for _, seq := range seqsOf(m.Payload()) {
 			tr.arrive(seq, time.Now())
 		}
@@ -73,7 +84,8 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 	e.mustREST(t, http.MethodPut, "/connectors/"+conn+"/config", cfg, 200, 201)
 	e.waitStatus(t, conn, 90*time.Second, "RUNNING", running(2))
 
-	prod, err := kgo.NewClient(kgo.SeedBrokers(kafkaBrokers...), kgo.RequiredAcks(kgo.AllISRAcks()))
+	prod, err := kgo.NewClient(kgo.SeedBrokers(kafkaBrokers...), kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +132,33 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	restarted := time.Now()
-	res.Notes = fmt.Sprintf("clean stop and start after %d arrived; QoS 1, tasks.max=2 on a 1-partition topic; recovery from the start", faultAt)
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return arrived() >= killAt, nil }); err != nil {
+		t.Fatalf("records did not reach Mosquitto before the kill: %v", err)
+	}
+	st, err := e.status(conn)
+	if err != nil || len(st.Tasks) == 0 {
+		t.Fatalf("status before the kill: %+v %v", st, err)
+	}
+	victim := e.workerByID(st.Tasks[0].WorkerID)
+	if victim == nil {
+		t.Fatalf("task on unknown worker %s", st.Tasks[0].WorkerID)
+	}
+	killed := time.Now()
+	victim.stop(syscall.SIGKILL)
+	defer func() {
+		if err := victim.start(); err != nil {
+			t.Error(err)
+		}
+		if err := e.waitWorkers(2 * time.Minute); err != nil {
+			t.Errorf("restarted worker %s: %v", victim.name(), err)
+		}
+	}()
+	moved := e.waitStatus(t, conn, 2*time.Minute, "task moved", func(s connectorStatus) bool {
+		return running(2)(s) && s.Tasks[0].WorkerID != victim.id()
+	})
+	res.Notes = fmt.Sprintf("QoS 1, tasks.max=2 on a 2-partition topic; Mosquitto clean stop and start after %d "+
+		"arrived (recovery from the start); kill -9 of task 0's worker after %d arrived, task %s→%s RUNNING after %s",
+		faultAt, killAt, victim.id(), moved.Tasks[0].WorkerID, time.Since(killed).Round(100*time.Millisecond))
 	select {
 	case <-produced:
 	case <-time.After(2 * time.Minute):
@@ -137,6 +175,12 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 		res.Recovery = "none"
 	}
 	res.Notes += fmt.Sprintf("; %.0f records/s produced", float64(res.Sent)/time.Since(start).Seconds())
+	for _, mt := range []string{"it/sink/0", "it/sink/1"} {
+		c, ok := perTopic.Load(mt)
+		if !ok || c.(*atomic.Int64).Load() == 0 {
+			t.Errorf("no message on %s: both tasks must carry traffic", mt)
+		}
+	}
 	if res.Lost != 0 {
 		t.Errorf("%d of %d records lost", res.Lost, res.Sent)
 	}
@@ -144,4 +188,20 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 		t.Errorf("%d of %d records acknowledged by Kafka", res.Sent, n)
 	}
 	e.mustREST(t, http.MethodDelete, "/connectors/"+conn, nil, 204)
+}
+
+// createTopicWithPartitions creates a topic of the given partitions with replication factor 3.
+func createTopicWithPartitions(name string, partitions int32) error {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	adm, err := sarama.NewClusterAdmin(kafkaBrokers, cfg)
+	if err != nil {
+		return err
+	}
+	defer adm.Close()
+	err = adm.CreateTopic(name, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: 3}, false)
+	if err != nil && !isTopicExists(err) {
+		return fmt.Errorf("create topic %s: %w", name, err)
+	}
+	return nil
 }
