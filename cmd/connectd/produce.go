@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/worker/kafkalog"
 )
 
 // headerFlags collects repeated --header K=V flags.
@@ -47,6 +49,9 @@ func runProduce(ctx context.Context, args []string, stdin io.Reader, stderr io.W
 	}
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	// Keyed records land where kafka-console-producer (the Java producer's murmur2) puts them. clientConfig's
+	// worker settings already choose it; said here so that produce does not depend on that.
+	cfg.Producer.Partitioner = kafkalog.NewMurmur2Partitioner
 	producer, err := sarama.NewSyncProducer(addrs, cfg)
 	if err != nil {
 		return fmt.Errorf("connect to kafka at %s (set --bootstrap-server): %w", strings.Join(addrs, ","), err)
