@@ -13,6 +13,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/mqtt/mqtttest"
 )
 
 // fakeAction is what a fakeBroker does with a PUBLISH.
@@ -483,5 +484,79 @@ func TestSinkStopReturnsWhileTheBrokerDoesNotAnswer(t *testing.T) {
 	defer cancel()
 	if err := task.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
+	}
+}
+
+// TestSinkNullValueClearsRetained: with mqtt.retain=true a record with a null value publishes an empty
+// retained message, which clears the topic's retained message (the README's tombstone).
+func TestSinkNullValueClearsRetained(t *testing.T) {
+	broker := mqtttest.NewBroker(t)
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
+		"mqtt.retained.enabled": "true"} // Confluent's name of mqtt.retain
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	}()
+	retained := func() []string {
+		var out []string
+		for _, pk := range broker.Server.Topics.Messages("cars/1") {
+			out = append(out, string(pk.Payload))
+		}
+		return out
+	}
+	on := rec("cars/1", 0)
+	on.Value = []byte("on")
+	if err := task.Put(context.Background(), []*connector.SinkRecord{on}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 1, 1)
+	if got := retained(); len(got) != 1 || got[0] != "on" {
+		t.Fatalf("retained after the first record: %q, want [on]", got)
+	}
+	tombstone := rec("cars/1", 1)
+	tombstone.Value = nil
+	if err := task.Put(context.Background(), []*connector.SinkRecord{tombstone}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 2, 2)
+	if got := retained(); len(got) != 0 {
+		t.Errorf("retained after the null value: %q, want none", got)
+	}
+}
+
+// TestSinkConfigAliases: Confluent's mqtt.retained.enabled and Camel's username and password keys are read
+// when connectd's own keys are unset, and lose to them when set.
+func TestSinkConfigAliases(t *testing.T) {
+	base := func(extra map[string]string) *sinkConfig {
+		t.Helper()
+		raw := map[string]string{"name": "s", "topics": "t", "mqtt.server.uri": "tcp://localhost:1883"}
+		for k, v := range extra {
+			raw[k] = v
+		}
+		cfg, err := parseSinkConfig(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if !base(map[string]string{"mqtt.retained.enabled": "true"}).retain {
+		t.Error("mqtt.retained.enabled=true did not retain")
+	}
+	if base(map[string]string{"mqtt.retained.enabled": "true", "mqtt.retain": "false"}).retain {
+		t.Error("mqtt.retain=false lost to mqtt.retained.enabled")
+	}
+	c := base(map[string]string{fieldSinkUsername: "camel", fieldSinkPassword: "secret"})
+	if c.conn.username != "camel" || c.conn.password != "secret" {
+		t.Errorf("camel credentials: %q %q", c.conn.username, c.conn.password)
+	}
+	c = base(map[string]string{fieldSinkUsername: "camel", fieldSinkPassword: "secret",
+		fieldMQTTUsername: "own", fieldMQTTPassword: "pw"})
+	if c.conn.username != "own" || c.conn.password != "pw" {
+		t.Errorf("own credentials lost to camel's: %q %q", c.conn.username, c.conn.password)
 	}
 }
