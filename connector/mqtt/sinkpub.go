@@ -431,6 +431,7 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubCon
 		}
 		p.next = len(p.queue)
 		p.mu.Unlock()
+		now := time.Now()
 		for i, m := range batch {
 			// Each Publish may wait for paho's write timeout: look for the end of the task or the connection
 			// before each.
@@ -446,7 +447,7 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubCon
 			if !client.IsConnectionOpen() {
 				return errors.New("connection lost")
 			}
-			m.sentAt = time.Now()
+			m.sentAt = now // the batch's start: the ack timeout counts from at most this
 			tok := client.Publish(m.topic, m.qos, m.retain, m.payload)
 			p.published.Add(1)
 			c.tokens <- sentMsg{tok, m} // never blocks: at most maxInflight messages are open
@@ -473,13 +474,19 @@ func (p *sinkPublisher) confirm(c *pubConn) {
 	defer close(c.exited)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var carry *sentMsg // taken from tokens, not acknowledged yet
+	acked := make([]*outMsg, 0, ackBatch)
 	for {
 		var s sentMsg
-		select {
-		case s = <-c.tokens:
-		case <-c.done:
-			p.drain(c)
-			return
+		if carry != nil {
+			s, carry = *carry, nil
+		} else {
+			select {
+			case s = <-c.tokens:
+			case <-c.done:
+				p.drain(c)
+				return
+			}
 		}
 		select {
 		case <-s.tok.Done():
@@ -495,7 +502,7 @@ func (p *sinkPublisher) confirm(c *pubConn) {
 			case <-c.done:
 				timer.Stop()
 				if tokenAcked(s.tok) {
-					p.acknowledge(s.m, c.gen)
+					p.acknowledge(c.gen, s.m)
 					p.drain(c)
 				}
 				return
@@ -506,9 +513,28 @@ func (p *sinkPublisher) confirm(c *pubConn) {
 			<-c.done
 			return
 		}
-		p.acknowledge(s.m, c.gen)
+		// Take the acknowledgements that have arrived meanwhile with this one, under one lock.
+		acked = append(acked[:0], s.m)
+	more:
+		for len(acked) < ackBatch {
+			select {
+			case n := <-c.tokens:
+				if !tokenAcked(n.tok) {
+					carry = &n
+					break more
+				}
+				acked = append(acked, n.m)
+			default:
+				break more
+			}
+		}
+		p.acknowledge(c.gen, acked...)
+		clear(acked)
 	}
 }
+
+// ackBatch bounds the acknowledgements a confirmer applies under one lock.
+const ackBatch = 256
 
 // drain takes the acknowledgements of an ended connection that had arrived, in order.
 func (p *sinkPublisher) drain(c *pubConn) {
@@ -518,7 +544,7 @@ func (p *sinkPublisher) drain(c *pubConn) {
 			if !tokenAcked(s.tok) {
 				return
 			}
-			p.acknowledge(s.m, c.gen)
+			p.acknowledge(c.gen, s.m)
 		default:
 			return
 		}
@@ -534,17 +560,27 @@ func tokenAcked(tok paho.Token) bool {
 	}
 }
 
-// acknowledge marks m, published on connection gen, done.
-func (p *sinkPublisher) acknowledge(m *outMsg, gen uint64) {
+// acknowledge marks msgs, published on connection gen, done.
+func (p *sinkPublisher) acknowledge(gen uint64, msgs ...*outMsg) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if m.state != outInflight || m.gen != gen {
+	n := 0
+	for _, m := range msgs {
+		if m.state != outInflight || m.gen != gen {
+			continue
+		}
+		m.state = outDone
+		delete(p.held, m.from)
+		p.open--
+		n++
+	}
+	if n == 0 {
 		return
 	}
-	p.acked.Add(1)
+	p.acked.Add(int64(n))
 	// An acknowledgement shows the connection works.
 	p.failingSince = time.Time{}
-	p.doneLocked(m)
+	p.trimLocked()
 }
 
 // doneLocked marks m done and trims the confirmed messages off the queue.
@@ -552,6 +588,11 @@ func (p *sinkPublisher) doneLocked(m *outMsg) {
 	m.state = outDone
 	delete(p.held, m.from)
 	p.open--
+	p.trimLocked()
+}
+
+// trimLocked trims the confirmed messages off the front of the queue and wakes the waiters that can proceed.
+func (p *sinkPublisher) trimLocked() {
 	trim := 0
 	for trim < len(p.queue) && p.queue[trim].state == outDone {
 		p.queue[trim] = nil
