@@ -387,8 +387,8 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 	// write at most this long: either means the connection is gone.
 	opts.SetWriteTimeout(publishWriteTimeout)
 	// Stopping the task abandons a TCP connection attempt at once (connect.timeout.seconds=0 would wait as
-	// long as TCP does).
-	opts.SetDialer(&net.Dialer{Timeout: p.cfg.conn.connectTimeout, Cancel: ctx.Done()})
+	// long as TCP does). paho dials with Dial, not DialContext, so the dialer's Cancel is the only way in.
+	opts.SetDialer(&net.Dialer{Timeout: p.cfg.conn.connectTimeout, Cancel: ctx.Done()}) //nolint:staticcheck // see above
 	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
 		select {
 		case lost <- err:
