@@ -209,6 +209,20 @@ type SinkTask interface {
 	Stop(ctx context.Context) error
 }
 
+// SinkPreCommitter is a SinkTask that tells the worker which offsets it may commit, as Kafka's optional
+// SinkTask.preCommit. Before each offset commit the worker calls PreCommit instead of Flush, with the offset
+// of the next record not yet handed to Put per partition that has records since its last commit. PreCommit
+// returns the offsets safe to commit: those of the records the task has made durable, which may lag behind
+// the given ones (a task that writes asynchronously returns, per partition, the offset of its oldest record
+// still on its way) and may leave partitions out. The worker commits what it returns, ignores (and logs)
+// partitions not assigned to the task and offsets beyond what it consumed, and keeps the rest pending for the
+// next commit: records handed to Put are not delivered again, so the task must keep what it has not made
+// durable. An error makes the worker rewind to the last committed offsets, as a failed Flush does. A task
+// without PreCommit has Kafka's default: Flush, then every given offset.
+type SinkPreCommitter interface {
+	PreCommit(ctx context.Context, offsets map[TopicPartition]int64) (map[TopicPartition]int64, error)
+}
+
 // TopicPartition names one partition of a topic.
 type TopicPartition struct {
 	Topic     string

@@ -109,6 +109,16 @@ func (t *taskRunner) runSink(ctx context.Context) error {
 	helpers := newSupervisor(consumeCtx)
 	defer helpers.Stop()
 	helpers.Go(h.control)
+	// A stop request ends consumption here rather than in control: control may be waiting for a Put to let go
+	// of mu (a sink that blocks for back-pressure, e.g. the MQTT sink during a broker outage, returns once its
+	// context ends), and only cancelling that context ends the wait.
+	helpers.Go(func(ctx context.Context) {
+		select {
+		case <-t.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	})
 
 	for consumeCtx.Err() == nil {
 		topics, err := t.sinkTopics(client)
@@ -242,13 +252,17 @@ type sinkHandler struct {
 	sess    sarama.ConsumerGroupSession        // the current group session, between Setup and Cleanup
 	offsets map[connector.TopicPartition]int64 // next offset to commit, per partition handed to Put
 	fatal   error
+	// rewinding is set when the task's Flush failed: what it was given since the last commit may be lost, so
+	// nothing more is delivered and the session ends; the next one consumes from the committed offsets
+	// (Kafka's WorkerSinkTask seeks back to them). rewind is closed then, to end the session's claims.
+	rewinding bool
+	rewind    chan struct{}
 }
 
 // control follows the task's target state while the task consumes, as Kafka Connect wakes its consumer on
 // every transition: the consumer is paused or resumed and PAUSED or RUNNING reported at once, whether or not
 // records arrive. The first state it reports is the task's state once started, so a task started while its
-// connector is paused reports PAUSED and never RUNNING. It also logs consumer errors and ends consumption when
-// the task is asked to stop.
+// connector is paused reports PAUSED and never RUNNING. It also logs consumer errors.
 func (h *sinkHandler) control(ctx context.Context) {
 	paused, reported := false, false
 	errs := h.group.Errors()
@@ -260,9 +274,6 @@ func (h *sinkHandler) control(ctx context.Context) {
 		}
 		select {
 		case <-changed:
-		case <-h.t.stopping:
-			h.cancel()
-			return
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
@@ -315,6 +326,7 @@ func (h *sinkHandler) lockDeliverable(done <-chan struct{}) bool {
 func (h *sinkHandler) Setup(sess sarama.ConsumerGroupSession) error {
 	h.mu.Lock()
 	h.sess = sess
+	h.rewinding, h.rewind = false, make(chan struct{})
 	h.mu.Unlock()
 	n := 0
 	for _, ps := range sess.Claims() {
@@ -330,7 +342,12 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 	defer cancel()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.flushLocked(ctx, sess)
+	if !h.rewinding {
+		h.flushLocked(ctx, sess)
+	}
+	// What a PreCommit left uncommitted is consumed again from the committed offsets by whoever is assigned
+	// the partition next.
+	clear(h.offsets)
 	h.sess = nil
 	h.t.metrics.SinkPartitions(0)
 	if h.tc.errant != nil {
@@ -347,6 +364,7 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	if paused, _ := h.t.pausedWatch(); paused {
 		h.group.Pause(map[string][]int32{claim.Topic(): {claim.Partition()}})
 	}
+	rewind := h.rewind
 	h.mu.Unlock()
 	ticker := time.NewTicker(h.t.w.cfg.OffsetFlushInterval)
 	defer ticker.Stop()
@@ -377,6 +395,9 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 			}
 		case <-ticker.C:
 			h.flush(sess.Context(), sess)
+		case <-rewind:
+			// Returning ends the session (sarama cancels it when the first claim returns).
+			return nil
 		case <-sess.Context().Done():
 			return nil
 		}
@@ -445,6 +466,9 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 		return nil
 	}
 	defer h.mu.Unlock()
+	if h.rewinding {
+		return nil
+	}
 	if len(recs) > 0 {
 		for _, rec := range recs {
 			h.t.topics.record(rec.Topic)
@@ -458,11 +482,20 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 			err = h.tc.errant.asyncError()
 		}
 		if err != nil {
+			if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+				// The session ended while Put waited (a sink applying back-pressure): the batch's offsets are
+				// not committed, so its records are consumed again.
+				return nil
+			}
 			if retriablePut(err) {
 				return err
 			}
 			return fmt.Errorf("put: %w", err)
 		}
+	}
+	if h.rewinding {
+		// A flush failed after the batch was read: its records come again from the committed offsets.
+		return nil
 	}
 	last := batch[len(batch)-1]
 	h.offsets[connector.TopicPartition{Topic: last.Topic, Partition: last.Partition}] = last.Offset + 1
@@ -578,20 +611,69 @@ func (h *sinkHandler) flushLocked(ctx context.Context, sess sarama.ConsumerGroup
 	}
 	offsets := maps.Clone(h.offsets)
 	began := time.Now()
-	if err := safely(func() error { return h.task.Flush(ctx, offsets) }); err != nil {
+	commit := offsets
+	var err error
+	if pc, ok := h.task.(connector.SinkPreCommitter); ok {
+		err = safely(func() error {
+			var perr error
+			commit, perr = pc.PreCommit(ctx, maps.Clone(offsets))
+			return perr
+		})
+		if err == nil {
+			commit = h.committable(sess, offsets, commit)
+		}
+	} else {
+		err = safely(func() error { return h.task.Flush(ctx, offsets) })
+	}
+	if err != nil {
 		h.t.metrics.OffsetCommit(false, time.Since(began))
-		h.t.log.Warn("flush failed; offsets not committed", "err", err)
+		h.t.log.Error("flush failed; offsets not committed, rewinding to the last committed offsets", "err", err)
+		clear(h.offsets)
+		if !h.rewinding && h.rewind != nil {
+			h.rewinding = true
+			close(h.rewind)
+		}
 		return
 	}
-	for tp, off := range offsets {
-		sess.MarkOffset(tp.Topic, tp.Partition, off, "")
+	if len(commit) > 0 {
+		for tp, off := range commit {
+			sess.MarkOffset(tp.Topic, tp.Partition, off, "")
+		}
+		sess.Commit()
 	}
-	sess.Commit()
 	h.t.metrics.OffsetCommit(true, time.Since(began))
-	clear(h.offsets)
-	if h.tc.errant != nil {
-		h.tc.errant.committed(offsets)
+	// A partition stays pending until everything delivered of it is committed: a PreCommit may return less.
+	for tp, off := range commit {
+		if h.offsets[tp] == off {
+			delete(h.offsets, tp)
+		}
 	}
+	if h.tc.errant != nil && len(commit) > 0 {
+		h.tc.errant.committed(commit)
+	}
+}
+
+// committable keeps of the offsets a PreCommit returned those of assigned partitions that do not pass what was
+// consumed, as Kafka's WorkerSinkTask.commitOffsets does; it logs the others.
+func (h *sinkHandler) committable(sess sarama.ConsumerGroupSession, consumed, returned map[connector.TopicPartition]int64) map[connector.TopicPartition]int64 {
+	out := make(map[connector.TopicPartition]int64, len(returned))
+	claims := sess.Claims()
+	for tp, off := range returned {
+		cur, ok := consumed[tp]
+		switch {
+		case !slices.Contains(claims[tp.Topic], tp.Partition):
+			h.t.log.Warn("ignoring the offset the task returned for a partition not assigned to it",
+				"topic", tp.Topic, "partition", tp.Partition, "offset", off)
+		case !ok:
+			// Nothing consumed since the partition's last commit: nothing to commit.
+		case off > cur:
+			h.t.log.Warn("ignoring the offset the task returned: not consumed yet", "topic", tp.Topic,
+				"partition", tp.Partition, "offset", off, "consumed", cur)
+		default:
+			out[tp] = off
+		}
+	}
+	return out
 }
 
 func (h *sinkHandler) setFatal(err error) {

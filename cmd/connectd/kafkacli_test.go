@@ -17,6 +17,8 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/connectd/connectd/worker/kafkalog"
 )
 
 // newCluster starts a three-broker in-process Kafka and returns its bootstrap flag value.
@@ -465,5 +467,84 @@ func TestHealth(t *testing.T) {
 	srv.Close()
 	if code, _, _ := cli(t, "health", "--url", srv.URL+"/health"); code != 1 {
 		t.Fatalf("health against a closed port: exit %d, want 1", code)
+	}
+}
+
+func TestProduce(t *testing.T) {
+	t.Parallel()
+	bootstrap := newCluster(t, kfake.SeedTopics(1, "commands"))
+	var stderr bytes.Buffer
+	// README.md's line: the key ends at the first separator, the JSON's own colons stay in the value.
+	in := strings.NewReader("car1:{\"cmd\":\"unlock\"}\ncar2:{\"cmd\":\"lock\"}\n")
+	err := runProduce(context.Background(), []string{"commands", "--key-separator", ":", "--header", "kind=doors",
+		"--bootstrap-server", bootstrap}, in, &stderr)
+	if err != nil {
+		t.Fatalf("produce: %v (%s)", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Produced 2 messages") {
+		t.Errorf("stderr %q lacks the count", stderr.String())
+	}
+	code, out, errOut := cli(t, "consume", "commands", "--from-beginning", "--print-key", "--print-headers", "-n", "2",
+		"--bootstrap-server", bootstrap)
+	if code != 0 {
+		t.Fatalf("consume: exit %d: %s", code, errOut)
+	}
+	want := []string{"kind:doors\tcar1\t{\"cmd\":\"unlock\"}", "kind:doors\tcar2\t{\"cmd\":\"lock\"}"}
+	if got := lines(out); !slices.Equal(got, want) {
+		t.Errorf("consume printed %q, want %q", got, want)
+	}
+	err = runProduce(context.Background(), []string{"commands", "--key-separator", "|", "--bootstrap-server", bootstrap},
+		strings.NewReader("no separator\n"), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no key separator") {
+		t.Errorf("a line without the separator gave %v", err)
+	}
+}
+
+// TestProduceKeyedPartitionsAsJava: connectd produce puts a keyed record on the partition the Java producer
+// (murmur2) picks, not sarama's FNV one.
+func TestProduceKeyedPartitionsAsJava(t *testing.T) {
+	t.Parallel()
+	const parts = 16
+	bootstrap := newCluster(t, kfake.SeedTopics(parts, "keyed"))
+	keys := []string{"car1", "car2", "car3", "vehicle-42"}
+	var in strings.Builder
+	for _, k := range keys {
+		in.WriteString(k + ":x\n")
+	}
+	if err := runProduce(context.Background(), []string{"keyed", "--key-separator", ":", "--bootstrap-server", bootstrap},
+		strings.NewReader(in.String()), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int32]int64{}
+	java := kafkalog.NewMurmur2Partitioner("keyed")
+	fnv := sarama.NewHashPartitioner("keyed")
+	differs := false
+	for _, k := range keys {
+		msg := &sarama.ProducerMessage{Topic: "keyed", Key: sarama.StringEncoder(k)}
+		p, err := java.Partition(msg, parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := fnv.Partition(msg, parts); f != p {
+			differs = true
+		}
+		want[p]++
+	}
+	if !differs {
+		t.Fatal("the keys land alike under both hashes: the test proves nothing")
+	}
+	client, err := sarama.NewClient(strings.Split(bootstrap, ","), sarama.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	for p := int32(0); p < parts; p++ {
+		n, err := client.GetOffset("keyed", p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want[p] {
+			t.Errorf("partition %d has %d records, want %d", p, n, want[p])
+		}
 	}
 }

@@ -72,6 +72,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		err = runTopics(ctx, args[1:], stdout, stderr)
 	case "consume":
 		err = runConsume(ctx, args[1:], stdout, stderr)
+	case "produce":
+		err = runProduce(ctx, args[1:], os.Stdin, stderr)
 	case "offsets":
 		err = runOffsets(ctx, args[1:], stdout, stderr)
 	case "health":
@@ -108,6 +110,7 @@ commands:
   topics list|describe|apply
                   list or describe topics, or create/raise/configure them from a YAML file
   consume TOPIC   print records as kafka-console-consumer does
+  produce TOPIC   write each line of stdin as a record, as kafka-console-producer does
   offsets [TOPIC...]
                   print topic:partition:end-offset as kafka-get-offsets does
   health          exit 0 when a worker's GET /health answers 200 (the container health check)

@@ -1,5 +1,6 @@
-// Package mqtt is connectd's native MQTT source connector. It reads MQTT 3.1.1 messages with
-// github.com/eclipse/paho.mqtt.golang and writes them to Kafka with at-least-once delivery.
+// Package mqtt is connectd's native MQTT source connector, and its MQTT sink (see Sink below). The source
+// reads MQTT 3.1.1 messages with github.com/eclipse/paho.mqtt.golang and writes them to Kafka with at-least-once
+// delivery.
 //
 // # Configurations it accepts
 //
@@ -180,4 +181,25 @@
 //     as Camel's default "(?!)") matches no header, as Camel treats an invalid pattern.
 //   - TLS files are PEM; Confluent's trust and key store paths are accepted when they hold PEM, not Java key
 //     stores.
+//
+// # Sink
+//
+// The package's second plugin, [SinkClass] (also answering to Camel's [CamelSinkClass] and Confluent's
+// [ConfluentSinkClass]), publishes Kafka records to MQTT. Its topic is a template (sink_config.go: ${topic},
+// ${key}, ${partition}, ${header.<name>}); its payload is the value as bytes, UTF-8 text or JSON.
+//
+// Delivery is at least once for QoS 1 and 2. Put hands messages to the task's publisher (sinkpub.go), which
+// keeps every message until the broker confirms it (PUBACK, PUBCOMP), publishes in Put order, and publishes
+// again, on its next connection, every message in flight when a connection ended: it uses a new paho client
+// per connection, as the source's sessions do, and paho keeps nothing across clients (within one client paho
+// would not re-send either: a clean session fails the pending tokens and empties its store; a persistent one
+// re-sends only on a Connect of the same client). Put waits while mqtt.max.inflight messages are unconfirmed,
+// so a broker outage stops consumption. The task implements connector.SinkPreCommitter: before each offset
+// commit it waits (until the commit's deadline) for the messages handed to Put, and returns per partition the
+// offset of the oldest record whose message is unconfirmed, so the worker commits what the broker has and
+// never rewinds; a worker that dies with messages in flight has their records delivered again. One confirmer
+// goroutine per connection takes the acknowledgements in publish order; a connection whose oldest message
+// in flight is unacknowledged for ackTimeout is dropped, and a message on whose publish the connection ended
+// maxPublishAttempts times in a row (Mosquitto disconnects a client publishing a topic it refuses) is given
+// up as an errant record.
 package mqtt

@@ -1,13 +1,17 @@
 package mqtt_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connector/mqtt/mqtttest"
 	"github.com/connectd/connectd/test/workertest"
@@ -103,4 +107,39 @@ func readmeConnector(t *testing.T, broker *mqtttest.Broker, example string) (str
 		t.Fatal(err)
 	}
 	return file.Name, body
+}
+
+// TestReadmeMQTTSink runs README.md's sink example: testdata/mqtt-sink-connector.json is the README's block, and
+// a command record keyed car1 reaches vehicles/car1/commands unchanged; a keyless one goes to the dead letter
+// queue.
+func TestReadmeMQTTSink(t *testing.T) {
+	t.Parallel()
+	example := workertest.ReadmeExample(t, "mqtt-sink")
+	file, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mqtt-sink-connector.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromReadme, fromFile any
+	if json.Unmarshal(example, &fromReadme) != nil || json.Unmarshal(file, &fromFile) != nil ||
+		!reflect.DeepEqual(fromReadme, fromFile) {
+		t.Fatalf("testdata/mqtt-sink-connector.json differs from README.md's block:\n%s\n%s", file, example)
+	}
+	broker := mqtttest.NewBroker(t)
+	c := newCluster(t)
+	sub := subscribe(t, broker.URL(), "mosquitto_sub", "vehicles/+/commands")
+	dlq := consume(t, c, "vehicle-commands.dlq")
+	body := bytes.ReplaceAll(example, []byte("tcp://localhost:1883"), []byte(broker.URL()))
+	if status, resp := c.Do(0, http.MethodPost, "/connectors", body); status != http.StatusCreated {
+		t.Fatalf("POST gave %d %s", status, resp)
+	}
+	c.WaitRunning(0, "vehicle-commands", 3)
+	p := producer(t, c)
+	produce(t, p, &kgo.Record{Topic: "vehicle-commands", Key: []byte("car1"), Value: []byte(`{"cmd":"unlock"}`)},
+		&kgo.Record{Topic: "vehicle-commands", Value: []byte(`{"cmd":"for nobody"}`)})
+	workertest.WaitFor(t, 30*time.Second, "the command on MQTT", func() bool { return sub.len() >= 1 })
+	workertest.WaitFor(t, 30*time.Second, "the keyless record in the dead letter queue", func() bool { return dlq.len() >= 1 })
+	m := sub.all()[0]
+	if m.topic != "vehicles/car1/commands" || string(m.payload) != `{"cmd":"unlock"}` || m.qos != 1 {
+		t.Errorf("got %s %q qos %d, want vehicles/car1/commands {\"cmd\":\"unlock\"} qos 1", m.topic, m.payload, m.qos)
+	}
 }

@@ -23,13 +23,21 @@ const (
 // Version is the version the plugin reports.
 const Version = "1.0.0"
 
-// Register adds the MQTT source connector to r, under its own class and the Camel and Confluent class names.
+// Register adds the MQTT source and sink connectors to r, each under its own class and the Camel and
+// Confluent class names.
 func Register(r *connector.Registry) error {
 	return register(r, func() *SourceTask { return &SourceTask{} })
 }
 
 // register is Register with the tasks newTask makes (tests give them a spool file system that fails).
 func register(r *connector.Registry, newTask func() *SourceTask) error {
+	if err := registerSource(r, newTask); err != nil {
+		return err
+	}
+	return registerSink(r)
+}
+
+func registerSource(r *connector.Registry, newTask func() *SourceTask) error {
 	return r.Register(connector.Plugin{
 		Class:   Class,
 		Type:    connector.Source,

@@ -164,19 +164,8 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 	// would leave the SUBACK unread behind the messages a resumed session sends first, and the subscription
 	// would time out.
 	var subscribed atomic.Bool
-	opts := paho.NewClientOptions()
-	for _, b := range s.cfg.brokers {
-		opts.AddBroker(b)
-	}
-	opts.SetClientID(s.clientID).
-		SetUsername(s.cfg.username).
-		SetPassword(s.cfg.password).
-		SetCleanSession(s.cfg.cleanSession).
-		SetKeepAlive(s.cfg.keepAlive).
-		SetConnectTimeout(s.cfg.connectTimeout).
-		SetAutoReconnect(false).
-		SetConnectRetry(false).
-		SetResumeSubs(false).
+	opts := clientOptions(s.cfg, s.clientID)
+	opts.SetResumeSubs(false).
 		// Handlers run one at a time on paho's router in arrival order; ours only appends to the pipeline.
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
@@ -199,9 +188,6 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			default:
 			}
 		})
-	if s.cfg.tls != nil {
-		opts.SetTLSConfig(s.cfg.tls.Clone())
-	}
 	client := s.newClient(opts)
 
 	tok := client.Connect()
@@ -248,6 +234,28 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 	s.log.Info("mqtt connected", "client_id", s.clientID, "brokers", s.brokerList(), "filters", s.filterList(),
 		"qos", s.cfg.qos, "clean_session", s.cfg.cleanSession, "session_present", present)
 	return client, lost, nil
+}
+
+// clientOptions are the paho options the source's sessions and the sink's publishers share: the brokers,
+// the identity and credentials, the session kind, the timers and TLS. Reconnecting is the caller's: paho's
+// own reconnect would resume a connection the caller has given up on.
+func clientOptions(cfg *config, clientID string) *paho.ClientOptions {
+	opts := paho.NewClientOptions()
+	for _, b := range cfg.brokers {
+		opts.AddBroker(b)
+	}
+	opts.SetClientID(clientID).
+		SetUsername(cfg.username).
+		SetPassword(cfg.password).
+		SetCleanSession(cfg.cleanSession).
+		SetKeepAlive(cfg.keepAlive).
+		SetConnectTimeout(cfg.connectTimeout).
+		SetAutoReconnect(false).
+		SetConnectRetry(false)
+	if cfg.tls != nil {
+		opts.SetTLSConfig(cfg.tls.Clone())
+	}
+	return opts
 }
 
 // maxSubscribeAttempts bounds the SUBSCRIBEs sent again after a "packet identifier in use" answer (see

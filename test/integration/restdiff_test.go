@@ -48,8 +48,8 @@ type allowed struct {
 
 // restDiffAllowed lists the accepted differences. Keep each entry as narrow as the difference.
 var restDiffAllowed = []allowed{
-	{step: "plugins", path: `\$\.source io\.connectd\.mqtt\.MqttSourceConnector`, compat: "**Plugins** are built in"},
-	{step: "plugins-all", path: `\$\.source io\.connectd\.mqtt\.MqttSourceConnector`, compat: "**Plugins** are built in"},
+	{step: "plugins", path: `\$\.(source io\.connectd\.mqtt\.MqttSourceConnector|sink io\.connectd\.mqtt\.MqttSinkConnector)`, compat: "**Plugins** are built in"},
+	{step: "plugins-all", path: `\$\.(source io\.connectd\.mqtt\.MqttSourceConnector|sink io\.connectd\.mqtt\.MqttSinkConnector)`, compat: "**Plugins** are built in"},
 	{step: "offsets-alter-bad", path: `status|\$\.error_code`,
 		compat: "| `PATCH`/`DELETE /connectors/{name}/offsets` rejected by the connector's `alterOffsets`"},
 	{step: "bad-json", path: `status|\$\.error_code|\$\.message`, compat: "| Malformed request bodies (bad JSON,"},

@@ -54,6 +54,9 @@ type Config struct {
 	// is delivered beyond the window, into the session's store of 65,535 messages; this keeps two clients that
 	// publish to each other's topics from waiting on each other forever.
 	MaxPause time.Duration
+	// Hooks are further mochi hooks, added before the broker accepts connections (tests refuse clients from
+	// the start with one).
+	Hooks []mochi.Hook
 }
 
 // Broker is a running in-process MQTT broker.
@@ -63,6 +66,9 @@ type Broker struct {
 	url    string
 	guard  *takeoverGuard
 	flow   *flowControl
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New starts a broker. Close stops it.
@@ -113,6 +119,11 @@ func New(cfg Config) (*Broker, error) {
 			return nil, fmt.Errorf("mqtt broker hook %s: %w", h.hook.ID(), err)
 		}
 	}
+	for _, h := range cfg.Hooks {
+		if err := s.AddHook(h, nil); err != nil {
+			return nil, fmt.Errorf("mqtt broker hook %s: %w", h.ID(), err)
+		}
+	}
 	l := listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.Addr, TLSConfig: cfg.TLS})
 	if err := s.AddListener(l); err != nil {
 		return nil, fmt.Errorf("mqtt broker listen on %s: %w", cfg.Addr, err)
@@ -142,15 +153,18 @@ func (b *Broker) Publish(topic string, payload []byte, qos byte) error {
 	return nil
 }
 
-// Close disconnects every client and stops the broker.
+// Close disconnects every client and stops the broker. Calls after the first do nothing (a test that stops
+// its broker midway leaves the cleanup's call to it).
 func (b *Broker) Close() error {
-	// Waiting publishes are released first: mochi stops its hooks only after every connection's goroutine
-	// ended, and a waiting publish holds its connection's goroutine.
-	_ = b.flow.Stop()
-	if err := b.Server.Close(); err != nil {
-		return fmt.Errorf("close mqtt broker: %w", err)
-	}
-	return nil
+	b.closeOnce.Do(func() {
+		// Waiting publishes are released first: mochi stops its hooks only after every connection's goroutine
+		// ended, and a waiting publish holds its connection's goroutine.
+		_ = b.flow.Stop()
+		if err := b.Server.Close(); err != nil {
+			b.closeErr = fmt.Errorf("close mqtt broker: %w", err)
+		}
+	})
+	return b.closeErr
 }
 
 // takeoverGuard keeps Publish out of mochi's session takeover. mochi (v2.7.9) copies the old session's

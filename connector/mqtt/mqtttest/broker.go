@@ -37,6 +37,17 @@ func WithFlow(window int, maxPause time.Duration) Option {
 	return func(c *mqttbroker.Config) { c.Window, c.MaxPause = window, maxPause }
 }
 
+// WithRefused makes the broker refuse the clients from its start, as Refuse does, until Admit.
+func WithRefused(clientIDs ...string) Option {
+	return func(c *mqttbroker.Config) {
+		r := &refuser{ids: map[string]bool{}}
+		for _, id := range clientIDs {
+			r.ids[id] = true
+		}
+		c.Hooks = append(c.Hooks, r)
+	}
+}
+
 // WithLogger sends the broker's logs to l (they are discarded by default).
 func WithLogger(l *slog.Logger) Option { return func(c *mqttbroker.Config) { c.Logger = l } }
 
@@ -60,15 +71,21 @@ func NewBrokerAt(t testing.TB, addr string, opts ...Option) *Broker {
 	for _, opt := range opts {
 		opt(&cfg)
 	}
+	var r *refuser
+	for _, h := range cfg.Hooks {
+		if rh, ok := h.(*refuser); ok {
+			r = rh
+		}
+	}
+	if r == nil {
+		r = &refuser{ids: map[string]bool{}}
+		cfg.Hooks = append(cfg.Hooks, r)
+	}
 	b, err := mqttbroker.New(cfg)
 	if err != nil {
 		t.Fatalf("mqtt broker: %v", err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
-	r := &refuser{ids: map[string]bool{}}
-	if err := b.Server.AddHook(r, nil); err != nil {
-		t.Fatalf("mqtt broker: %v", err)
-	}
 	return &Broker{Broker: b, refused: r}
 }
 

@@ -1,0 +1,562 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/connectd/connectd/connector"
+	"github.com/connectd/connectd/connector/mqtt/mqtttest"
+)
+
+// fakeAction is what a fakeBroker does with a PUBLISH.
+type fakeAction int
+
+const (
+	fakeAcks  fakeAction = iota // acknowledge it
+	fakeDrops                   // drop the connection, as Mosquitto does with a topic it refuses
+	fakeHolds                   // keep it unacknowledged until the test releases it
+)
+
+// fakeBroker stands in for paho and the broker in publisher tests: rule decides per PUBLISH (and per
+// connection, numbered from 1) what happens.
+type fakeBroker struct {
+	rule func(topic string, conn int) fakeAction
+
+	mu        sync.Mutex
+	connects  int
+	published []string // topics, in publish order
+	held      []*fakeToken
+	changed   chan struct{}
+}
+
+func newFakeBroker(rule func(topic string, conn int) fakeAction) *fakeBroker {
+	return &fakeBroker{rule: rule, changed: make(chan struct{})}
+}
+
+func (b *fakeBroker) notifyLocked() {
+	close(b.changed)
+	b.changed = make(chan struct{})
+}
+
+// waitFor waits until cond holds (called with mu held).
+func (b *fakeBroker) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		ok, ch := cond(), b.changed
+		b.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// release acknowledges the held messages.
+func (b *fakeBroker) release() {
+	b.mu.Lock()
+	held := b.held
+	b.held = nil
+	b.mu.Unlock()
+	for _, tok := range held {
+		tok.complete(nil)
+	}
+}
+
+func (b *fakeBroker) newClient(opts *paho.ClientOptions) paho.Client {
+	return &fakeClient{b: b, opts: opts}
+}
+
+type fakeClient struct {
+	paho.Client // the methods the publisher does not call
+	b           *fakeBroker
+	opts        *paho.ClientOptions
+
+	mu      sync.Mutex
+	conn    int
+	open    bool
+	pending []*fakeToken
+}
+
+func (c *fakeClient) Connect() paho.Token {
+	c.b.mu.Lock()
+	c.b.connects++
+	c.conn = c.b.connects
+	c.b.notifyLocked()
+	c.b.mu.Unlock()
+	c.mu.Lock()
+	c.open = true
+	c.mu.Unlock()
+	tok := newFakeToken()
+	tok.complete(nil)
+	return tok
+}
+
+func (c *fakeClient) IsConnectionOpen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.open
+}
+
+func (c *fakeClient) Disconnect(uint) { c.drop(false) }
+
+// drop ends the connection: paho fails the pending tokens, and calls the connection lost handler when the
+// broker ended it.
+func (c *fakeClient) drop(lost bool) {
+	c.mu.Lock()
+	if !c.open {
+		c.mu.Unlock()
+		return
+	}
+	c.open = false
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	err := errors.New("connection lost before Publish completed")
+	for _, tok := range pending {
+		tok.complete(err)
+	}
+	if lost && c.opts.OnConnectionLost != nil {
+		c.opts.OnConnectionLost(c, errors.New("EOF"))
+	}
+}
+
+func (c *fakeClient) Publish(topic string, _ byte, _ bool, _ any) paho.Token {
+	tok := newFakeToken()
+	c.b.mu.Lock()
+	c.b.published = append(c.b.published, topic)
+	action := c.b.rule(topic, c.conn)
+	if action == fakeHolds {
+		c.b.held = append(c.b.held, tok)
+	}
+	c.b.notifyLocked()
+	c.b.mu.Unlock()
+	switch action {
+	case fakeAcks:
+		tok.complete(nil)
+	case fakeHolds:
+		c.mu.Lock()
+		c.pending = append(c.pending, tok)
+		c.mu.Unlock()
+	case fakeDrops:
+		c.mu.Lock()
+		c.pending = append(c.pending, tok)
+		c.mu.Unlock()
+		c.drop(true)
+	}
+	return tok
+}
+
+type fakeToken struct {
+	once sync.Once
+	done chan struct{}
+	err  error
+}
+
+func newFakeToken() *fakeToken { return &fakeToken{done: make(chan struct{})} }
+
+func (t *fakeToken) complete(err error) {
+	t.once.Do(func() {
+		t.err = err
+		close(t.done)
+	})
+}
+
+func (t *fakeToken) Wait() bool                       { <-t.done; return true }
+func (t *fakeToken) WaitTimeout(d time.Duration) bool { return waitDone(t.done, d) }
+func (t *fakeToken) Done() <-chan struct{}            { return t.done }
+func (t *fakeToken) Error() error {
+	<-t.done
+	return t.err
+}
+
+func waitDone(ch <-chan struct{}, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+// fakeSinkContext is a SinkTaskContext with an optional reporter that records the reports.
+type fakeSinkContext struct {
+	rep *fakeReporter
+}
+
+func (c *fakeSinkContext) Logger() *slog.Logger { return slog.Default() }
+func (c *fakeSinkContext) ErrantRecordReporter() connector.ErrantRecordReporter {
+	if c.rep == nil {
+		return nil
+	}
+	return c.rep
+}
+func (c *fakeSinkContext) Timeout(time.Duration) {}
+
+type fakeReporter struct {
+	mu      sync.Mutex
+	records []*connector.SinkRecord
+	errs    []error
+}
+
+func (r *fakeReporter) Report(rec *connector.SinkRecord, err error) (connector.ErrantRecordReport, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, rec)
+	r.errs = append(r.errs, err)
+	done := make(chan struct{})
+	close(done)
+	return doneReport{done}, nil
+}
+
+type doneReport struct{ done chan struct{} }
+
+func (d doneReport) Done() <-chan struct{} { return d.done }
+func (d doneReport) Err() error            { return nil }
+
+// startFakeSink starts a sink task on b with the given keys over a minimal configuration.
+func startFakeSink(t *testing.T, b *fakeBroker, tc connector.SinkTaskContext, extra map[string]string) *SinkTask {
+	t.Helper()
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://fake:1883",
+		"mqtt.topic": "${key}"}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	task := &SinkTask{}
+	if err := task.start(tc, cfg, b.newClient); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := task.Stop(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return task
+}
+
+// rec is record offset of partition 0 of "in" with key as its key.
+func rec(key string, offset int64) *connector.SinkRecord {
+	return &connector.SinkRecord{Topic: "in", Offset: offset, Key: key, Value: []byte(strconv.FormatInt(offset, 10)),
+		OriginalTopic: "in", OriginalOffset: offset}
+}
+
+var tp0 = connector.TopicPartition{Topic: "in"}
+
+// preCommitUntil calls PreCommit until it returns want for partition 0.
+func preCommitUntil(t *testing.T, task *SinkTask, consumed, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		got, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: consumed})
+		cancel()
+		if err != nil {
+			t.Fatalf("PreCommit: %v", err)
+		}
+		if got[tp0] == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PreCommit returns %v, want offset %d", got, want)
+		}
+	}
+}
+
+// TestSinkGivesUpAMessageTheBrokerDisconnectsOn: a message on whose every publish the broker drops the
+// connection (Mosquitto with a topic it refuses) is reported as errant after maxPublishAttempts, instead of
+// blocking the task forever; the messages around it are delivered, and PreCommit holds the partition at the
+// message until it is reported.
+func TestSinkGivesUpAMessageTheBrokerDisconnectsOn(t *testing.T) {
+	b := newFakeBroker(func(topic string, _ int) fakeAction {
+		if topic == "bad" {
+			return fakeDrops
+		}
+		return fakeAcks
+	})
+	rep := &fakeReporter{}
+	task := startFakeSink(t, b, &fakeSinkContext{rep: rep}, map[string]string{"errors.tolerance": "all"})
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0), rec("bad", 1), rec("c", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 3, 3)
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	if len(rep.records) != 1 || rep.records[0].Offset != 1 || !errors.Is(rep.errs[0], errGivenUp) {
+		t.Fatalf("reports %v %v, want the record at offset 1 with errGivenUp", rep.records, rep.errs)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.connects != maxPublishAttempts+1 {
+		t.Errorf("%d connections, want %d", b.connects, maxPublishAttempts+1)
+	}
+}
+
+// TestSinkGivenUpMessageFailsTheTaskWithoutTolerance: under errors.tolerance=none the given-up message fails
+// the task: PreCommit and the next Put return the error.
+func TestSinkGivenUpMessageFailsTheTaskWithoutTolerance(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeDrops })
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("bad", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		_, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: 1})
+		cancel()
+		if err != nil {
+			if !errors.Is(err, errGivenUp) {
+				t.Fatalf("PreCommit: %v, want errGivenUp", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("PreCommit never failed")
+		}
+	}
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("x", 1)}); !errors.Is(err, errGivenUp) {
+		t.Errorf("Put after the failure: %v, want errGivenUp", err)
+	}
+}
+
+// TestSinkMaxRetryTimeCountsReconnects: a broker that accepts connections but never acknowledges the oldest
+// message does not reset mqtt.max.retry.time.ms with every reconnect: a Put waiting for room fails with
+// ErrBrokerUnavailable.
+func TestSinkMaxRetryTimeCountsReconnects(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeDrops })
+	rep := &fakeReporter{}
+	task := startFakeSink(t, b, &fakeSinkContext{rep: rep},
+		map[string]string{"mqtt.max.inflight": "1", "mqtt.max.retry.time.ms": "1000", "errors.tolerance": "all"})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := task.Put(ctx, []*connector.SinkRecord{rec("a", 0), rec("b", 1)})
+	if !errors.Is(err, ErrBrokerUnavailable) {
+		t.Fatalf("Put: %v, want ErrBrokerUnavailable", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.connects < 2 {
+		t.Errorf("%d connections: the test did not reconnect", b.connects)
+	}
+}
+
+// TestSinkAckTimeoutReconnects: a live connection that leaves the oldest message unacknowledged past the ack
+// timeout is dropped, and the message is published again on a new one.
+func TestSinkAckTimeoutReconnects(t *testing.T) {
+	b := newFakeBroker(func(_ string, conn int) fakeAction {
+		if conn == 1 {
+			return fakeHolds
+		}
+		return fakeAcks
+	})
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://fake:1883", "mqtt.topic": "${key}"}
+	if err := task.start(&fakeSinkContext{}, cfg, func(o *paho.ClientOptions) paho.Client { return b.newClient(o) }); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	}()
+	task.pub.mu.Lock()
+	task.pub.ackTimeout = 200 * time.Millisecond
+	task.pub.mu.Unlock()
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 1, 1)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.connects != 2 || len(b.published) != 2 {
+		t.Errorf("%d connections, %d publishes; want 2 and 2", b.connects, len(b.published))
+	}
+}
+
+// TestSinkMaxInflightBackPressure: Put waits while mqtt.max.inflight messages are unacknowledged, and goes on
+// once the broker acknowledges them; PreCommit returns the offset of the oldest unacknowledged record.
+func TestSinkMaxInflightBackPressure(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeHolds })
+	task := startFakeSink(t, b, &fakeSinkContext{}, map[string]string{"mqtt.max.inflight": "2"})
+	put := make(chan error, 1)
+	go func() {
+		put <- task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0), rec("b", 1), rec("c", 2)})
+	}()
+	b.waitFor(t, "2 publishes", func() bool { return len(b.published) == 2 })
+	select {
+	case err := <-put:
+		t.Fatalf("Put returned (%v) with the window full", err)
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	got, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: 2})
+	cancel()
+	if err != nil || got[tp0] != 0 {
+		t.Errorf("PreCommit with nothing acknowledged: %v, %v; want offset 0", got, err)
+	}
+	b.release()
+	if err := <-put; err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, "the third publish", func() bool { return len(b.published) == 3 })
+	b.release()
+	preCommitUntil(t, task, 3, 3)
+}
+
+// TestSinkRedeliveredRecordIsNotPublishedTwice: a record delivered again while its message is unconfirmed is
+// skipped.
+func TestSinkRedeliveredRecordIsNotPublishedTwice(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeHolds })
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	for range 2 {
+		if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("b", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, "the publish of b", func() bool { return len(b.published) >= 2 })
+	b.mu.Lock()
+	if len(b.published) != 2 || b.published[0] != "a" || b.published[1] != "b" {
+		t.Errorf("published %v, want [a b]", b.published)
+	}
+	b.mu.Unlock()
+	b.release()
+	preCommitUntil(t, task, 2, 2)
+}
+
+// TestSinkStopReturnsWhileTheBrokerDoesNotAnswer: with connect.timeout.seconds=0 a connection attempt to a
+// broker that never answers CONNACK would wait forever; Stop returns within its deadline anyway.
+func TestSinkStopReturnsWhileTheBrokerDoesNotAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	accepted := make(chan net.Conn, 4)
+	conns.Add(1)
+	go func() {
+		defer conns.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // never answered
+		}
+	}()
+	defer func() {
+		_ = ln.Close()
+		conns.Wait()
+		close(accepted)
+		for c := range accepted {
+			_ = c.Close()
+		}
+	}()
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://" + ln.Addr().String(),
+		"mqtt.connect.timeout.seconds": "0"}
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c := <-accepted
+	accepted <- c
+	ctx, cancel := context.WithTimeout(context.Background(), connectAbandonWait+3*time.Second)
+	defer cancel()
+	if err := task.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+}
+
+// TestSinkNullValueClearsRetained: with mqtt.retain=true a record with a null value publishes an empty
+// retained message, which clears the topic's retained message (the README's tombstone).
+func TestSinkNullValueClearsRetained(t *testing.T) {
+	broker := mqtttest.NewBroker(t)
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
+		"mqtt.retained.enabled": "true"} // Confluent's name of mqtt.retain
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	}()
+	retained := func() []string {
+		var out []string
+		for _, pk := range broker.Server.Topics.Messages("cars/1") {
+			out = append(out, string(pk.Payload))
+		}
+		return out
+	}
+	on := rec("cars/1", 0)
+	on.Value = []byte("on")
+	if err := task.Put(context.Background(), []*connector.SinkRecord{on}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 1, 1)
+	if got := retained(); len(got) != 1 || got[0] != "on" {
+		t.Fatalf("retained after the first record: %q, want [on]", got)
+	}
+	tombstone := rec("cars/1", 1)
+	tombstone.Value = nil
+	if err := task.Put(context.Background(), []*connector.SinkRecord{tombstone}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 2, 2)
+	if got := retained(); len(got) != 0 {
+		t.Errorf("retained after the null value: %q, want none", got)
+	}
+}
+
+// TestSinkConfigAliases: Confluent's mqtt.retained.enabled and Camel's username and password keys are read
+// when connectd's own keys are unset, and lose to them when set.
+func TestSinkConfigAliases(t *testing.T) {
+	base := func(extra map[string]string) *sinkConfig {
+		t.Helper()
+		raw := map[string]string{"name": "s", "topics": "t", "mqtt.server.uri": "tcp://localhost:1883"}
+		for k, v := range extra {
+			raw[k] = v
+		}
+		cfg, err := parseSinkConfig(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if !base(map[string]string{"mqtt.retained.enabled": "true"}).retain {
+		t.Error("mqtt.retained.enabled=true did not retain")
+	}
+	if base(map[string]string{"mqtt.retained.enabled": "true", "mqtt.retain": "false"}).retain {
+		t.Error("mqtt.retain=false lost to mqtt.retained.enabled")
+	}
+	c := base(map[string]string{fieldSinkUsername: "camel", fieldSinkPassword: "secret"})
+	if c.conn.username != "camel" || c.conn.password != "secret" {
+		t.Errorf("camel credentials: %q %q", c.conn.username, c.conn.password)
+	}
+	c = base(map[string]string{fieldSinkUsername: "camel", fieldSinkPassword: "secret",
+		fieldMQTTUsername: "own", fieldMQTTPassword: "pw"})
+	if c.conn.username != "own" || c.conn.password != "pw" {
+		t.Errorf("own credentials lost to camel's: %q %q", c.conn.username, c.conn.password)
+	}
+}
