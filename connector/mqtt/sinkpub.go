@@ -176,13 +176,18 @@ func (p *sinkPublisher) kickLocked() {
 
 // enqueue adds messages in order, each once fewer than the window are unconfirmed. It returns ctx's error when
 // ctx ends first, and ErrBrokerUnavailable once the broker has been unreachable for the max retry time; the
-// messages taken before stay.
+// messages taken before stay. ctx is checked before each message, not only when the window is full: once the
+// worker's session has ended, nothing more may be taken, whatever room the acknowledgements freed.
 func (p *sinkPublisher) enqueue(ctx context.Context, msgs []*outMsg) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := 0; i < len(msgs); {
 		if p.fatal != nil {
 			return p.fatal
+		}
+		if err := ctx.Err(); err != nil {
+			p.kickLocked()
+			return err
 		}
 		if p.open >= p.cfg.maxInflight {
 			p.kickLocked()
@@ -689,8 +694,9 @@ func (p *sinkPublisher) fatalErr() error {
 	return p.fatal
 }
 
-// committable returns, per partition of offsets, the offset of its oldest message not done, or the given
-// offset when it has none.
+// committable returns, per partition of offsets, the lowest record offset of its messages not done, or the
+// given offset when it has none. The lowest, not the first in queue order: after a rewind a record delivered
+// again is queued behind messages of later records of its partition still pending.
 func (p *sinkPublisher) committable(offsets map[connector.TopicPartition]int64) map[connector.TopicPartition]int64 {
 	out := make(map[connector.TopicPartition]int64, len(offsets))
 	p.mu.Lock()
@@ -700,7 +706,7 @@ func (p *sinkPublisher) committable(offsets map[connector.TopicPartition]int64) 
 			continue
 		}
 		tp := connector.TopicPartition{Topic: m.from.topic, Partition: m.from.partition}
-		if _, seen := out[tp]; !seen {
+		if oldest, seen := out[tp]; !seen || m.from.offset < oldest {
 			out[tp] = m.from.offset
 		}
 	}

@@ -560,3 +560,44 @@ func TestSinkConfigAliases(t *testing.T) {
 		t.Errorf("own credentials lost to camel's: %q %q", c.conn.username, c.conn.password)
 	}
 }
+
+// TestSinkPutTakesNothingOnceCancelled: a Put whose context has ended takes no message, even with room in the
+// window: the worker's session has ended, and what the Put took would be published while the worker consumes
+// the records again from its committed offsets.
+func TestSinkPutTakesNothingOnceCancelled(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeHolds })
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := task.Put(ctx, []*connector.SinkRecord{rec("a", 0), rec("b", 1)})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Put with its context ended: %v, want context.Canceled", err)
+	}
+	task.pub.mu.Lock()
+	defer task.pub.mu.Unlock()
+	if task.pub.open != 0 || len(task.pub.queue) != 0 {
+		t.Errorf("%d messages taken after the context ended, want none", len(task.pub.queue))
+	}
+}
+
+// TestSinkPreCommitHoldsTheLowestPendingOffset: a record delivered again after a rewind is queued behind
+// pending messages of later records of its partition; PreCommit holds the partition at the lowest pending
+// record offset, not at the first pending message in queue order.
+func TestSinkPreCommitHoldsTheLowestPendingOffset(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeHolds })
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	for _, r := range []*connector.SinkRecord{rec("f", 5), rec("g", 6), rec("d", 3)} {
+		if err := task.Put(context.Background(), []*connector.SinkRecord{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	got, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: 7})
+	cancel()
+	if err != nil || got[tp0] != 3 {
+		t.Errorf("PreCommit with records 5, 6 and 3 pending: %v, %v; want offset 3", got, err)
+	}
+	b.waitFor(t, "3 publishes", func() bool { return len(b.published) == 3 })
+	b.release()
+	preCommitUntil(t, task, 7, 7)
+}
