@@ -346,7 +346,18 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 		h.flushLocked(ctx, sess)
 	}
 	// What a PreCommit left uncommitted is consumed again from the committed offsets by whoever is assigned
-	// the partition next.
+	// the partition next: the task lets go of it (Kafka's WorkerSinkTask closes the revoked partitions).
+	if pc, ok := h.task.(connector.SinkPartitionCloser); ok && h.fatal == nil {
+		var parts []connector.TopicPartition
+		for topic, ps := range sess.Claims() {
+			for _, p := range ps {
+				parts = append(parts, connector.TopicPartition{Topic: topic, Partition: p})
+			}
+		}
+		if err := safely(func() error { return pc.Close(ctx, parts) }); err != nil {
+			h.setFatalLocked(fmt.Errorf("close partitions: %w", err))
+		}
+	}
 	clear(h.offsets)
 	h.sess = nil
 	h.t.metrics.SinkPartitions(0)

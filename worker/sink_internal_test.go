@@ -53,6 +53,7 @@ func (c *fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
 // scriptedSink is a sink task whose Put and PreCommit the test scripts.
 type scriptedSink struct {
 	put       func(ctx context.Context, recs []*connector.SinkRecord) error
+	close     func(partitions []connector.TopicPartition) error
 	preCommit func(ctx context.Context, offsets map[connector.TopicPartition]int64) (map[connector.TopicPartition]int64, error)
 }
 
@@ -68,6 +69,12 @@ func (s *scriptedSink) PreCommit(ctx context.Context, offsets map[connector.Topi
 		return offsets, nil
 	}
 	return s.preCommit(ctx, offsets)
+}
+func (s *scriptedSink) Close(_ context.Context, partitions []connector.TopicPartition) error {
+	if s.close == nil {
+		return nil
+	}
+	return s.close(partitions)
 }
 func (s *scriptedSink) Stop(context.Context) error { return nil }
 
@@ -181,5 +188,42 @@ func TestSinkPeriodicFlushIsBounded(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSinkCleanupClosesThePartitionsAfterTheCommit: at the end of a session the worker commits, then calls
+// the task's Close with the session's partitions (Kafka's SinkTask.close on revocation), so that it lets go
+// of what it holds of them.
+func TestSinkCleanupClosesThePartitionsAfterTheCommit(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sess := &fakeSession{ctx: ctx, topic: "in"}
+	var closed []connector.TopicPartition
+	var markedBefore []int64
+	task := &scriptedSink{
+		put: func(context.Context, []*connector.SinkRecord) error { return nil },
+		close: func(partitions []connector.TopicPartition) error {
+			closed, markedBefore = partitions, sess.markedOffsets()
+			return nil
+		},
+	}
+	h := newTestSinkHandler(t, task, 10)
+	if err := h.Setup(sess); err != nil {
+		t.Fatal(err)
+	}
+	claim := bufferedClaim(3)
+	close(claim.msgs)
+	if err := h.ConsumeClaim(sess, claim); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Cleanup(sess); err != nil {
+		t.Fatal(err)
+	}
+	if len(closed) != 1 || closed[0] != (connector.TopicPartition{Topic: "in"}) {
+		t.Errorf("Close(%v), want [in-0]", closed)
+	}
+	if len(markedBefore) != 1 || markedBefore[0] != 3 {
+		t.Errorf("offsets committed before Close: %v, want [3]", markedBefore)
 	}
 }

@@ -201,5 +201,6 @@
 // goroutine per connection takes the acknowledgements in publish order; a connection with messages in flight
 // and no acknowledgement for ackTimeout is dropped, and a message the broker closed the connection on, right
 // after its publish, maxPublishAttempts times (Mosquitto disconnects a client publishing a topic it refuses)
-// is given up as an errant record (see maxPublishAttempts for what counts).
+// is given up as an errant record (see maxPublishAttempts for what counts). It also implements
+// connector.SinkPartitionCloser: the unwritten messages of partitions taken from the task are dropped.
 package mqtt

@@ -285,6 +285,18 @@ func (t *SinkTask) reportGivenUp(ctx context.Context) error {
 	return nil
 }
 
+// Close is connector.SinkPartitionCloser: the messages of the partitions taken from the task that are not
+// written yet are dropped, so that the task does not publish them after the partitions' new owner published
+// newer ones (a retained message would go back in time). Their offsets were not committed: the new owner
+// publishes them again. Messages already written stay in flight; their acknowledgements are awaited as usual.
+func (t *SinkTask) Close(_ context.Context, partitions []connector.TopicPartition) error {
+	if n := t.pub.drop(partitions); n > 0 {
+		t.log.Info("mqtt messages of partitions taken from the task dropped before their publish", "messages", n,
+			"partitions", len(partitions))
+	}
+	return nil
+}
+
 // Stop disconnects. Messages not confirmed yet are dropped here: their offsets were not committed, so the
 // worker delivers their records again to the next run of the task.
 func (t *SinkTask) Stop(ctx context.Context) error {

@@ -749,6 +749,38 @@ func (p *sinkPublisher) fail(err error) {
 	p.mu.Unlock()
 }
 
+// drop removes the queued messages (not written on the current connection) of partitions, and returns how
+// many.
+func (p *sinkPublisher) drop(partitions []connector.TopicPartition) int {
+	gone := make(map[connector.TopicPartition]bool, len(partitions))
+	for _, tp := range partitions {
+		gone[tp] = true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	kept, next, n := p.queue[:0], 0, 0
+	for i, m := range p.queue {
+		if m.state == outQueued && gone[connector.TopicPartition{Topic: m.from.topic, Partition: m.from.partition}] {
+			delete(p.held, m.from)
+			p.open--
+			n++
+			continue
+		}
+		if i < p.next {
+			next++
+		}
+		kept = append(kept, m)
+	}
+	clear(p.queue[len(kept):])
+	p.queue, p.next = kept, next
+	if n > 0 {
+		// Room in the window, and perhaps the head a flush waits for.
+		p.trimLocked()
+		p.notifyLocked()
+	}
+	return n
+}
+
 // errantMessages returns the messages given up and not reported yet, or whose report is under way.
 func (p *sinkPublisher) errantMessages() []*outMsg {
 	p.mu.Lock()

@@ -35,6 +35,7 @@ type fakeBroker struct {
 	rule func(topic string, conn int) fakeAction
 
 	mu        sync.Mutex
+	down      bool // connection attempts fail
 	connects  int
 	current   *fakeClient // the last client connected
 	published []string    // topics, in publish order
@@ -99,6 +100,12 @@ type fakeClient struct {
 
 func (c *fakeClient) Connect() paho.Token {
 	c.b.mu.Lock()
+	if c.b.down {
+		c.b.mu.Unlock()
+		tok := newFakeToken()
+		tok.complete(errors.New("connection refused"))
+		return tok
+	}
 	c.b.connects++
 	c.conn = c.b.connects
 	c.b.current = c
@@ -710,5 +717,46 @@ func TestSinkStruckMessageIsPublishedAlone(t *testing.T) {
 	want := []string{"a", "bad", "a", "bad", "bad", "bad", "c"}
 	if !slices.Equal(b.published, want) {
 		t.Errorf("published %v, want %v: a struck message goes alone", b.published, want)
+	}
+}
+
+// TestSinkCloseDropsUnwrittenMessagesOfThePartitions: Close drops the messages of the partitions taken from the
+// task that were not written yet, so that they are not published after the partitions' new owner published
+// newer ones; the other partitions' messages are published, and the closed partition holds nothing back.
+func TestSinkCloseDropsUnwrittenMessagesOfThePartitions(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeAcks })
+	b.down = true
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	p1 := connector.TopicPartition{Topic: "in", Partition: 1}
+	other := rec("b", 0)
+	other.Partition, other.OriginalPartition = 1, 1
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0), other, rec("c", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Close(context.Background(), []connector.TopicPartition{tp0}); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	b.down = false
+	b.mu.Unlock()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		got, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: 2, p1: 1})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[tp0] == 2 && got[p1] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PreCommit returns %v, want partition 0 at 2 (nothing held) and 1 at 1", got)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Equal(b.published, []string{"b"}) {
+		t.Errorf("published %v, want [b]: the closed partition's messages dropped", b.published)
 	}
 }
