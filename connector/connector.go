@@ -223,6 +223,17 @@ type SinkPreCommitter interface {
 	PreCommit(ctx context.Context, offsets map[TopicPartition]int64) (map[TopicPartition]int64, error)
 }
 
+// SinkPartitionCloser is a SinkTask told when partitions are taken from it, as Kafka's optional
+// SinkTask.close(partitions): when the consumer group session ends (a rebalance, or the task stopping) the
+// worker calls Close, after its last offset commit of them, with every partition the session had assigned.
+// The task should let go of what it still holds of them without writing it: a record whose offset was not
+// committed is delivered again to the partition's next owner, and one written after that owner's newer
+// records would overwrite them. Put is not called with their records again unless they are assigned again.
+// An error fails the task, as in Kafka.
+type SinkPartitionCloser interface {
+	Close(ctx context.Context, partitions []TopicPartition) error
+}
+
 // TopicPartition names one partition of a topic.
 type TopicPartition struct {
 	Topic     string

@@ -346,7 +346,18 @@ func (h *sinkHandler) Cleanup(sess sarama.ConsumerGroupSession) error {
 		h.flushLocked(ctx, sess)
 	}
 	// What a PreCommit left uncommitted is consumed again from the committed offsets by whoever is assigned
-	// the partition next.
+	// the partition next: the task lets go of it (Kafka's WorkerSinkTask closes the revoked partitions).
+	if pc, ok := h.task.(connector.SinkPartitionCloser); ok && h.fatal == nil {
+		var parts []connector.TopicPartition
+		for topic, ps := range sess.Claims() {
+			for _, p := range ps {
+				parts = append(parts, connector.TopicPartition{Topic: topic, Partition: p})
+			}
+		}
+		if err := safely(func() error { return pc.Close(ctx, parts) }); err != nil {
+			h.setFatalLocked(fmt.Errorf("close partitions: %w", err))
+		}
+	}
 	clear(h.offsets)
 	h.sess = nil
 	h.t.metrics.SinkPartitions(0)
@@ -390,11 +401,15 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 				}
 			}
 			if err := h.put(sess, batch, ticker.C); err != nil {
+				if errors.Is(err, errBatchDropped) {
+					// No later batch may reach the task: committing its offsets would skip this one's records.
+					return nil
+				}
 				h.setFatal(err)
 				return err
 			}
 		case <-ticker.C:
-			h.flush(sess.Context(), sess)
+			h.flushBounded(sess.Context(), sess)
 		case <-rewind:
 			// Returning ends the session (sarama cancels it when the first claim returns).
 			return nil
@@ -404,8 +419,14 @@ func (h *sinkHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim saram
 	}
 }
 
+// errBatchDropped is what put returns for a batch it did not hand over in full (the session ended, the task is
+// stopping, or a flush failed): the claim must end, since a later batch delivered and committed would skip the
+// dropped one's records.
+var errBatchDropped = errors.New("batch not delivered")
+
 // put converts and transforms a batch and hands it to the task once the task is not paused. A batch still
-// held when the session ends is not delivered; its offsets are not committed, so it is consumed again. When
+// held when the session ends is not delivered (errBatchDropped); its offsets are not committed, so it is
+// consumed again. When
 // Put fails with a *connector.RetriableError the same records are delivered again (Kafka's WorkerSinkTask
 // pauses the consumer and redelivers its batch): after the wait the task asked for with Timeout, or at the next
 // offset commit (tick).
@@ -417,7 +438,7 @@ func (h *sinkHandler) put(sess sarama.ConsumerGroupSession, batch []*sarama.Cons
 		rec, err := h.process(m)
 		if err != nil {
 			if errors.Is(err, errorhandling.ErrStopped) {
-				return nil // the task is stopping: the batch is neither delivered nor committed
+				return errBatchDropped // the task is stopping: the batch is neither delivered nor committed
 			}
 			return err
 		}
@@ -435,7 +456,7 @@ func (h *sinkHandler) put(sess sarama.ConsumerGroupSession, batch []*sarama.Cons
 		}
 		h.t.log.Error("RetriableException from SinkTask; delivering the batch again", "records", len(recs), "err", err)
 		if !h.awaitRedelivery(sess, tick) {
-			return nil
+			return errBatchDropped
 		}
 	}
 }
@@ -453,21 +474,25 @@ func (h *sinkHandler) awaitRedelivery(sess sarama.ConsumerGroupSession, tick <-c
 	case <-sess.Context().Done():
 		return false
 	case <-tick:
-		h.flush(sess.Context(), sess)
+		h.flushBounded(sess.Context(), sess)
 	case <-wait:
 	}
 	return true
 }
 
 // deliver hands records to the task once it is not paused and, when Put succeeds, makes the batch's offsets
-// committable. A delivery cut short by the session's end is no error.
+// committable. A delivery cut short by the session's end is no error, but errBatchDropped: the batch's
+// offsets are not committed, and nothing after it may be delivered in this session.
 func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord, batch []*sarama.ConsumerMessage) error {
 	if !h.lockDeliverable(ctx.Done()) {
-		return nil
+		return errBatchDropped
 	}
 	defer h.mu.Unlock()
-	if h.rewinding {
-		return nil
+	// Checked under mu, after any Put that waited for it: once the session has ended (sarama may still hand
+	// out buffered records) or a flush failed, a Put cut short may have taken only part of its batch, and a
+	// later batch accepted would have its offsets committed past the records never taken.
+	if h.rewinding || ctx.Err() != nil {
+		return errBatchDropped
 	}
 	if len(recs) > 0 {
 		for _, rec := range recs {
@@ -485,7 +510,7 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 			if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 				// The session ended while Put waited (a sink applying back-pressure): the batch's offsets are
 				// not committed, so its records are consumed again.
-				return nil
+				return errBatchDropped
 			}
 			if retriablePut(err) {
 				return err
@@ -495,7 +520,7 @@ func (h *sinkHandler) deliver(ctx context.Context, recs []*connector.SinkRecord,
 	}
 	if h.rewinding {
 		// A flush failed after the batch was read: its records come again from the committed offsets.
-		return nil
+		return errBatchDropped
 	}
 	last := batch[len(batch)-1]
 	h.offsets[connector.TopicPartition{Topic: last.Topic, Partition: last.Partition}] = last.Offset + 1
@@ -585,6 +610,15 @@ func (h *sinkHandler) flush(ctx context.Context, sess sarama.ConsumerGroupSessio
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.flushLocked(ctx, sess)
+}
+
+// flushBounded is flush within offset.flush.timeout.ms, as a pause and Cleanup do: a task that cannot make its
+// records durable (a sink's outage) must not hold mu, and with it every partition's Put and the pause
+// transitions, for longer.
+func (h *sinkHandler) flushBounded(ctx context.Context, sess sarama.ConsumerGroupSession) {
+	ctx, cancel := context.WithTimeout(ctx, h.t.w.cfg.OffsetFlushTimeout)
+	defer cancel()
+	h.flush(ctx, sess)
 }
 
 // flushLocked is flush with mu held.

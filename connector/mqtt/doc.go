@@ -198,8 +198,9 @@
 // commit it waits (until the commit's deadline) for the messages handed to Put, and returns per partition the
 // offset of the oldest record whose message is unconfirmed, so the worker commits what the broker has and
 // never rewinds; a worker that dies with messages in flight has their records delivered again. One confirmer
-// goroutine per connection takes the acknowledgements in publish order; a connection whose oldest message
-// in flight is unacknowledged for ackTimeout is dropped, and a message on whose publish the connection ended
-// maxPublishAttempts times in a row (Mosquitto disconnects a client publishing a topic it refuses) is given
-// up as an errant record.
+// goroutine per connection takes the acknowledgements in publish order; a connection with messages in flight
+// and no acknowledgement for ackTimeout is dropped, and a message the broker closed the connection on, right
+// after its publish, maxPublishAttempts times (Mosquitto disconnects a client publishing a topic it refuses)
+// is given up as an errant record (see maxPublishAttempts for what counts). It also implements
+// connector.SinkPartitionCloser: the unwritten messages of partitions taken from the task are dropped.
 package mqtt

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
@@ -91,6 +92,8 @@ type SinkTask struct {
 	pub    *sinkPublisher
 	cancel context.CancelFunc
 	done   chan struct{}
+	// clock, when set before start, is the publisher's clock (tests advance it); time.Now otherwise.
+	clock func() time.Time
 }
 
 // Start parses the configuration and starts connecting.
@@ -121,6 +124,9 @@ func (t *SinkTask) start(tc connector.SinkTaskContext, config map[string]string,
 	}
 	t.pub = newSinkPublisher(cfg, t.log)
 	t.pub.newClient = newClient
+	if t.clock != nil {
+		t.pub.now = t.clock
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.cancel, t.done = cancel, make(chan struct{})
 	go func() {
@@ -246,8 +252,7 @@ func (t *SinkTask) PreCommit(ctx context.Context, offsets map[connector.TopicPar
 func (t *SinkTask) reportGivenUp(ctx context.Context) error {
 	for _, m := range t.pub.errantMessages() {
 		if m.report == nil {
-			cause := fmt.Errorf("MQTT topic %q: %w (%d connections in a row)", truncate(m.topic, 100), errGivenUp,
-				m.attempts)
+			cause := fmt.Errorf("MQTT topic %q: %w (%d times)", truncate(m.topic, 100), errGivenUp, m.attempts)
 			rep := t.tc.ErrantRecordReporter()
 			switch {
 			case rep != nil:
@@ -276,6 +281,18 @@ func (t *SinkTask) reportGivenUp(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
+	}
+	return nil
+}
+
+// Close is connector.SinkPartitionCloser: the messages of the partitions taken from the task that are not
+// written yet are dropped, so that the task does not publish them after the partitions' new owner published
+// newer ones (a retained message would go back in time). Their offsets were not committed: the new owner
+// publishes them again. Messages already written stay in flight; their acknowledgements are awaited as usual.
+func (t *SinkTask) Close(_ context.Context, partitions []connector.TopicPartition) error {
+	if n := t.pub.drop(partitions); n > 0 {
+		t.log.Info("mqtt messages of partitions taken from the task dropped before their publish", "messages", n,
+			"partitions", len(partitions))
 	}
 	return nil
 }

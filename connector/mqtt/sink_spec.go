@@ -73,10 +73,13 @@ const templateDoc = "MQTT topic every record is published to: a fixed topic, or 
 const sinkDeliveryDoc = "QoS of the messages published. 1 and 2 are at least once: the worker commits a record's " +
 	"Kafka offset only after the broker has acknowledged (PUBACK for 1, PUBCOMP for 2) the record and every " +
 	"record before it, and the task publishes again whatever the broker had not acknowledged when a connection " +
-	"ended, so a reconnect or a worker crash may duplicate messages but loses none. A connection whose oldest " +
-	"message in flight is not acknowledged within 30 s is dropped and the message published again on a new " +
-	"one; a message on whose publish the connection ends 3 times in a row (a broker refusing it) is an errant " +
-	"record (see mqtt.topic). QoS 2 is exactly once per " +
+	"ended, so a reconnect or a worker crash may duplicate messages but loses none. A connection with " +
+	"messages in flight that has had no acknowledgement for 30 s is dropped and the messages published again on a " +
+	"new one. A message is an errant record (see mqtt.topic) only when the broker closes the connection (EOF or " +
+	"reset) within 5 s of its publish, while it is the oldest unacknowledged message, 3 times (a broker " +
+	"refusing it); after the first it is published alone, nothing else in flight until it is acknowledged. " +
+	"Keep-alive losses, write and acknowledgement timeouts, failed connects and closes more than 5 s after the " +
+	"publish (a broker restart, a network flap) never count. QoS 2 is exactly once per " +
 	"connection only: a message re-sent after a reconnect is a new message to the broker. 0 is at most once: a " +
 	"message counts as delivered once it is written to the connection, and one written just before a " +
 	"connection breaks is lost. (Confluent's default is 0, Camel's 2; connectd's is 1.)"

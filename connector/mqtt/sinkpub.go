@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -37,9 +39,9 @@ type outMsg struct {
 	retain  bool
 	state   outState
 	gen     uint64
-	sentAt  time.Time // when it was last published, for ackTimeout
-	// attempts counts the connections lost, in a row, while the message was the oldest unconfirmed one and
-	// published on them.
+	sentAt  time.Time // when it was last published, for ackTimeout and strikeWindow
+	// attempts counts the strikes against the message: connections the broker closed within strikeWindow of
+	// its publish while it was the oldest unconfirmed message (see requeue).
 	attempts int
 	// from is the Kafka record the message was made of: a record delivered again while its message is still
 	// unconfirmed is not published twice, and PreCommit holds the record's partition at its offset.
@@ -60,27 +62,38 @@ type recordID struct {
 const (
 	// publishWriteTimeout bounds a publish's hand-over to paho's writer and each write.
 	publishWriteTimeout = 5 * time.Second
-	// ackTimeout is how long a live connection may leave its oldest message in flight unacknowledged before
-	// the publisher drops it and publishes the message again on a new one (a broker that lost the message, or
-	// a half-open connection the keep-alive has not noticed yet).
+	// ackTimeout is how long a live connection may make no progress (no acknowledgement since its oldest
+	// message in flight was published or the last one arrived) before the publisher drops it and publishes
+	// the messages again on a new one (a broker that lost a message, or a half-open connection the keep-alive
+	// has not noticed yet).
 	ackTimeout = 30 * time.Second
-	// maxPublishAttempts is how many connections in a row may end while a message is the oldest unconfirmed
-	// one and was published on them before the message is given up as errant: Mosquitto disconnects a client
-	// publishing a message it refuses (a topic it will not take), and publishing it again would block the
-	// task forever.
+	// maxPublishAttempts is how many strikes make a message errant. A strike is a connection the broker closed
+	// (EOF or reset) within strikeWindow of the message's publish while it was the oldest unconfirmed one:
+	// Mosquitto disconnects a client publishing a message it refuses (a topic it will not take), and
+	// publishing it again would block the task forever. Ack timeouts, write timeouts, keep-alive losses,
+	// failed connects and connections closed later are no strikes. After the first strike the message is
+	// published alone, nothing else in flight until it is acknowledged, so that a later strike is its own.
 	maxPublishAttempts = 3
+	// strikeWindow is how soon after a message's publish the broker must close the connection for a strike.
+	strikeWindow = 5 * time.Second
+	// lostReasonWait bounds the wait for paho's reason of a connection loss (its handler runs after the
+	// tokens fail), when it decides a strike.
+	lostReasonWait = 2 * time.Second
 	// connectAbandonWait bounds the wait for a connection attempt to end after the publisher is stopped.
 	connectAbandonWait = 2 * time.Second
 )
 
-// errAckTimeout ends a connection whose oldest message in flight was not acknowledged within ackTimeout.
+// errAckTimeout ends a connection with messages in flight and no acknowledgement for ackTimeout.
 var errAckTimeout = errors.New("no acknowledgement")
 
 // errPublishFailed ends a connection on which paho failed a publish.
 var errPublishFailed = errors.New("publish failed")
 
+// errConnectionLost ends a connection paho reported lost; it wraps paho's reason.
+var errConnectionLost = errors.New("connection lost")
+
 // errGivenUp is the cause of a message given up after maxPublishAttempts.
-var errGivenUp = errors.New("the MQTT broker dropped the connection every time the message was published")
+var errGivenUp = errors.New("the MQTT broker closed the connection right after each publish of the message")
 
 // sinkPublisher keeps a sink task's connection to the broker and every message the broker has not confirmed
 // yet. It publishes them in the order they came, waits for each acknowledgement, and publishes again, on
@@ -103,6 +116,11 @@ type sinkPublisher struct {
 	clientID   string
 	newClient  func(*paho.ClientOptions) paho.Client
 	ackTimeout time.Duration
+	// strikeWindow and lostReasonWait are the constants', and now the clock of sentAt and the strike rule:
+	// tests change them.
+	strikeWindow   time.Duration
+	lostReasonWait time.Duration
+	now            func() time.Time
 
 	mu      sync.Mutex
 	queue   []*outMsg // unconfirmed messages in the order they came; confirmed ones are trimmed off the front
@@ -134,6 +152,7 @@ func newSinkPublisher(cfg *sinkConfig, log *slog.Logger) *sinkPublisher {
 		cfg: cfg, log: log, clientID: cfg.conn.clientID + "-" + fmt.Sprint(cfg.conn.taskIndex),
 		newClient:    paho.NewClient,
 		ackTimeout:   ackTimeout,
+		strikeWindow: strikeWindow, lostReasonWait: lostReasonWait, now: time.Now,
 		held:         map[recordID]bool{},
 		changed:      make(chan struct{}),
 		wantSeq:      noSeq,
@@ -176,13 +195,18 @@ func (p *sinkPublisher) kickLocked() {
 
 // enqueue adds messages in order, each once fewer than the window are unconfirmed. It returns ctx's error when
 // ctx ends first, and ErrBrokerUnavailable once the broker has been unreachable for the max retry time; the
-// messages taken before stay.
+// messages taken before stay. ctx is checked before each message, not only when the window is full: once the
+// worker's session has ended, nothing more may be taken, whatever room the acknowledgements freed.
 func (p *sinkPublisher) enqueue(ctx context.Context, msgs []*outMsg) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := 0; i < len(msgs); {
 		if p.fatal != nil {
 			return p.fatal
+		}
+		if err := ctx.Err(); err != nil {
+			p.kickLocked()
+			return err
 		}
 		if p.open >= p.cfg.maxInflight {
 			p.kickLocked()
@@ -364,6 +388,8 @@ func (p *sinkPublisher) run(ctx context.Context) {
 		p.waiters.Add(1)
 		go p.confirm(c)
 		err = p.serve(ctx, client, c, lost)
+		ended := p.now()
+		strike := ctx.Err() == nil && p.strikeCandidate(c.gen, ended) && p.closedByBroker(client, lost, err)
 		if ctx.Err() != nil {
 			// Acknowledgements on their way may still arrive within the quiesce time.
 			client.Disconnect(disconnectQuiesce)
@@ -372,11 +398,47 @@ func (p *sinkPublisher) run(ctx context.Context) {
 		}
 		close(c.done)
 		<-c.exited
-		n := p.requeue(gen, err)
+		n := p.requeue(gen, err, strike)
 		if ctx.Err() == nil {
 			p.log.Warn("mqtt connection lost", "client_id", p.clientID, "unacknowledged", n, "err", err)
 		}
 	}
+}
+
+// strikeCandidate reports whether the oldest unconfirmed message is in flight on connection gen and was
+// published within strikeWindow before ended.
+func (p *sinkPublisher) strikeCandidate(gen uint64, ended time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	head := p.headLocked()
+	return head != nil && head.state == outInflight && head.gen == gen && ended.Sub(head.sentAt) <= p.strikeWindow
+}
+
+// closedByBroker reports whether the broker closed the connection that serve ended with err: paho's reason
+// for the loss is an EOF or a reset. Not a keep-alive loss, a write timeout, or an end of the publisher's own
+// (an ack timeout). paho fails the pending tokens before it reports the reason, so the reason is waited for
+// a bounded time when a failed token ended the connection.
+func (p *sinkPublisher) closedByBroker(client paho.Client, lost <-chan error, err error) bool {
+	switch {
+	case errors.Is(err, errConnectionLost):
+		return brokerClosed(err)
+	case errors.Is(err, errAckTimeout), client.IsConnectionOpen():
+		return false
+	}
+	timer := time.NewTimer(p.lostReasonWait)
+	defer timer.Stop()
+	select {
+	case why := <-lost:
+		return brokerClosed(why)
+	case <-timer.C:
+		return false
+	}
+}
+
+// brokerClosed reports whether a connection's read or write error means the broker closed it.
+func brokerClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE)
 }
 
 // connect opens one connection.
@@ -423,15 +485,24 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubCon
 	for {
 		p.mu.Lock()
 		batch = batch[:0]
-		for _, m := range p.queue[p.next:] {
-			if m.state == outQueued {
-				m.state, m.gen = outInflight, c.gen
-				batch = append(batch, m)
+		if head := p.headLocked(); head != nil && head.attempts > 0 {
+			// A message with a strike goes alone, so that a connection the broker closes after it is its
+			// strike; the others follow once it is acknowledged (acknowledge kicks serve).
+			if head.state == outQueued {
+				head.state, head.gen = outInflight, c.gen
+				batch = append(batch, head)
 			}
+		} else {
+			for _, m := range p.queue[p.next:] {
+				if m.state == outQueued {
+					m.state, m.gen = outInflight, c.gen
+					batch = append(batch, m)
+				}
+			}
+			p.next = len(p.queue)
 		}
-		p.next = len(p.queue)
 		p.mu.Unlock()
-		now := time.Now()
+		now := p.now()
 		for i, m := range batch {
 			// Each Publish may wait for paho's write timeout: look for the end of the task or the connection
 			// before each.
@@ -441,11 +512,11 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubCon
 			case err := <-c.broken:
 				return fmt.Errorf("%w: %w", errPublishFailed, err)
 			case err := <-lost:
-				return fmt.Errorf("connection lost: %w", err)
+				return fmt.Errorf("%w: %w", errConnectionLost, err)
 			default:
 			}
 			if !client.IsConnectionOpen() {
-				return errors.New("connection lost")
+				return errors.New("connection closed")
 			}
 			m.sentAt = now // the batch's start: the ack timeout counts from at most this
 			tok := client.Publish(m.topic, m.qos, m.retain, m.payload)
@@ -456,7 +527,7 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubCon
 		select {
 		case <-p.kick:
 		case err := <-lost:
-			return fmt.Errorf("connection lost: %w", err)
+			return fmt.Errorf("%w: %w", errConnectionLost, err)
 		case err := <-c.broken:
 			return fmt.Errorf("%w: %w", errPublishFailed, err)
 		case <-ctx.Done():
@@ -474,7 +545,8 @@ func (p *sinkPublisher) confirm(c *pubConn) {
 	defer close(c.exited)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var carry *sentMsg // taken from tokens, not acknowledged yet
+	var carry *sentMsg     // taken from tokens, not acknowledged yet
+	var progress time.Time // the last acknowledgement on the connection
 	acked := make([]*outMsg, 0, ackBatch)
 	for {
 		var s sentMsg
@@ -491,12 +563,15 @@ func (p *sinkPublisher) confirm(c *pubConn) {
 		select {
 		case <-s.tok.Done():
 		default:
-			timer.Reset(time.Until(s.m.sentAt.Add(p.ackTimeout)))
+			// No progress for ackTimeout: none since the message was published or the last acknowledgement
+			// arrived, whichever is later, so that messages queued behind a slow window are not timed from
+			// their batch's start.
+			timer.Reset(later(s.m.sentAt, progress).Add(p.ackTimeout).Sub(p.now()))
 			select {
 			case <-s.tok.Done():
 				timer.Stop()
 			case <-timer.C:
-				c.fail(fmt.Errorf("%w of a message to %q within %s", errAckTimeout, s.m.topic, p.ackTimeout))
+				c.fail(fmt.Errorf("%w of a message to %q: none for %s", errAckTimeout, s.m.topic, p.ackTimeout))
 				<-c.done
 				return
 			case <-c.done:
@@ -530,7 +605,16 @@ func (p *sinkPublisher) confirm(c *pubConn) {
 		}
 		p.acknowledge(c.gen, acked...)
 		clear(acked)
+		progress = p.now()
 	}
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // ackBatch bounds the acknowledgements a confirmer applies under one lock.
@@ -569,6 +653,10 @@ func (p *sinkPublisher) acknowledge(gen uint64, msgs ...*outMsg) {
 		if m.state != outInflight || m.gen != gen {
 			continue
 		}
+		if m.attempts > 0 {
+			// A message published alone is through: serve publishes the others.
+			p.kickLocked()
+		}
 		m.state = outDone
 		delete(p.held, m.from)
 		p.open--
@@ -605,18 +693,28 @@ func (p *sinkPublisher) trimLocked() {
 	p.wakeLocked()
 }
 
+// headLocked returns the oldest message neither done nor given up, or nil.
+func (p *sinkPublisher) headLocked() *outMsg {
+	for _, m := range p.queue {
+		if m.state == outQueued || m.state == outInflight {
+			return m
+		}
+	}
+	return nil
+}
+
 // requeue marks the messages in flight on connection gen for publishing again, and records the failure; it
-// returns how many there were. The oldest message, if published on gen, counts an attempt; after
-// maxPublishAttempts it is given up (see takeErrant).
-func (p *sinkPublisher) requeue(gen uint64, cause error) int {
+// returns how many there were. With strike (see maxPublishAttempts) the oldest message, published on gen,
+// counts an attempt; after maxPublishAttempts it is given up (see takeErrant).
+func (p *sinkPublisher) requeue(gen uint64, cause error, strike bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.queue) > 0 {
-		if head := p.queue[0]; head.state == outInflight && head.gen == gen {
+	if strike {
+		if head := p.headLocked(); head != nil && head.state == outInflight && head.gen == gen {
 			head.attempts++
 			if head.attempts >= maxPublishAttempts {
 				head.state = outErrant
-				p.log.Error("mqtt message given up: the connection ended every time it was published",
+				p.log.Error("mqtt message given up: the broker closed the connection every time it was published",
 					"client_id", p.clientID, "topic", head.topic, "attempts", head.attempts,
 					"record_topic", head.from.topic, "record_partition", head.from.partition,
 					"record_offset", head.from.offset, "err", cause)
@@ -649,6 +747,38 @@ func (p *sinkPublisher) fail(err error) {
 	p.lastErr = err
 	p.notifyLocked()
 	p.mu.Unlock()
+}
+
+// drop removes the queued messages (not written on the current connection) of partitions, and returns how
+// many.
+func (p *sinkPublisher) drop(partitions []connector.TopicPartition) int {
+	gone := make(map[connector.TopicPartition]bool, len(partitions))
+	for _, tp := range partitions {
+		gone[tp] = true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	kept, next, n := p.queue[:0], 0, 0
+	for i, m := range p.queue {
+		if m.state == outQueued && gone[connector.TopicPartition{Topic: m.from.topic, Partition: m.from.partition}] {
+			delete(p.held, m.from)
+			p.open--
+			n++
+			continue
+		}
+		if i < p.next {
+			next++
+		}
+		kept = append(kept, m)
+	}
+	clear(p.queue[len(kept):])
+	p.queue, p.next = kept, next
+	if n > 0 {
+		// Room in the window, and perhaps the head a flush waits for.
+		p.trimLocked()
+		p.notifyLocked()
+	}
+	return n
 }
 
 // errantMessages returns the messages given up and not reported yet, or whose report is under way.
@@ -689,8 +819,9 @@ func (p *sinkPublisher) fatalErr() error {
 	return p.fatal
 }
 
-// committable returns, per partition of offsets, the offset of its oldest message not done, or the given
-// offset when it has none.
+// committable returns, per partition of offsets, the lowest record offset of its messages not done, or the
+// given offset when it has none. The lowest, not the first in queue order: after a rewind a record delivered
+// again is queued behind messages of later records of its partition still pending.
 func (p *sinkPublisher) committable(offsets map[connector.TopicPartition]int64) map[connector.TopicPartition]int64 {
 	out := make(map[connector.TopicPartition]int64, len(offsets))
 	p.mu.Lock()
@@ -700,7 +831,7 @@ func (p *sinkPublisher) committable(offsets map[connector.TopicPartition]int64) 
 			continue
 		}
 		tp := connector.TopicPartition{Topic: m.from.topic, Partition: m.from.partition}
-		if _, seen := out[tp]; !seen {
+		if oldest, seen := out[tp]; !seen || m.from.offset < oldest {
 			out[tp] = m.from.offset
 		}
 	}

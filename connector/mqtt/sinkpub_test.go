@@ -3,10 +3,14 @@ package mqtt
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"os"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,8 +35,10 @@ type fakeBroker struct {
 	rule func(topic string, conn int) fakeAction
 
 	mu        sync.Mutex
+	down      bool // connection attempts fail
 	connects  int
-	published []string // topics, in publish order
+	current   *fakeClient // the last client connected
+	published []string    // topics, in publish order
 	held      []*fakeToken
 	changed   chan struct{}
 }
@@ -94,8 +100,15 @@ type fakeClient struct {
 
 func (c *fakeClient) Connect() paho.Token {
 	c.b.mu.Lock()
+	if c.b.down {
+		c.b.mu.Unlock()
+		tok := newFakeToken()
+		tok.complete(errors.New("connection refused"))
+		return tok
+	}
 	c.b.connects++
 	c.conn = c.b.connects
+	c.b.current = c
 	c.b.notifyLocked()
 	c.b.mu.Unlock()
 	c.mu.Lock()
@@ -112,11 +125,11 @@ func (c *fakeClient) IsConnectionOpen() bool {
 	return c.open
 }
 
-func (c *fakeClient) Disconnect(uint) { c.drop(false) }
+func (c *fakeClient) Disconnect(uint) { c.drop(nil) }
 
-// drop ends the connection: paho fails the pending tokens, and calls the connection lost handler when the
-// broker ended it.
-func (c *fakeClient) drop(lost bool) {
+// drop ends the connection: paho fails the pending tokens, then calls the connection lost handler with its
+// reason, when the connection was lost (a nil why is a Disconnect).
+func (c *fakeClient) drop(why error) {
 	c.mu.Lock()
 	if !c.open {
 		c.mu.Unlock()
@@ -130,8 +143,8 @@ func (c *fakeClient) drop(lost bool) {
 	for _, tok := range pending {
 		tok.complete(err)
 	}
-	if lost && c.opts.OnConnectionLost != nil {
-		c.opts.OnConnectionLost(c, errors.New("EOF"))
+	if why != nil && c.opts.OnConnectionLost != nil {
+		c.opts.OnConnectionLost(c, why)
 	}
 }
 
@@ -156,7 +169,7 @@ func (c *fakeClient) Publish(topic string, _ byte, _ bool, _ any) paho.Token {
 		c.mu.Lock()
 		c.pending = append(c.pending, tok)
 		c.mu.Unlock()
-		c.drop(true)
+		c.drop(io.EOF) // the broker closed the connection
 	}
 	return tok
 }
@@ -558,5 +571,192 @@ func TestSinkConfigAliases(t *testing.T) {
 		fieldMQTTUsername: "own", fieldMQTTPassword: "pw"})
 	if c.conn.username != "own" || c.conn.password != "pw" {
 		t.Errorf("own credentials lost to camel's: %q %q", c.conn.username, c.conn.password)
+	}
+}
+
+// TestSinkPutTakesNothingOnceCancelled: a Put whose context has ended takes no message, even with room in the
+// window: the worker's session has ended, and what the Put took would be published while the worker consumes
+// the records again from its committed offsets.
+func TestSinkPutTakesNothingOnceCancelled(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeHolds })
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := task.Put(ctx, []*connector.SinkRecord{rec("a", 0), rec("b", 1)})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Put with its context ended: %v, want context.Canceled", err)
+	}
+	task.pub.mu.Lock()
+	defer task.pub.mu.Unlock()
+	if task.pub.open != 0 || len(task.pub.queue) != 0 {
+		t.Errorf("%d messages taken after the context ended, want none", len(task.pub.queue))
+	}
+}
+
+// TestSinkPreCommitHoldsTheLowestPendingOffset: a record delivered again after a rewind is queued behind
+// pending messages of later records of its partition; PreCommit holds the partition at the lowest pending
+// record offset, not at the first pending message in queue order.
+func TestSinkPreCommitHoldsTheLowestPendingOffset(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeHolds })
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	for _, r := range []*connector.SinkRecord{rec("f", 5), rec("g", 6), rec("d", 3)} {
+		if err := task.Put(context.Background(), []*connector.SinkRecord{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	got, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: 7})
+	cancel()
+	if err != nil || got[tp0] != 3 {
+		t.Errorf("PreCommit with records 5, 6 and 3 pending: %v, %v; want offset 3", got, err)
+	}
+	b.waitFor(t, "3 publishes", func() bool { return len(b.published) == 3 })
+	b.release()
+	preCommitUntil(t, task, 7, 7)
+}
+
+// fakeClock is a clock the test advances.
+type fakeClock struct{ skew atomic.Int64 }
+
+func (c *fakeClock) now() time.Time          { return time.Now().Add(time.Duration(c.skew.Load())) }
+func (c *fakeClock) advance(d time.Duration) { c.skew.Add(int64(d)) }
+
+// dropCurrent ends the current connection as the broker or the network would, with paho's reason why.
+func (b *fakeBroker) dropCurrent(why error) {
+	b.mu.Lock()
+	c := b.current
+	b.mu.Unlock()
+	c.drop(why)
+}
+
+// TestSinkInnocentConnectionEndsAreNoStrikes: connection ends that say nothing about the oldest message do
+// not count towards giving it up, however many: keep-alive losses, write timeouts, and a broker closing the
+// connection (a restart) long after the message was published. Under errors.tolerance=all without a dead
+// letter queue, a message given up would be dropped.
+func TestSinkInnocentConnectionEndsAreNoStrikes(t *testing.T) {
+	b := newFakeBroker(func(_ string, conn int) fakeAction {
+		if conn <= 4 {
+			return fakeHolds
+		}
+		return fakeAcks
+	})
+	rep := &fakeReporter{}
+	clock := &fakeClock{}
+	task := &SinkTask{clock: clock.now}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://fake:1883",
+		"mqtt.topic": "${key}", "errors.tolerance": "all"}
+	if err := task.start(&fakeSinkContext{rep: rep}, cfg, b.newClient); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	}()
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0), rec("b", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	ends := []func(){
+		func() { b.dropCurrent(errors.New("pingresp not received, disconnecting")) },
+		func() { clock.advance(10 * time.Second); b.dropCurrent(io.EOF) }, // a restart, long after the publish
+		func() { b.dropCurrent(&net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}) },
+		func() { b.dropCurrent(errors.New("pingresp not received, disconnecting")) },
+	}
+	for i, end := range ends {
+		b.waitFor(t, "both messages published on connection "+strconv.Itoa(i+1), func() bool {
+			return b.connects == i+1 && len(b.published) == 2*(i+1)
+		})
+		end()
+	}
+	preCommitUntil(t, task, 2, 2)
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	if len(rep.records) != 0 {
+		t.Errorf("records %v given up after connection ends that were no strikes", rep.records)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.published) != 10 {
+		t.Errorf("published %v, want a and b on each of 5 connections", b.published)
+	}
+}
+
+// TestSinkStruckMessageIsPublishedAlone: once the broker has closed a connection right after the oldest
+// message's publish, that message is published alone on the next connection, so that a strike is never
+// charged to a message for another's refusal. Here the broker refuses "bad" and leaves "a", published before
+// it, unacknowledged until the test releases it: "a" takes the first strike, is then published alone and
+// acknowledged, and only "bad", struck on 3 connections where it was alone in flight, is given up; "c" is
+// then delivered.
+func TestSinkStruckMessageIsPublishedAlone(t *testing.T) {
+	b := newFakeBroker(func(topic string, _ int) fakeAction {
+		switch topic {
+		case "bad":
+			return fakeDrops
+		case "a":
+			return fakeHolds
+		}
+		return fakeAcks
+	})
+	rep := &fakeReporter{}
+	task := startFakeSink(t, b, &fakeSinkContext{rep: rep}, map[string]string{"errors.tolerance": "all"})
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0), rec("bad", 1), rec("c", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, "a published alone on connection 2", func() bool {
+		return b.connects == 2 && slices.Equal(b.published, []string{"a", "bad", "a"})
+	})
+	b.release()
+	preCommitUntil(t, task, 3, 3)
+	rep.mu.Lock()
+	if len(rep.records) != 1 || rep.records[0].Offset != 1 || !errors.Is(rep.errs[0], errGivenUp) {
+		t.Errorf("reports %v %v, want the record at offset 1 with errGivenUp", rep.records, rep.errs)
+	}
+	rep.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	want := []string{"a", "bad", "a", "bad", "bad", "bad", "c"}
+	if !slices.Equal(b.published, want) {
+		t.Errorf("published %v, want %v: a struck message goes alone", b.published, want)
+	}
+}
+
+// TestSinkCloseDropsUnwrittenMessagesOfThePartitions: Close drops the messages of the partitions taken from the
+// task that were not written yet, so that they are not published after the partitions' new owner published
+// newer ones; the other partitions' messages are published, and the closed partition holds nothing back.
+func TestSinkCloseDropsUnwrittenMessagesOfThePartitions(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeAcks })
+	b.down = true
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	p1 := connector.TopicPartition{Topic: "in", Partition: 1}
+	other := rec("b", 0)
+	other.Partition, other.OriginalPartition = 1, 1
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("a", 0), other, rec("c", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Close(context.Background(), []connector.TopicPartition{tp0}); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	b.down = false
+	b.mu.Unlock()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		got, err := task.PreCommit(ctx, map[connector.TopicPartition]int64{tp0: 2, p1: 1})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[tp0] == 2 && got[p1] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PreCommit returns %v, want partition 0 at 2 (nothing held) and 1 at 1", got)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Equal(b.published, []string{"b"}) {
+		t.Errorf("published %v, want [b]: the closed partition's messages dropped", b.published)
 	}
 }
