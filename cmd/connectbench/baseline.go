@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/connectd/connectd/worker/config"
 	"github.com/connectd/connectd/worker/properties"
 )
@@ -321,20 +322,7 @@ func runBaselineKafka(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	f, err := os.Open(*propsFile)
-	if err != nil {
-		return err
-	}
-	props, err := properties.Parse(f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	cfg, _, err := config.ParseConfig(props)
-	if err != nil {
-		return err
-	}
-	base, err := cfg.SaramaConfig("producer")
+	cfg, base, err := clientConfig(*propsFile, "producer")
 	if err != nil {
 		return err
 	}
@@ -400,4 +388,27 @@ func runBaselineKafka(args []string, stdin io.Reader, stdout io.Writer) error {
 			return fmt.Errorf("unknown command %q", frame[0])
 		}
 	}
+}
+
+// clientConfig reads the worker properties in file and returns the worker config and the sarama config of its
+// client of the given kind ("producer", "consumer"), as a task's client starts from it.
+func clientConfig(file, kind string) (config.Config, *sarama.Config, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	props, err := properties.Parse(f)
+	f.Close()
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	cfg, _, err := config.ParseConfig(props)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	sc, err := cfg.SaramaConfig(kind)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	return cfg, sc, nil
 }

@@ -260,10 +260,27 @@ func (b *bench) liveWorkers() []*workerProc {
 // of interleaved rounds is the closest to what each pipeline can do, measured under the same conditions.
 func (b *bench) measureCase(ctx context.Context, qos byte, size, tasks int) error {
 	c := Case{QoS: int(qos), Size: size, Workers: tasks, Tasks: tasks}
+	best, errs := b.bestOfRounds(ctx, qos, size, tasks, pipeMQTT, pipeKafka, pipeConnectd)
+	c.MQTT, c.Kafka, c.Connectd = best[pipeMQTT], best[pipeKafka], best[pipeConnectd]
+	if c.MQTT.Err == "" && c.Kafka.Err == "" && c.Connectd.Err == "" {
+		if low := min(c.MQTT.Rate, c.Kafka.Rate); low > 0 {
+			c.Ratio = c.Connectd.Rate / low
+		}
+	}
+	b.rep.Cases = append(b.rep.Cases, c)
+	b.log.Info("case", "qos", qos, "size", size, "tasks", tasks, "mqtt_baseline", int(c.MQTT.Rate),
+		"kafka_baseline", int(c.Kafka.Rate), "connectd", int(c.Connectd.Rate), "ratio", fmt.Sprintf("%.2f", c.Ratio),
+		"p99_ms", c.Connectd.Latency.P99)
+	return errors.Join(errs...)
+}
+
+// bestOfRounds runs each of pipes in turn, --rounds times, and returns each one's fastest run (a failed run
+// only when every run of it failed) with the errors of the failed runs.
+func (b *bench) bestOfRounds(ctx context.Context, qos byte, size, tasks int, pipes ...pipe) (map[pipe]*Run, []error) {
 	best := map[pipe]*Run{}
 	var errs []error
 	for range b.o.rounds {
-		for _, p := range []pipe{pipeMQTT, pipeKafka, pipeConnectd} {
+		for _, p := range pipes {
 			run, err := b.run(ctx, runSpec{pipe: p, qos: qos, size: size, tasks: tasks, steady: b.o.steady})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", p, err))
@@ -277,17 +294,7 @@ func (b *bench) measureCase(ctx context.Context, qos byte, size, tasks int) erro
 			}
 		}
 	}
-	c.MQTT, c.Kafka, c.Connectd = best[pipeMQTT], best[pipeKafka], best[pipeConnectd]
-	if c.MQTT.Err == "" && c.Kafka.Err == "" && c.Connectd.Err == "" {
-		if low := min(c.MQTT.Rate, c.Kafka.Rate); low > 0 {
-			c.Ratio = c.Connectd.Rate / low
-		}
-	}
-	b.rep.Cases = append(b.rep.Cases, c)
-	b.log.Info("case", "qos", qos, "size", size, "tasks", tasks, "mqtt_baseline", int(c.MQTT.Rate),
-		"kafka_baseline", int(c.Kafka.Rate), "connectd", int(c.Connectd.Rate), "ratio", fmt.Sprintf("%.2f", c.Ratio),
-		"p99_ms", c.Connectd.Latency.P99)
-	return errors.Join(errs...)
+	return best, errs
 }
 
 // measureHalfRate runs connectd at half the maximum rate this run measured for the same case.

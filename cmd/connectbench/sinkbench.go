@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/IBM/sarama"
 	paho "github.com/eclipse/paho.mqtt.golang"
-
-	"github.com/connectd/connectd/worker/config"
-	"github.com/connectd/connectd/worker/properties"
 )
 
 // The MQTT sink cases measure the other direction, Kafka → MQTT: the Kafka baseline's producers (in their own
@@ -69,23 +65,7 @@ type SinkCase struct {
 // run, as measureCase does for the source.
 func (b *bench) measureSinkCase(ctx context.Context, qos byte, size, tasks int) error {
 	c := SinkCase{QoS: int(qos), Size: size, Workers: tasks, Tasks: tasks}
-	best := map[pipe]*Run{}
-	var errs []error
-	for range b.o.rounds {
-		for _, p := range []pipe{pipeBridge, pipeSink} {
-			run, err := b.run(ctx, runSpec{pipe: p, qos: qos, size: size, tasks: tasks, steady: b.o.steady})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", p, err))
-				if best[p] == nil {
-					best[p] = &Run{Err: err.Error()}
-				}
-				continue
-			}
-			if best[p] == nil || best[p].Err != "" || run.Rate > best[p].Rate {
-				best[p] = run
-			}
-		}
-	}
+	best, errs := b.bestOfRounds(ctx, qos, size, tasks, pipeBridge, pipeSink)
 	c.Bridge, c.Connectd = best[pipeBridge], best[pipeSink]
 	if c.Bridge.Err == "" && c.Connectd.Err == "" && c.Bridge.Rate > 0 {
 		c.Ratio = c.Connectd.Rate / c.Bridge.Rate
@@ -135,20 +115,7 @@ func runBaselineBridge(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	f, err := os.Open(*propsFile)
-	if err != nil {
-		return err
-	}
-	props, err := properties.Parse(f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	cfg, _, err := config.ParseConfig(props)
-	if err != nil {
-		return err
-	}
-	base, err := cfg.SaramaConfig("consumer")
+	cfg, base, err := clientConfig(*propsFile, "consumer")
 	if err != nil {
 		return err
 	}

@@ -106,7 +106,12 @@ func check(raw map[string]string) map[string][]string {
 // lenient parses raw, leaving out the keys whose own value is invalid (per-key validation reports those), so
 // the cross-key checks see their defaults instead of failing as a whole.
 func lenient(raw map[string]string) *connector.Parsed {
-	spec := connector.NewSpec(fields()...)
+	return lenientWith(fields(), raw)
+}
+
+// lenientWith is lenient for the fields of either connector.
+func lenientWith(fields []*connector.Field, raw map[string]string) *connector.Parsed {
+	spec := connector.NewSpec(fields...)
 	clean := maps.Clone(raw)
 	for _, f := range spec.Fields {
 		v, ok := clean[f.Name]

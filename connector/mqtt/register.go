@@ -85,14 +85,19 @@ func (c *Connector) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]s
 	if !c.cfg.shared {
 		n = min(n, len(c.cfg.filters))
 	}
+	return indexedTaskConfigs(c.raw, n), nil
+}
+
+// indexedTaskConfigs is n copies of raw, each with its task index and the task count.
+func indexedTaskConfigs(raw map[string]string, n int) []map[string]string {
 	out := make([]map[string]string, n)
 	for i := range out {
-		tc := maps.Clone(c.raw)
+		tc := maps.Clone(raw)
 		tc[fieldTaskIndex] = strconv.Itoa(i)
 		tc[fieldTaskCount] = strconv.Itoa(n)
 		out[i] = tc
 	}
-	return out, nil
+	return out
 }
 
 // Stop does nothing: Start acquired nothing.

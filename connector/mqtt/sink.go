@@ -67,15 +67,7 @@ func (c *SinkConnector) Start(_ context.Context, cc connector.Context, config ma
 // TaskConfigs returns maxTasks configurations, each with its task index, which names its MQTT client
 // "<clientId>-<index>".
 func (c *SinkConnector) TaskConfigs(_ context.Context, maxTasks int) ([]map[string]string, error) {
-	n := max(maxTasks, 1)
-	out := make([]map[string]string, n)
-	for i := range out {
-		tc := maps.Clone(c.raw)
-		tc[fieldTaskIndex] = strconv.Itoa(i)
-		tc[fieldTaskCount] = strconv.Itoa(n)
-		out[i] = tc
-	}
-	return out, nil
+	return indexedTaskConfigs(c.raw, max(maxTasks, 1)), nil
 }
 
 // Stop does nothing: Start acquired nothing.

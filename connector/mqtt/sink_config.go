@@ -2,7 +2,6 @@ package mqtt
 
 import (
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -37,22 +36,7 @@ func checkSink(raw map[string]string) map[string][]string {
 // lenientSink parses raw for the cross-key checks, leaving out the keys whose own value is invalid (see
 // lenient).
 func lenientSink(raw map[string]string) *connector.Parsed {
-	spec := connector.NewSpec(sinkFields()...)
-	clean := maps.Clone(raw)
-	for _, f := range spec.Fields {
-		v, ok := clean[f.Name]
-		if !ok {
-			continue
-		}
-		if _, err := connector.NewSpec(f).Parse(map[string]string{f.Name: v}); err != nil {
-			delete(clean, f.Name)
-		}
-	}
-	p, err := spec.Parse(clean)
-	if err != nil {
-		p, _ = spec.Parse(nil)
-	}
-	return p
+	return lenientWith(sinkFields(), raw)
 }
 
 // parseSinkConfig parses a sink connector or task configuration strictly.

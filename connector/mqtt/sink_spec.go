@@ -183,25 +183,8 @@ func sinkFields() []*connector.Field {
 		connector.Password(fieldSinkPassword).Opt().Imp(connector.Medium).Display("Password", connector.WidthMedium).
 			Documentation("Camel's name for "+fieldMQTTPassword+"; used when that is unset."),
 	)
+	add(groupNotHonoured, javaStoreAndLicenseFields()...)
 	add(groupNotHonoured,
-		connector.Password(fieldTrustStorePassword).Opt().Ineffective().Imp(connector.Low).
-			Display("Trust store password", connector.WidthMedium).
-			Documentation(noEffect+"PEM trust stores need no password."),
-		connector.Password(fieldKeyStorePassword).Opt().Ineffective().Imp(connector.Low).
-			Display("Key store password", connector.WidthMedium).
-			Documentation(noEffect+"PEM key stores need no password."),
-		connector.Password(fieldKeyPassword).Opt().Ineffective().Imp(connector.Low).
-			Display("Key password", connector.WidthMedium).
-			Documentation(noEffect+"Encrypted private keys are not supported."),
-		connector.String(fieldConfluentLicense).Opt().Ineffective().Imp(connector.Low).
-			Display("Confluent license", connector.WidthMedium).
-			Documentation(noEffect+"connectd needs no license."),
-		connector.String(fieldConfluentBootstrap).Opt().Ineffective().Imp(connector.Low).
-			Display("License topic bootstrap servers", connector.WidthLong).
-			Documentation(noEffect+"There is no license topic."),
-		connector.Int(fieldConfluentReplFactor).Opt().Ineffective().Imp(connector.Low).
-			Display("License topic replication factor", connector.WidthShort).
-			Documentation(noEffect+"There is no license topic."),
 		connector.String(fieldSinkContentLogLevel).WithDefault("OFF").Ineffective().Imp(connector.Low).
 			Display("Content log level", connector.WidthShort).
 			Documentation(noEffect+"Records are not logged; errant records are, with errors.log.enable."),

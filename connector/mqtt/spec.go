@@ -231,6 +231,31 @@ func Spec() *connector.Spec {
 	return s
 }
 
+// javaStoreAndLicenseFields are the Confluent keys both MQTT connectors accept without effect: the passwords of
+// Java key stores (connectd reads PEM) and Confluent's license settings.
+func javaStoreAndLicenseFields() []*connector.Field {
+	return []*connector.Field{
+		connector.Password(fieldTrustStorePassword).Opt().Ineffective().Imp(connector.Low).
+			Display("Trust store password", connector.WidthMedium).
+			Documentation(noEffect + "PEM trust stores need no password."),
+		connector.Password(fieldKeyStorePassword).Opt().Ineffective().Imp(connector.Low).
+			Display("Key store password", connector.WidthMedium).
+			Documentation(noEffect + "PEM key stores need no password."),
+		connector.Password(fieldKeyPassword).Opt().Ineffective().Imp(connector.Low).
+			Display("Key password", connector.WidthMedium).
+			Documentation(noEffect + "Encrypted private keys are not supported."),
+		connector.String(fieldConfluentLicense).Opt().Ineffective().Imp(connector.Low).
+			Display("Confluent license", connector.WidthMedium).
+			Documentation(noEffect + "connectd needs no license."),
+		connector.String(fieldConfluentBootstrap).Opt().Ineffective().Imp(connector.Low).
+			Display("License topic bootstrap servers", connector.WidthLong).
+			Documentation(noEffect + "There is no license topic."),
+		connector.Int(fieldConfluentReplFactor).Opt().Ineffective().Imp(connector.Low).
+			Display("License topic replication factor", connector.WidthShort).
+			Documentation(noEffect + "There is no license topic."),
+	}
+}
+
 func fields() []*connector.Field {
 	var fs []*connector.Field
 	add := func(group string, list ...*connector.Field) {
@@ -467,24 +492,9 @@ func fields() []*connector.Field {
 			Display("Full buffer timeout", connector.WidthShort).
 			Documentation(noEffect+"A full buffer holds messages unacknowledged for as long as it takes; it never "+
 				"gives up on them."),
-		connector.Password(fieldTrustStorePassword).Opt().Ineffective().Imp(connector.Low).
-			Display("Trust store password", connector.WidthMedium).
-			Documentation(noEffect+"PEM trust stores need no password."),
-		connector.Password(fieldKeyStorePassword).Opt().Ineffective().Imp(connector.Low).
-			Display("Key store password", connector.WidthMedium).
-			Documentation(noEffect+"PEM key stores need no password."),
-		connector.Password(fieldKeyPassword).Opt().Ineffective().Imp(connector.Low).
-			Display("Key password", connector.WidthMedium).
-			Documentation(noEffect+"Encrypted private keys are not supported."),
-		connector.String(fieldConfluentLicense).Opt().Ineffective().Imp(connector.Low).
-			Display("Confluent license", connector.WidthMedium).
-			Documentation(noEffect+"connectd needs no license."),
-		connector.String(fieldConfluentBootstrap).Opt().Ineffective().Imp(connector.Low).
-			Display("License topic bootstrap servers", connector.WidthLong).
-			Documentation(noEffect+"There is no license topic."),
-		connector.Int(fieldConfluentReplFactor).Opt().Ineffective().Imp(connector.Low).
-			Display("License topic replication factor", connector.WidthShort).
-			Documentation(noEffect+"There is no license topic."),
+	)
+	add(groupNotHonoured, javaStoreAndLicenseFields()...)
+	add(groupNotHonoured,
 		connector.String(fieldErrorHandler).WithDefault("default").Ineffective().Imp(connector.Low).
 			Display("Error handler", connector.WidthShort).
 			Documentation(noEffect+"Turning a message into records cannot fail, so there is nothing to redeliver; "+
