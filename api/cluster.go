@@ -147,6 +147,7 @@ func (s *Server) workerMetrics(w http.ResponseWriter, r *http.Request) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	req.Close = true // as forward does: the forwarding client keeps no idle connection
 	resp, err := s.forwarder.Do(req)
 	if err != nil {
 		writeError(w, r, newAPIError(http.StatusInternalServerError, msgForwardIOError+err.Error()))

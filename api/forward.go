@@ -147,6 +147,11 @@ func (s *Server) forward(ctx context.Context, r *http.Request, target string, re
 		}
 		s.cfg.SignRequest(signed, req.Header)
 	}
+	// A connection of its own, closed after the answer: a kept-alive connection that the target closes as idle
+	// while it shuts down (Go's http.Server.Shutdown does) would fail a request already written on it with a
+	// reset, which for a write cannot be told from one the target applied. A new connection is refused
+	// instead (a 409 below), or served to the end. Forwarding is control-plane traffic: a handshake each is cheap.
+	req.Close = true
 	s.log.Debug("forwarding request", "method", fr.method, "url", u)
 	resp, err := s.forwarder.Do(req)
 	if err != nil {

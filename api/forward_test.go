@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -288,5 +289,39 @@ func TestForwardConsoleWrite(t *testing.T) {
 	seen := c.rec.last(t)
 	if seen.header.Get("Origin") != "" || seen.header.Get("Sec-Fetch-Site") != "" {
 		t.Errorf("the leader got Origin %q, Sec-Fetch-Site %q", seen.header.Get("Origin"), seen.header.Get("Sec-Fetch-Site"))
+	}
+}
+
+// TestForwardUsesAConnectionPerRequest: a forwarded write never rides a kept-alive connection, which a leader
+// shutting down closes as idle under a request already written on it (a reset the follower could only answer
+// with a 500).
+func TestForwardUsesAConnectionPerRequest(t *testing.T) {
+	leader := seededHerder(t)
+	var mu sync.Mutex
+	opened := 0
+	srv := httptest.NewUnstartedServer(newTestServer(t, leader).Handler())
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	follower := seededHerder(t)
+	follower.notLeader = &herder.NotLeaderError{TargetURL: srv.URL + "/", Message: "Only the leader can restart."}
+	h := newTestServer(t, follower).Handler()
+	for range 3 {
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, httptest.NewRequest(http.MethodPost, "/connectors/src/restart", nil))
+		if rr.Code != http.StatusNoContent {
+			t.Fatalf("forwarded restart: %d %s", rr.Code, rr.Body)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if opened != 3 {
+		t.Errorf("3 forwarded requests opened %d connections to the leader, want one each", opened)
 	}
 }
