@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,9 +43,23 @@ type subscriber struct {
 func subscribe(t *testing.T, url, id, filter string) *subscriber {
 	t.Helper()
 	s := &subscriber{}
-	opts := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(true).
-		SetAutoReconnect(true).SetMaxReconnectInterval(100 * time.Millisecond).SetOrderMatters(true)
+	// attempts counts paho's connection attempts under way: Disconnect does not wait for a reconnect that is in
+	// its handshake, and the cleanup must, or the attempt's goroutine outlives the test (goleak). The connect
+	// timeout bounds the handshake; an explicit protocol version keeps paho from a second try with MQTT 3.1.
+	var attempts atomic.Int32
+	opts := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(true).SetProtocolVersion(4).
+		SetAutoReconnect(true).SetMaxReconnectInterval(100 * time.Millisecond).SetOrderMatters(true).
+		SetConnectTimeout(2 * time.Second)
+	opts.SetConnectionNotificationHandler(func(_ paho.Client, n paho.ConnectionNotification) {
+		switch n.(type) {
+		case paho.ConnectionNotificationConnecting:
+			attempts.Add(1)
+		case paho.ConnectionNotificationFailed:
+			attempts.Add(-1)
+		}
+	})
 	opts.SetOnConnectHandler(func(c paho.Client) {
+		attempts.Add(-1)
 		c.Subscribe(filter, 2, func(_ paho.Client, m paho.Message) {
 			s.mu.Lock()
 			s.msgs = append(s.msgs, received{m.Topic(), m.Payload(), m.Qos(), m.Retained()})
@@ -55,7 +70,17 @@ func subscribe(t *testing.T, url, id, filter string) *subscriber {
 	if tok := s.cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscriber connect: %v", tok.Error())
 	}
-	t.Cleanup(func() { s.cl.Disconnect(0) })
+	t.Cleanup(func() {
+		s.cl.Disconnect(0)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for deadline := time.Now().Add(10 * time.Second); attempts.Load() > 0; <-tick.C {
+			if time.Now().After(deadline) {
+				t.Error("the subscriber's connection attempt did not end within 10s")
+				return
+			}
+		}
+	})
 	return s
 }
 
