@@ -317,14 +317,7 @@ func runTraffic(t *testing.T, e *env, c trafficCase) {
 // killTaskWorker kills -9 the worker running task 0 and waits for the task to run elsewhere.
 func killTaskWorker(t *testing.T, e *env, f *flow) outcome {
 	conn := f.conn
-	st, err := e.status(conn)
-	if err != nil || len(st.Tasks) == 0 {
-		t.Fatalf("status before the kill: %+v %v", st, err)
-	}
-	victim := e.workerByID(st.Tasks[0].WorkerID)
-	if victim == nil {
-		t.Fatalf("task on unknown worker %s", st.Tasks[0].WorkerID)
-	}
+	victim := e.task0Worker(t, conn)
 	killed := time.Now()
 	victim.stop(syscall.SIGKILL)
 	moved := e.waitStatus(t, conn, 2*time.Minute, "task moved", func(s connectorStatus) bool {

@@ -135,14 +135,7 @@ func sinkMosquittoRestart(t *testing.T, e *env) {
 	if err := poll(ctx, 2*time.Minute, func() (bool, error) { return arrived() >= killAt, nil }); err != nil {
 		t.Fatalf("records did not reach Mosquitto before the kill: %v", err)
 	}
-	st, err := e.status(conn)
-	if err != nil || len(st.Tasks) == 0 {
-		t.Fatalf("status before the kill: %+v %v", st, err)
-	}
-	victim := e.workerByID(st.Tasks[0].WorkerID)
-	if victim == nil {
-		t.Fatalf("task on unknown worker %s", st.Tasks[0].WorkerID)
-	}
+	victim := e.task0Worker(t, conn)
 	killed := time.Now()
 	victim.stop(syscall.SIGKILL)
 	defer func() {

@@ -204,6 +204,20 @@ func (e *env) live(skip int) *worker {
 }
 
 // workerByID maps a status worker_id (127.0.0.1:PORT) to its worker.
+// task0Worker is the worker running task 0 of conn, the victim of the kill scenarios.
+func (e *env) task0Worker(t *testing.T, conn string) *worker {
+	t.Helper()
+	st, err := e.status(conn)
+	if err != nil || len(st.Tasks) == 0 {
+		t.Fatalf("status before the kill: %+v %v", st, err)
+	}
+	victim := e.workerByID(st.Tasks[0].WorkerID)
+	if victim == nil {
+		t.Fatalf("task on unknown worker %s", st.Tasks[0].WorkerID)
+	}
+	return victim
+}
+
 func (e *env) workerByID(id string) *worker {
 	_, p, _ := strings.Cut(id, ":")
 	port, _ := strconv.Atoi(p)
