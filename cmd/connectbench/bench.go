@@ -146,6 +146,9 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 			b.note(err, "start workers")
 		} else {
 			b.note(b.measureBurst(ctx), "burst")
+			if b.o.slowKafka > 0 && b.kafka.cluster != nil && ctx.Err() == nil {
+				b.note(b.measureSlowBurst(ctx), "burst into a slow Kafka")
+			}
 		}
 	}
 	if b.o.failover > 0 && ctx.Err() == nil {

@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/connectd/connectd/connector/mqtt"
 	"github.com/connectd/connectd/worker/kafkalog"
@@ -68,6 +70,31 @@ func (k *kafkaSide) close() {
 	if k.cluster != nil {
 		k.cluster.Close()
 	}
+}
+
+// slowProduce makes the in-process Kafka answer every produce request d late, until restore is called: the
+// request waits on a timer of its own (kfake's SleepControl) while the cluster serves every other request, so
+// Kafka is slow, not stalled. A client's requests to one broker are still answered in order.
+func (k *kafkaSide) slowProduce(d time.Duration) (restore func(), err error) {
+	c := k.cluster
+	if c == nil {
+		return nil, errors.New("a slow Kafka needs the in-process Kafka")
+	}
+	var restored atomic.Bool
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if restored.Load() {
+			c.DropControl()
+			return nil, nil, false
+		}
+		// Not handled: kfake answers the request itself once the sleep is over, and keeps the function.
+		c.SleepControl(func() {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			<-t.C
+		})
+		return nil, nil, false
+	})
+	return func() { restored.Store(true) }, nil
 }
 
 // createTopic creates a data topic; the bench's topics are new for every run, so a consumer from the start

@@ -65,6 +65,7 @@ type options struct {
 	failoverRate float64
 	connectors   int
 	burst        int
+	slowKafka    time.Duration
 	listRequests int
 	converter    string
 	profile      string
@@ -103,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.failover, "failover", 3, "kill -9 failovers timed (0: skip)")
 	fs.Float64Var(&o.failoverRate, "failover-rate", 1000, "QoS 1 messages per second published during failover")
 	fs.IntVar(&o.burst, "burst", 50000, "QoS 1 1 KB messages of the open-loop burst into one task, published as fast as the publishers can with no window (0: skip)")
+	fs.DurationVar(&o.slowKafka, "slow-kafka", 500*time.Millisecond, "the burst again into a slow Kafka: the in-process Kafka answers every produce request this late (0: skip; ignored with --kafka)")
 	fs.IntVar(&o.connectors, "connectors", 1000, "connectors for the GET /connectors?expand=status latency (0: skip)")
 	fs.IntVar(&o.listRequests, "list-requests", 200, "GET /connectors?expand=status requests timed")
 	fs.StringVar(&o.converter, "converter", "json", "the connector's value.converter: json (the user's JsonConverter) or bytes (ByteArrayConverter)")
@@ -159,6 +161,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--converter must be json or bytes")
 	case o.burst < 0:
 		return o, errors.New("--burst must not be negative")
+	case o.slowKafka < 0:
+		return o, errors.New("--slow-kafka must not be negative")
 	case o.failoverRate <= 0:
 		return o, errors.New("--failover-rate must be positive")
 	}

@@ -30,6 +30,8 @@ func testReport() *Report {
 		Failover:  &Failover{RunningS: []float64{7, 8, 9}, ResumeS: []float64{7.1, 8.1, 9.1}, MedianRunningS: 8, MedianResumeS: 8.1, Rate: 1000},
 		Burst: &Burst{Messages: 50000, Size: 1024, QoS: 1, Publishers: 4, PublishS: 2.5, DrainS: 3.25, Sent: 50000,
 			Received: 50000, Duplicated: 3, Workers: []ProcUsage{{Name: "w1", CPUPct: 40, PeakRSSMB: 37.5}}},
+		SlowBurst: &Burst{Messages: 50000, Size: 1024, QoS: 1, Publishers: 4, ProduceDelayMs: 500, PublishS: 9, DrainS: 12.5, Sent: 50000,
+			Received: 50000, Workers: []ProcUsage{{Name: "w1", CPUPct: 30, PeakRSSMB: 71.25}}},
 		BrokerCases: []BrokerCase{
 			{Broker: "mosquitto", Label: "Mosquitto defaults", QoS: 1, Size: 1024, Workers: 1, Tasks: 1, Ratio: 1.25,
 				MQTT: Search{Rate: 16000, Run: run(16000, 9), Steps: []*Run{{Target: 16000, Rate: 16000}, {Target: 20000, Rate: 18500, Lost: 8551}},
@@ -53,22 +55,23 @@ func TestGoals(t *testing.T) {
 	r := testReport()
 	r.evaluateGoals()
 	want := map[string]string{
-		"QoS 0, 1 KB, 1 worker 1 task: connectd / smaller baseline":                                                   "met",
-		"QoS 0, 1 KB, 3 workers 3 tasks: connectd / smaller baseline":                                                 "not measured",
-		"QoS 1, 1 KB, 1 worker 1 task: rate / connectd's QoS 0 rate":                                                  "missed", // 4000/9000
-		"QoS 1, 1 KB, 3 workers 3 tasks: rate / connectd's QoS 0 rate":                                                "not measured",
-		"p99 latency at half the max rate, QoS 0, 1 KB, 1 worker 1 task":                                              "met",
-		"p99 latency at half the max rate, QoS 1, 1 KB, 1 worker 1 task":                                              "missed",
-		"peak RSS idle, per worker":                                                                                   "met",
-		"peak RSS at max rate, per worker":                                                                            "missed", // 70 MB
-		"REST ready after process start":                                                                              "met",
-		"failover after kill -9 (task RUNNING elsewhere)":                                                             "met",
-		"peak RSS in an open-loop burst of 50,000 QoS 1 messages of 1 KB, per worker":                                 "met",
-		"QoS 1, 1 KB, Mosquitto defaults, 1 worker 1 task: connectd's lossless open-loop rate / a bare subscriber's":  "met",
-		"QoS 1, 1 KB, Mosquitto as EMQX, 3 workers 3 tasks: connectd's lossless open-loop rate / a bare subscriber's": "missed",
-		"QoS 1, 1 KB, Mosquitto as EMQX, 1 worker 1 task: connectd's lossless open-loop rate / a bare subscriber's":   "not measured",
-		"MQTT sink, QoS 1, 1 KB, 1 worker 1 task: connectd / a bare consumer → publisher bridge":                      "met",
-		"MQTT sink, QoS 0, 1 KB, 3 workers 3 tasks: connectd / a bare consumer → publisher bridge":                    "not measured",
+		"QoS 0, 1 KB, 1 worker 1 task: connectd / smaller baseline":                   "met",
+		"QoS 0, 1 KB, 3 workers 3 tasks: connectd / smaller baseline":                 "not measured",
+		"QoS 1, 1 KB, 1 worker 1 task: rate / connectd's QoS 0 rate":                  "missed", // 4000/9000
+		"QoS 1, 1 KB, 3 workers 3 tasks: rate / connectd's QoS 0 rate":                "not measured",
+		"p99 latency at half the max rate, QoS 0, 1 KB, 1 worker 1 task":              "met",
+		"p99 latency at half the max rate, QoS 1, 1 KB, 1 worker 1 task":              "missed",
+		"peak RSS idle, per worker":                                                   "met",
+		"peak RSS at max rate, per worker":                                            "missed", // 70 MB
+		"REST ready after process start":                                              "met",
+		"failover after kill -9 (task RUNNING elsewhere)":                             "met",
+		"peak RSS in an open-loop burst of 50,000 QoS 1 messages of 1 KB, per worker": "met",
+		"peak RSS in an open-loop burst of 50,000 QoS 1 messages of 1 KB, per worker, Kafka answering each produce request after 500 ms": "missed", // 71.25 MB
+		"QoS 1, 1 KB, Mosquitto defaults, 1 worker 1 task: connectd's lossless open-loop rate / a bare subscriber's":                     "met",
+		"QoS 1, 1 KB, Mosquitto as EMQX, 3 workers 3 tasks: connectd's lossless open-loop rate / a bare subscriber's":                    "missed",
+		"QoS 1, 1 KB, Mosquitto as EMQX, 1 worker 1 task: connectd's lossless open-loop rate / a bare subscriber's":                      "not measured",
+		"MQTT sink, QoS 1, 1 KB, 1 worker 1 task: connectd / a bare consumer → publisher bridge":                                         "met",
+		"MQTT sink, QoS 0, 1 KB, 3 workers 3 tasks: connectd / a bare consumer → publisher bridge":                                       "not measured",
 	}
 	got := map[string]string{}
 	for _, g := range r.Goals {
@@ -97,7 +100,8 @@ func TestMarkdown(t *testing.T) {
 		"12.5 ms at 4,500 msg/s (baselines: MQTT 3.0 ms, Kafka 4.0 ms)",
 		"failover after kill -9 (task RUNNING elsewhere) | ≤ 10 s | 8.0 s median of 3",
 		"GET /connectors?expand=status with 1,000 connectors",
-		"| 50,000 | 50,000 | 0 | 3 | 2.50 | 3.25 | 40 | 37.5 |",
+		"| as fast as it can | 50,000 | 50,000 | 0 | 3 | 2.50 | 3.25 | 40 | 37.5 |",
+		"| each produce answered after 500 ms | 50,000 | 50,000 | 0 | 0 | 9.00 | 12.50 | 30 | 71.2 |",
 		"37.5 MB (w1); lost 0, duplicated 3",
 		"| Mosquitto defaults | 1 × 1 | 16,000 | 20,000 | 1.25 | 1.0 / 2.0 / 9.0; 1.0 / 2.0 / 58.0 | 12.5 / 12.5 | 50 | 16,000 ok · 20,000 lost 8,551 | 20,000 ok | 8,551 of 140,000 / 0 of 80,000 |",
 		"| Mosquitto as EMQX | 3 × 3 | 25,000 | 16,000 | 0.64 |",
