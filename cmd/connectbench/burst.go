@@ -21,18 +21,18 @@ const burstStall = 30 * time.Second
 // in-process broker's wait while a subscriber holds 1,000 unacknowledged messages) and the task's
 // back-pressure are all that hold the rest back.
 type Burst struct {
-	Messages   int     `json:"messages"`
-	Size       int     `json:"size"`
-	QoS        int     `json:"qos"`
-	Publishers int     `json:"publishers"`
+	Messages   int `json:"messages"`
+	Size       int `json:"size"`
+	QoS        int `json:"qos"`
+	Publishers int `json:"publishers"`
 	// ProduceDelayMs is how late the in-process Kafka answered every produce request (0: as fast as it can).
-	ProduceDelayMs int64 `json:"produce_delay_ms,omitempty"`
-	PublishS   float64 `json:"publish_s"` // first publish → the broker acknowledged the last one
-	DrainS     float64 `json:"drain_s"`   // first publish → the last message in Kafka
-	Sent       int64   `json:"sent"`
-	Received   int64   `json:"received"` // distinct messages in Kafka
-	Lost       int64   `json:"lost"`
-	Duplicated int64   `json:"duplicated"` // copies beyond the first
+	ProduceDelayMs int64   `json:"produce_delay_ms,omitempty"`
+	PublishS       float64 `json:"publish_s"` // first publish → the broker acknowledged the last one
+	DrainS         float64 `json:"drain_s"`   // first publish → the last message in Kafka
+	Sent           int64   `json:"sent"`
+	Received       int64   `json:"received"` // distinct messages in Kafka
+	Lost           int64   `json:"lost"`
+	Duplicated     int64   `json:"duplicated"` // copies beyond the first
 	// Workers are the live workers with their CPU and peak RSS (VmHWM, reset as the burst starts) from the
 	// first publish until the last message is in Kafka.
 	Workers []ProcUsage `json:"workers"`
