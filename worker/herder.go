@@ -274,6 +274,18 @@ func (w *Worker) reconcile(ctx context.Context) {
 		}
 	}
 	w.reconcileTasks(ctx)
+	if w.spoolAudit != nil {
+		w.spoolAudit.kick(w.runningTasks())
+	}
+}
+
+// runningTasks returns the ids of the tasks this worker runs.
+func (w *Worker) runningTasks() map[connector.TaskID]bool {
+	ids := make(map[connector.TaskID]bool, len(w.tasks))
+	for id := range w.tasks {
+		ids[id] = true
+	}
+	return ids
 }
 
 // reconcileTasks starts, stops and retargets tasks to match the committed task configs.

@@ -79,8 +79,10 @@ type Worker struct {
 	offsetLog *kafkalog.Log
 	statusLog *kafkalog.Log
 	statuses  *statusWriter
-	group     *membership
-	clusterID atomic.Value // string
+	// spoolAudit reports the spools under spool.dir that no task here ships.
+	spoolAudit *spoolAuditor
+	group      *membership
+	clusterID  atomic.Value // string
 
 	rejoinNeeded atomic.Bool
 	// joinAwaited is set when the coordinator answers a heartbeat with a rebalance under way: the other
@@ -216,6 +218,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		g.Go(func() error { return l.Run(logsCtx) })
 	}
 	g.Go(func() error { return w.statuses.Run(gctx) })
+	w.spoolAudit = newSpoolAuditor(w.cfg.SpoolDir, w.id, w.store, w.metrics, w.log.With("component", "spool_audit"))
+	g.Go(func() error { return w.spoolAudit.Run(gctx) })
 	g.Go(func() error {
 		defer stopLogs()
 		// Kafka Connect's start order: offsets, statuses, then configs, each read to its end.

@@ -128,6 +128,29 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.collectTask(e, v.(*Task), now)
 		return true
 	})
+	c.collectOrphanedSpools(e)
+}
+
+// compareTaskIDs orders task ids by connector, then task number.
+func compareTaskIDs(a, b connector.TaskID) int {
+	if c := strings.Compare(a.Connector, b.Connector); c != 0 {
+		return c
+	}
+	return a.Task - b.Task
+}
+
+// collectOrphanedSpools emits connectd's own gauges of the spools no task on this worker ships.
+func (c *Collector) collectOrphanedSpools(e emitter) {
+	orphans := c.w.OrphanedSpools()
+	for _, id := range slices.SortedFunc(maps.Keys(orphans), compareTaskIDs) {
+		o := orphans[id]
+		labels := []string{"connector", id.Connector, "task", strconv.Itoa(id.Task)}
+		e.emit(PluginPrefix+"spool_orphaned_entries", "Messages in a task's spool under spool.dir, not in Kafka, that no task "+
+			"on this worker ships (the task moved to another worker, or its connector was deleted or stopped).",
+			prometheus.GaugeValue, float64(o.Entries), labels...)
+		e.emit(PluginPrefix+"spool_orphaned_bytes", "Bytes of those messages, with their framing.",
+			prometheus.GaugeValue, float64(o.Bytes), labels...)
+	}
 }
 
 func (c *Collector) collectInfo(e emitter) {

@@ -25,6 +25,28 @@ type Worker struct {
 
 	connectors sync.Map // name → *Connector
 	tasks      sync.Map // connector.TaskID → *Task
+
+	orphans atomic.Pointer[map[connector.TaskID]OrphanedSpool]
+}
+
+// OrphanedSpool is a task spool under spool.dir that holds messages not in Kafka while no task on this
+// worker ships them (the worker's spool audit finds them).
+type OrphanedSpool struct {
+	Entries, Bytes int64
+	Damaged        bool
+}
+
+// SetOrphanedSpools replaces the orphaned spools, by the task whose spool each is.
+func (w *Worker) SetOrphanedSpools(spools map[connector.TaskID]OrphanedSpool) {
+	w.orphans.Store(&spools)
+}
+
+// OrphanedSpools returns what SetOrphanedSpools set last (nil before).
+func (w *Worker) OrphanedSpools() map[connector.TaskID]OrphanedSpool {
+	if p := w.orphans.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // NewWorker returns empty metrics; protocol is the Connect protocol name (EAGER, COMPATIBLE, SESSIONED).

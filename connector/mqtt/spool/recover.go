@@ -160,9 +160,16 @@ func (s *Spool) readCheckpoint() (cp checkpoint, written, valid, damaged bool, e
 		return checkpoint{}, false, false, false, fmt.Errorf("spool: read %s: %w", name, err)
 	}
 	s.cpFile = f
+	cp, written, valid, damaged = parseCheckpoint(b[:n])
+	return cp, written, valid, damaged, nil
+}
+
+// parseCheckpoint reads the checkpoint file's contents b: written tells whether a slot holds anything, valid
+// whether a slot checked out (cp is the one with the higher counter), damaged whether a written slot does not.
+func parseCheckpoint(b []byte) (cp checkpoint, written, valid, damaged bool) {
 	nonzero := func(b []byte) bool { return slices.ContainsFunc(b, func(c byte) bool { return c != 0 }) }
-	for i := 0; i < n; i += slotLen {
-		slot := b[i:min(i+slotLen, n)]
+	for i := 0; i < len(b); i += slotLen {
+		slot := b[i:min(i+slotLen, len(b))]
 		if !nonzero(slot) {
 			continue // never written
 		}
@@ -178,7 +185,7 @@ func (s *Spool) readCheckpoint() (cp checkpoint, written, valid, damaged bool, e
 	if !valid {
 		cp = checkpoint{}
 	}
-	return cp, written, valid, damaged, nil
+	return cp, written, valid, damaged
 }
 
 // corrupt handles durable entries found unreadable: without SkipCorrupt it returns the error for Open to

@@ -1,0 +1,84 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/connector/mqtt/spool"
+	"github.com/connectd/connectd/test/workertest"
+)
+
+// writeSpool leaves a spool of n entries, none shipped, in dir, as a task that stopped with them would.
+func writeSpool(t *testing.T, dir string, n int) {
+	t.Helper()
+	s, err := spool.Open(dir, spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	durable := make(chan error, n)
+	for i := range n {
+		if _, err := s.Append(ctx, fmt.Appendf(nil, "message %d", i), func(_ uint64, err error) { durable <- err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		if err := <-durable; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The worker reports the spools under spool.dir that hold messages no task on it ships: a deleted
+// connector's, a task number the connector no longer has, and a stopped connector's, but not the spool of a
+// task it runs.
+func TestOrphanedSpoolsAreReported(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeSpool(t, filepath.Join(dir, "gone", "0"), 5)
+	writeSpool(t, filepath.Join(dir, "drain%20one", "0"), 3)
+	writeSpool(t, filepath.Join(dir, "drain%20one", "2"), 4)
+	c := workertest.NewCluster(t, workertest.Plugins(registerDrain), workertest.WorkerProps(map[string]string{"spool.dir": dir}))
+	createDrain(t, c, "drain one", map[string]any{})
+
+	metricsText := func() string {
+		status, body := c.Do(0, http.MethodGet, "/metrics", nil)
+		if status != http.StatusOK {
+			t.Fatalf("GET /metrics: %d %s", status, body)
+		}
+		return string(body)
+	}
+	gone := `connectd_spool_orphaned_entries{connector="gone",task="0"} 5`
+	fewer := `connectd_spool_orphaned_entries{connector="drain one",task="2"} 4`
+	running := `connectd_spool_orphaned_entries{connector="drain one",task="0"}`
+	var text string
+	workertest.WaitFor(t, 30*time.Second, "the orphaned spools in the metrics", func() bool {
+		text = metricsText()
+		return strings.Contains(text, gone) && strings.Contains(text, fewer)
+	})
+	if strings.Contains(text, running) {
+		t.Fatalf("the spool of a task the worker runs is reported as orphaned:\n%s", text)
+	}
+	if !strings.Contains(text, `connectd_spool_orphaned_bytes{connector="gone",task="0"} 85`) {
+		t.Fatalf("bytes of the deleted connector's spool (5 entries of 9 bytes, 8 bytes of framing each) not reported:\n%s", text)
+	}
+
+	stopConnector(t, c, "drain one")
+	workertest.WaitFor(t, 30*time.Second, "the stopped task's spool in the metrics", func() bool {
+		return strings.Contains(metricsText(), running+" 3")
+	})
+}
