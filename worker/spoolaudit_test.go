@@ -50,10 +50,10 @@ func TestOrphanedSpoolsAreReported(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeSpool(t, filepath.Join(dir, "gone", "0"), 5)
-	writeSpool(t, filepath.Join(dir, "drain%20one", "0"), 3)
-	writeSpool(t, filepath.Join(dir, "drain%20one", "2"), 4)
+	writeSpool(t, filepath.Join(dir, "audited%20one", "0"), 3)
+	writeSpool(t, filepath.Join(dir, "audited%20one", "2"), 4)
 	c := workertest.NewCluster(t, workertest.Plugins(registerDrain), workertest.WorkerProps(map[string]string{"spool.dir": dir}))
-	createDrain(t, c, "drain one", map[string]any{})
+	createDrain(t, c, "audited one", map[string]any{})
 
 	metricsText := func() string {
 		status, body := c.Do(0, http.MethodGet, "/metrics", nil)
@@ -63,8 +63,8 @@ func TestOrphanedSpoolsAreReported(t *testing.T) {
 		return string(body)
 	}
 	gone := `connectd_spool_orphaned_entries{connector="gone",task="0"} 5`
-	fewer := `connectd_spool_orphaned_entries{connector="drain one",task="2"} 4`
-	running := `connectd_spool_orphaned_entries{connector="drain one",task="0"}`
+	fewer := `connectd_spool_orphaned_entries{connector="audited one",task="2"} 4`
+	running := `connectd_spool_orphaned_entries{connector="audited one",task="0"}`
 	var text string
 	workertest.WaitFor(t, 30*time.Second, "the orphaned spools in the metrics", func() bool {
 		text = metricsText()
@@ -77,7 +77,7 @@ func TestOrphanedSpoolsAreReported(t *testing.T) {
 		t.Fatalf("bytes of the deleted connector's spool (5 entries of 9 bytes, 8 bytes of framing each) not reported:\n%s", text)
 	}
 
-	stopConnector(t, c, "drain one")
+	stopConnector(t, c, "audited one")
 	workertest.WaitFor(t, 30*time.Second, "the stopped task's spool in the metrics", func() bool {
 		return strings.Contains(metricsText(), running+" 3")
 	})
