@@ -1,8 +1,9 @@
 // Command connectbench drives connectd's whole pipeline — MQTT publishers → broker → connectd workers (separate
 // processes) → Kafka → a consumer — and measures it against the limits of the same machine, measured in the
 // same run: a bare paho subscriber on the same broker and topics, and bare sarama producers configured as
-// connectd's task producers into the same Kafka. Every rate is then also a ratio, which holds on a noisy
-// machine.
+// connectd's task producers into the same Kafka; and, as the framework baseline, the simplest bridges that do
+// a source task's whole job without a framework (Go: paho → sarama; C: mosquitto_sub | kcat). Every rate is
+// then also a ratio, which holds on a noisy machine.
 //
 // It measures messages/s, MB/s and end-to-end latency (p50/p95/p99, from a timestamp in each payload) at the
 // maximum rate for QoS 0 and 1, two payload sizes, one worker with one task and three workers with three
