@@ -48,20 +48,36 @@ func findCBridgeTools() (cBridgeTools, error) {
 	if len(missing) > 0 {
 		return t, fmt.Errorf("%s not installed", strings.Join(missing, " and "))
 	}
-	t.version = toolVersion(t.sub, "--help", "mosquitto_sub version ") + ", kcat " + toolVersion(t.kcat, "-V", "Version ")
+	sub, _ := exec.Command(t.sub, "--help").CombinedOutput() // both tools exit non-zero after printing their usage
+	kcat, _ := exec.Command(t.kcat, "-V").CombinedOutput()
+	t.version = toolVersions(string(sub), string(kcat))
 	return t, nil
 }
 
-// toolVersion is the rest of the first line of cmd's output that starts with prefix, up to its end or " running".
-func toolVersion(cmd, arg, prefix string) string {
-	out, _ := exec.Command(cmd, arg).CombinedOutput() // both tools exit non-zero after printing their usage
-	for line := range strings.Lines(string(out)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
-			v, _, _ = strings.Cut(v, " running")
-			return v
+// toolVersions renders the versions in the outputs of mosquitto_sub --help ("mosquitto_sub version 2.0.11
+// running on libmosquitto 2.0.11.") and kcat -V ("Version 1.7.1 (JSON, …, librdkafka 2.0.2 builtin.features=…)").
+func toolVersions(subHelp, kcatV string) string {
+	sub, kc, lib := "?", "?", "?"
+	for line := range strings.Lines(subHelp) {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "mosquitto_sub" && f[1] == "version" {
+			sub = f[2]
+			break
 		}
 	}
-	return "(unknown version)"
+	for line := range strings.Lines(kcatV) {
+		f := strings.Fields(strings.NewReplacer("(", " ", ")", " ", ",", " ").Replace(line))
+		if len(f) < 2 || f[0] != "Version" {
+			continue
+		}
+		kc = f[1]
+		for i := 2; i+1 < len(f); i++ {
+			if f[i] == "librdkafka" {
+				lib = f[i+1]
+			}
+		}
+		break
+	}
+	return fmt.Sprintf("mosquitto_sub %s, kcat %s with librdkafka %s", sub, kc, lib)
 }
 
 // cPipeline is one mosquitto_sub | kcat pipeline.

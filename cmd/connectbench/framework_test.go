@@ -182,3 +182,15 @@ func TestFrameworkMarkdown(t *testing.T) {
 		t.Errorf("markdown does not say why the C bridge was skipped:\n%s", md)
 	}
 }
+
+func TestToolVersions(t *testing.T) {
+	sub := "mosquitto_sub is a simple mqtt client that will subscribe to a set of topics and print all messages it receives.\nmosquitto_sub version 2.0.11 running on libmosquitto 2.0.11.\n\nUsage: mosquitto_sub ...\n"
+	kcat := "kcat - Apache Kafka producer and consumer tool\nhttps://github.com/edenhill/kcat\nCopyright (c) 2014-2021, Magnus Edenhill\n" +
+		"Version 1.7.1 (JSON, Transactions, IncrementalAssign, librdkafka 2.0.2 builtin.features=gzip,snappy)\n"
+	if got, want := toolVersions(sub, kcat), "mosquitto_sub 2.0.11, kcat 1.7.1 with librdkafka 2.0.2"; got != want {
+		t.Errorf("toolVersions = %q, want %q", got, want)
+	}
+	if got, want := toolVersions("", "Version 1.5.0\n"), "mosquitto_sub ?, kcat 1.5.0 with librdkafka ?"; got != want {
+		t.Errorf("toolVersions = %q, want %q", got, want)
+	}
+}
