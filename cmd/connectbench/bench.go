@@ -257,9 +257,10 @@ func (b *bench) liveWorkers() []*workerProc {
 	return ws
 }
 
-// measureCase runs the two baselines and connectd for one cell of the matrix, --rounds times in turn, and
-// keeps each pipeline's fastest run: on a shared machine other load only ever slows a run down, so the best
-// of interleaved rounds is the closest to what each pipeline can do, measured under the same conditions.
+// measureCase runs the pipelines of --pipelines (the two baselines, the bridges, connectd) for one cell of the
+// matrix, --rounds times in turn, and keeps each pipeline's fastest run: on a shared machine other load only
+// ever slows a run down, so the best of interleaved rounds is the closest to what each pipeline can do,
+// measured under the same conditions.
 func (b *bench) measureCase(ctx context.Context, qos byte, size, tasks int) error {
 	c := Case{QoS: int(qos), Size: size, Workers: tasks, Tasks: tasks}
 	best, errs := b.bestOfRounds(ctx, qos, size, tasks, b.o.pipes...)
