@@ -35,6 +35,7 @@ type bench struct {
 	// lastLossless is the bare subscriber's lossless rate the last broker-default cell found, where the next
 	// one's search starts.
 	lastLossless float64
+	cTools       *cBridgeTools // the C bridge's programs; nil when it does not run
 	rc           *restClient
 	connCfg      map[string]any    // the user's connector config
 	propsFile    string            // b.props as a file, for the Kafka baseline's producers
@@ -109,6 +110,7 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 			"heartbeat.interval.ms":            b.props["heartbeat.interval.ms"],
 			"scheduled.rebalance.max.delay.ms": b.props["scheduled.rebalance.max.delay.ms"],
 		}}
+	b.setupFramework()
 
 	if b.o.restReady > 0 {
 		b.note(b.measureRESTReady(ctx), "REST ready")
@@ -258,22 +260,37 @@ func (b *bench) liveWorkers() []*workerProc {
 	return ws
 }
 
-// measureCase runs the two baselines and connectd for one cell of the matrix, --rounds times in turn, and
-// keeps each pipeline's fastest run: on a shared machine other load only ever slows a run down, so the best
-// of interleaved rounds is the closest to what each pipeline can do, measured under the same conditions.
+// measureCase runs the pipelines of --pipelines (the two baselines, the bridges, connectd) for one cell of the
+// matrix, --rounds times in turn, and keeps each pipeline's fastest run: on a shared machine other load only
+// ever slows a run down, so the best of interleaved rounds is the closest to what each pipeline can do,
+// measured under the same conditions.
 func (b *bench) measureCase(ctx context.Context, qos byte, size, tasks int) error {
 	c := Case{QoS: int(qos), Size: size, Workers: tasks, Tasks: tasks}
-	best, errs := b.bestOfRounds(ctx, qos, size, tasks, pipeMQTT, pipeKafka, pipeConnectd)
+	best, errs := b.bestOfRounds(ctx, qos, size, tasks, b.o.pipes...)
 	c.MQTT, c.Kafka, c.Connectd = best[pipeMQTT], best[pipeKafka], best[pipeConnectd]
-	if c.MQTT.Err == "" && c.Kafka.Err == "" && c.Connectd.Err == "" {
+	c.GoBridge, c.CBridge = best[pipeGoBridge], best[pipeCBridge]
+	ok := func(r *Run) bool { return r != nil && r.Err == "" }
+	if ok(c.MQTT) && ok(c.Kafka) && ok(c.Connectd) {
 		if low := min(c.MQTT.Rate, c.Kafka.Rate); low > 0 {
 			c.Ratio = c.Connectd.Rate / low
 		}
 	}
+	if ok(c.Connectd) && ok(c.GoBridge) && c.GoBridge.Rate > 0 {
+		c.RatioGoBridge = c.Connectd.Rate / c.GoBridge.Rate
+	}
+	if ok(c.Connectd) && ok(c.CBridge) && c.CBridge.Rate > 0 {
+		c.RatioCBridge = c.Connectd.Rate / c.CBridge.Rate
+	}
 	b.rep.Cases = append(b.rep.Cases, c)
-	b.log.Info("case", "qos", qos, "size", size, "tasks", tasks, "mqtt_baseline", int(c.MQTT.Rate),
-		"kafka_baseline", int(c.Kafka.Rate), "connectd", int(c.Connectd.Rate), "ratio", fmt.Sprintf("%.2f", c.Ratio),
-		"p99_ms", c.Connectd.Latency.P99)
+	rate := func(r *Run) int {
+		if r == nil {
+			return 0
+		}
+		return int(r.Rate)
+	}
+	b.log.Info("case", "qos", qos, "size", size, "tasks", tasks, "mqtt_baseline", rate(c.MQTT),
+		"kafka_baseline", rate(c.Kafka), "go_bridge", rate(c.GoBridge), "c_bridge", rate(c.CBridge),
+		"connectd", rate(c.Connectd), "ratio", fmt.Sprintf("%.2f", c.Ratio))
 	return errors.Join(errs...)
 }
 
@@ -400,10 +417,17 @@ const (
 	pipeConnectd             // publishers → broker → connectd → Kafka → consumer
 	pipeBridge               // producers → Kafka → bare consumer → paho publisher → broker → subscribers
 	pipeSink                 // producers → Kafka → connectd's MQTT sink → broker → subscribers
+	pipeGoBridge             // publishers → broker → the Go bridge (paho → sarama) → Kafka → consumer
+	pipeCBridge              // publishers → broker → the C bridge (mosquitto_sub | kcat) → Kafka → consumer
 )
 
 func (p pipe) String() string {
-	return [...]string{"mqtt-baseline", "kafka-baseline", "connectd", "bridge", "connectd-sink"}[p]
+	return [...]string{"mqtt-baseline", "kafka-baseline", "connectd", "bridge", "connectd-sink", "go-bridge", "c-bridge"}[p]
+}
+
+// kafkaSink tells whether the pipeline ends at the Kafka consumer.
+func (p pipe) kafkaSink() bool {
+	return p == pipeKafka || p == pipeConnectd || p == pipeGoBridge || p == pipeCBridge
 }
 
 // kafkaLoad tells whether the pipeline's load is written into Kafka by the Kafka baseline's producers.
@@ -538,7 +562,7 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 			}
 		})
 	}
-	if s.pipe == pipeKafka || s.pipe == pipeConnectd {
+	if s.pipe.kafkaSink() {
 		sink, err := newKafkaSink(b.kafka.brokers, topic, rec)
 		if err != nil {
 			return nil, err
@@ -572,6 +596,14 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 		}
 		cleanups = append(cleanups, br.close)
 		procs = append(procs, proc{"bridge", br.pid()})
+	}
+	if s.pipe == pipeGoBridge || s.pipe == pipeCBridge {
+		ps, stop, err := b.startSourceBridge(s, mq, name, filter, topic)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, stop)
+		procs = append(procs, ps...)
 	}
 	if s.pipe == pipeConnectd || s.pipe == pipeSink {
 		base := b.workers[0].url()
@@ -653,6 +685,9 @@ func (b *bench) run(ctx context.Context, s runSpec) (_ *Run, err error) {
 		outstanding, _, _, _ := win.losses()
 		if (tracked && outstanding == 0) || (!tracked && total >= sent) || time.Now().After(deadline) {
 			break
+		}
+		if s.pipe == pipeCBridge {
+			nudgeCBridge(gen)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

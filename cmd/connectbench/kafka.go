@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/connectd/connectd/connector/mqtt"
 	"github.com/connectd/connectd/worker/kafkalog"
 	"github.com/connectd/connectd/worker/localkafka"
 )
@@ -239,14 +237,10 @@ func (p *producers) failure() error {
 
 func (p *producers) message(key string, seq uint64) *sarama.ProducerMessage {
 	return &sarama.ProducerMessage{
-		Topic: p.topic,
-		Key:   sarama.StringEncoder(key),
-		Value: sarama.ByteEncoder(appendPayload(make([]byte, 0, p.size), p.size, seq, time.Now().UnixNano())),
-		// The headers the MQTT connector adds (camel.map.headers), as the SimpleHeaderConverter writes them.
-		Headers: []sarama.RecordHeader{
-			{Key: []byte(mqtt.KafkaHeaderTopic), Value: []byte(key)},
-			{Key: []byte(mqtt.KafkaHeaderQoS), Value: []byte(strconv.Itoa(int(p.qos)))},
-		},
+		Topic:   p.topic,
+		Key:     sarama.StringEncoder(key),
+		Value:   sarama.ByteEncoder(appendPayload(make([]byte, 0, p.size), p.size, seq, time.Now().UnixNano())),
+		Headers: sourceHeaders(key, p.qos),
 	}
 }
 

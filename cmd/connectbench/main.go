@@ -1,8 +1,9 @@
 // Command connectbench drives connectd's whole pipeline — MQTT publishers → broker → connectd workers (separate
 // processes) → Kafka → a consumer — and measures it against the limits of the same machine, measured in the
 // same run: a bare paho subscriber on the same broker and topics, and bare sarama producers configured as
-// connectd's task producers into the same Kafka. Every rate is then also a ratio, which holds on a noisy
-// machine.
+// connectd's task producers into the same Kafka; and, as the framework baseline, the simplest bridges that do
+// a source task's whole job without a framework (Go: paho → sarama; C: mosquitto_sub | kcat). Every rate is
+// then also a ratio, which holds on a noisy machine.
 //
 // It measures messages/s, MB/s and end-to-end latency (p50/p95/p99, from a timestamp in each payload) at the
 // maximum rate for QoS 0 and 1, two payload sizes, one worker with one task and three workers with three
@@ -57,6 +58,7 @@ type options struct {
 	idleSettle   time.Duration
 	qos          []int
 	sinkQoS      []int
+	pipes        []pipe
 	sizes        []int
 	tasks        []int
 	halfRate     bool
@@ -97,6 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.idleSettle, "idle-settle", 2*time.Second, "wait after a worker is healthy before reading its idle memory")
 	qos := fs.String("qos", "0,1", "QoS levels of the matrix")
 	sinkQoS := fs.String("sink", "0,1", "QoS levels of the MQTT sink cases (Kafka → MQTT, 1 KB, the --tasks topologies): connectd's MQTT sink connector against a bare Go consumer → publisher bridge (empty: skip)")
+	pipes := fs.String("pipelines", "mqtt,kafka,go-bridge,c-bridge,connectd", "source pipelines each cell of the matrix runs: mqtt (bare subscriber), kafka (bare producer), "+
+		"go-bridge (paho → sarama, no framework), c-bridge (mosquitto_sub | kcat, skipped when not installed), connectd")
 	sizes := fs.String("sizes", "200,1024", "payload sizes of the matrix, bytes")
 	tasks := fs.String("tasks", "1,3", "topologies of the matrix: N workers running a connector with tasks.max=N")
 	fs.BoolVar(&o.halfRate, "half-rate", true, "measure latency at half the maximum rate (QoS levels of --qos, 1 KB, 1 task; needs 1024 in --sizes and 1 in --tasks)")
@@ -122,6 +126,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	if o.sinkQoS, err = intList(*sinkQoS, "sink", 0, 1); err != nil {
+		return o, err
+	}
+	if o.pipes, err = parsePipes(*pipes); err != nil {
 		return o, err
 	}
 	if o.sizes, err = intList(*sizes, "sizes", minPayloadSize, 1<<20); err != nil {
@@ -192,7 +199,7 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == roleMQTT || args[0] == roleKafka || args[0] == roleBridge) {
+	if len(args) > 0 && (args[0] == roleMQTT || args[0] == roleKafka || args[0] == roleBridge || args[0] == roleGoBridge) {
 		return runBaseline(args[0], args[1:], os.Stdin, stdout, stderr)
 	}
 	o, err := parseFlags(args, stderr)
@@ -241,6 +248,8 @@ func runBaseline(role string, args []string, stdin io.Reader, stdout, stderr io.
 		err = runBaselineMQTT(args, stdin, stdout)
 	case roleBridge:
 		err = runBaselineBridge(args, stdin, stdout)
+	case roleGoBridge:
+		err = runBaselineGoBridge(args, stdin, stdout)
 	default:
 		err = runBaselineKafka(args, stdin, stdout)
 	}

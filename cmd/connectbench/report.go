@@ -23,6 +23,7 @@ type Report struct {
 	Cases       []Case       `json:"cases,omitempty"`
 	BrokerCases []BrokerCase `json:"broker_default_cases,omitempty"`
 	SinkCases   []SinkCase   `json:"sink_cases,omitempty"`
+	Framework   *Framework   `json:"framework_baseline,omitempty"`
 	HalfRate    []HalfRate   `json:"half_rate,omitempty"`
 	RESTReady   *RESTReady   `json:"rest_ready,omitempty"`
 	Burst       *Burst       `json:"burst,omitempty"`
@@ -68,6 +69,11 @@ type Case struct {
 	Kafka    *Run    `json:"kafka_baseline,omitempty"`
 	Connectd *Run    `json:"connectd,omitempty"`
 	Ratio    float64 `json:"ratio"` // connectd rate / the smaller baseline rate
+	// The framework baselines (framework.go): bridges without a framework, and connectd's rate against theirs.
+	GoBridge      *Run    `json:"go_bridge,omitempty"`
+	CBridge       *Run    `json:"c_bridge,omitempty"`
+	RatioGoBridge float64 `json:"ratio_go_bridge,omitempty"`
+	RatioCBridge  float64 `json:"ratio_c_bridge,omitempty"`
 }
 
 // Run is one measured load: a pipeline driven for a warm-up and a steady window.
@@ -279,6 +285,7 @@ func (r *Report) evaluateGoals() {
 		add(name, fmt.Sprintf("≥ %.2f", goalQoS1OfQoS0), fmt.Sprintf("%.2f (%s / %s msg/s)", f,
 			count(q1.Connectd.Rate), count(q0.Connectd.Rate)), yes(f >= goalQoS1OfQoS0))
 	}
+	r.frameworkGoals(add)
 	for _, h := range r.HalfRate {
 		name := fmt.Sprintf("p99 latency at half the max rate, QoS %d, %s, %s", h.QoS, size(h.Size), topology(h.Tasks))
 		if h.Run == nil || h.Run.Err != "" {
@@ -506,6 +513,7 @@ func (r *Report) Markdown() string {
 				workersCell(cr.Processes, func(u ProcUsage) float64 { return u.PeakRSSMB }, "%.1f"), cr.Harness.CPUPct, lost)
 		}
 	}
+	r.frameworkMarkdown(p)
 	if len(r.BrokerCases) > 0 {
 		p("\n## Brokers with their default settings\n\n")
 		p("QoS 1, 1 KB, published open loop at a fixed rate, on a Mosquitto of its own with only a listener and anonymous access " +
