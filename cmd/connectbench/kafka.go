@@ -124,9 +124,9 @@ func (k *kafkaSide) createTopic(name string, partitions int32) error {
 // spreads a new topic's leaders. kfake picks each partition's leader at random, so two or more of the bench's
 // three partitions would share a leader in seven runs of nine, and how many do changes a run's rate whenever Kafka's round trip
 // counts: a task's idempotent producer has one request in flight per broker, and sarama sends the partitions of
-// one leader in turns, one partition per request, once their batches fall out of step (the --slow-kafka burst
-// moved about 400 records per round trip with one leader per partition, 240 with two partitions on one leader,
-// 160 with all three on one).
+// one leader in turns, one partition per request, once their batches fall out of step (the --slow-kafka burst's
+// load moved about 400 records per round trip with one leader per partition, 240 with two partitions on one
+// leader, 160 with all three on one).
 func spreadLeaders(c *kfake.Cluster, nodes []int32, topic string, partitions int32) error {
 	for p := range partitions {
 		node := nodes[int(p)%len(nodes)]
