@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ type kafkaSide struct {
 	kind        string
 	replication int16
 	cluster     *kfake.Cluster // nil for a real cluster
+	nodes       []int32        // the brokers' ids, ascending
 	admin       sarama.ClusterAdmin
 }
 
@@ -55,6 +57,10 @@ func startKafka(addrs string) (*kafkaSide, error) {
 		return nil, fmt.Errorf("describe kafka cluster: %w", err)
 	}
 	k.replication = int16(min(3, len(brokers)))
+	for _, b := range brokers {
+		k.nodes = append(k.nodes, b.ID())
+	}
+	slices.Sort(k.nodes)
 	if k.cluster == nil {
 		k.kind += fmt.Sprintf(" (%d brokers)", len(brokers))
 	}
@@ -96,11 +102,35 @@ func (k *kafkaSide) slowProduce(d time.Duration) (restore func(), err error) {
 }
 
 // createTopic creates a data topic; the bench's topics are new for every run, so a consumer from the start
-// sees only that run's records.
+// sees only that run's records. On the in-process Kafka it then spreads the partitions' leaders over the
+// brokers (see spreadLeaders).
 func (k *kafkaSide) createTopic(name string, partitions int32) error {
 	err := k.admin.CreateTopic(name, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: k.replication}, false)
 	if err != nil {
 		return fmt.Errorf("create topic %s: %w", name, err)
+	}
+	if k.cluster == nil {
+		return nil
+	}
+	if err := spreadLeaders(k.cluster, k.nodes, name, partitions); err != nil {
+		return errors.Join(err, k.deleteTopic(name))
+	}
+	return nil
+}
+
+// spreadLeaders makes partition p of topic led by nodes[p mod len(nodes)], as Kafka's round-robin assignment
+// spreads a new topic's leaders. kfake picks each partition's leader at random, so two or more of the bench's
+// three partitions would share a leader in seven runs of nine, and how many do changes a run's rate whenever Kafka's round trip
+// counts: a task's idempotent producer has one request in flight per broker, and sarama sends the partitions of
+// one leader in turns, one partition per request, once their batches fall out of step (the --slow-kafka burst's
+// load moved about 400 records per round trip with one leader per partition, 240 with two partitions on one
+// leader, 160 with all three on one).
+func spreadLeaders(c *kfake.Cluster, nodes []int32, topic string, partitions int32) error {
+	for p := range partitions {
+		node := nodes[int(p)%len(nodes)]
+		if err := c.MoveTopicPartition(topic, p, node); err != nil {
+			return fmt.Errorf("move the leader of %s[%d] to broker %d: %w", topic, p, node, err)
+		}
 	}
 	return nil
 }

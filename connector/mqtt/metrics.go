@@ -70,8 +70,8 @@ func (a *spoolAges) oldest() time.Time {
 }
 
 // ReportMetrics reports the task's MQTT metrics (connector.MetricsReporter); the worker exposes them as
-// connectd_mqtt_*: messages received by QoS, acknowledged, in flight, reconnects, the bytes held in memory, and
-// with the spool on its size and the age of the oldest message in it.
+// connectd_mqtt_*: messages received by QoS, acknowledged, in flight, reconnects, the records not committed, the
+// bytes held in memory, and with the spool on its size and the age of the oldest message in it.
 func (t *SourceTask) ReportMetrics(emit func(connector.Metric)) {
 	for qos := range t.metrics.received {
 		emit(connector.Metric{Name: "mqtt_messages_received_total", Kind: connector.Counter,
@@ -85,11 +85,18 @@ func (t *SourceTask) ReportMetrics(emit func(connector.Metric)) {
 		Help:  "Connections to the broker made again after a connection's first.",
 		Value: float64(t.metrics.reconnects.Load())})
 	if t.pipe != nil {
-		_, _, unacked := t.pipe.stats()
+		_, outstanding, unacked := t.pipe.stats()
 		emit(connector.Metric{Name: "mqtt_messages_in_flight", Kind: connector.Gauge,
 			Help: "Messages the task holds until Kafka has their records: QoS 1 and 2 messages not yet acknowledged " +
 				"to the broker, or with the spool, spooled messages not yet committed.",
 			Value: float64(unacked)})
+		// At camel.source.maxNotCommittedRecords the task hands out nothing until Kafka acknowledges: a slow
+		// Kafka then bounds the rate to that many records per round trip or so, which only this tells apart
+		// from a task that has nothing to hand out.
+		emit(connector.Metric{Name: "mqtt_records_not_committed", Kind: connector.Gauge,
+			Help: "Records the task handed to the worker that Kafka has not acknowledged yet; at " +
+				fieldMaxNotCommitted + " polls return nothing until it has.",
+			Value: float64(outstanding)})
 		emit(connector.Metric{Name: "mqtt_buffer_bytes", Kind: connector.Gauge,
 			Help:  "What the messages the task holds in memory count against mqtt.buffer.max.bytes.",
 			Value: float64(t.pipe.heldBytes())})

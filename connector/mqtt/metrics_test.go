@@ -37,17 +37,18 @@ func TestMetricsFollowMessages(t *testing.T) {
 	if m["mqtt_messages_received_total{qos=0}"] != 2 || m["mqtt_messages_received_total{qos=1}"] != 2 {
 		t.Errorf("received by QoS = %v", m)
 	}
-	if m["mqtt_messages_in_flight"] != 2 || m["mqtt_messages_acknowledged_total"] != 0 {
-		t.Errorf("before Kafka has the records: in flight %v, acknowledged %v; want 2, 0",
-			m["mqtt_messages_in_flight"], m["mqtt_messages_acknowledged_total"])
+	if m["mqtt_messages_in_flight"] != 2 || m["mqtt_records_not_committed"] != 4 || m["mqtt_messages_acknowledged_total"] != 0 {
+		t.Errorf("before Kafka has the records: in flight %v, not committed %v, acknowledged %v; want 2, 4, 0",
+			m["mqtt_messages_in_flight"], m["mqtt_records_not_committed"], m["mqtt_messages_acknowledged_total"])
 	}
 	if _, ok := m["mqtt_spool_bytes"]; ok {
 		t.Error("spool metrics reported without a spool")
 	}
 	commitAll(t, task, recs)
 	waitFor(t, 5*time.Second, "acks counted", func() bool { return reported(task)["mqtt_messages_acknowledged_total"] == 2 })
-	if v := reported(task)["mqtt_messages_in_flight"]; v != 0 {
-		t.Errorf("in flight after commit = %v", v)
+	if m := reported(task); m["mqtt_messages_in_flight"] != 0 || m["mqtt_records_not_committed"] != 0 {
+		t.Errorf("after commit: in flight %v, not committed %v; want 0, 0", m["mqtt_messages_in_flight"],
+			m["mqtt_records_not_committed"])
 	}
 
 	b.Kick(t, "it-0")
@@ -75,7 +76,8 @@ func TestSpoolMetrics(t *testing.T) {
 	})
 	// The names deploy/'s dashboard queries (worker/metrics TestDashboardUsesServedNames pins the same list).
 	want := []string{"mqtt_messages_received_total", "mqtt_messages_acknowledged_total", "mqtt_reconnects_total",
-		"mqtt_messages_in_flight", "mqtt_buffer_bytes", "mqtt_spool_bytes", "mqtt_spool_oldest_message_age_seconds"}
+		"mqtt_messages_in_flight", "mqtt_records_not_committed", "mqtt_buffer_bytes", "mqtt_spool_bytes",
+		"mqtt_spool_oldest_message_age_seconds"}
 	if !slices.Equal(names, want) {
 		t.Errorf("metric names %q, want %q", names, want)
 	}

@@ -19,8 +19,8 @@ import (
 // TestSpoolMetrics pins the same list).
 var mqttNames = []string{
 	"connectd_mqtt_messages_received_total", "connectd_mqtt_messages_acknowledged_total",
-	"connectd_mqtt_reconnects_total", "connectd_mqtt_messages_in_flight", "connectd_mqtt_buffer_bytes",
-	"connectd_mqtt_spool_bytes", "connectd_mqtt_spool_oldest_message_age_seconds",
+	"connectd_mqtt_reconnects_total", "connectd_mqtt_messages_in_flight", "connectd_mqtt_records_not_committed",
+	"connectd_mqtt_buffer_bytes", "connectd_mqtt_spool_bytes", "connectd_mqtt_spool_oldest_message_age_seconds",
 }
 
 var metricName = regexp.MustCompile(`\b(?:kafka_connect|connectd|go|process)_[a-z0-9_]+\b`)
