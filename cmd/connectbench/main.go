@@ -64,6 +64,7 @@ type options struct {
 	failover     int
 	failoverRate float64
 	connectors   int
+	scale        []int
 	burst        int
 	listRequests int
 	converter    string
@@ -104,6 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.failoverRate, "failover-rate", 1000, "QoS 1 messages per second published during failover")
 	fs.IntVar(&o.burst, "burst", 50000, "QoS 1 1 KB messages of the open-loop burst into one task, published as fast as the publishers can with no window (0: skip)")
 	fs.IntVar(&o.connectors, "connectors", 1000, "connectors for the GET /connectors?expand=status latency (0: skip)")
+	scale := fs.String("scale", "1000", "scale phase: connectors (half FileStreamSource with one task, half MQTT source with five) on three workers of their own, for each size of the comma list (0: skip; see bench/README.md)")
 	fs.IntVar(&o.listRequests, "list-requests", 200, "GET /connectors?expand=status requests timed")
 	fs.StringVar(&o.converter, "converter", "json", "the connector's value.converter: json (the user's JsonConverter) or bytes (ByteArrayConverter)")
 	fs.StringVar(&o.profile, "profile", "", "directory for the first worker's CPU, heap and allocs profiles over 10 s of QoS 0, 1 KB at maximum rate (a run of its own)")
@@ -122,6 +124,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.sinkQoS, err = intList(*sinkQoS, "sink", 0, 1); err != nil {
 		return o, err
 	}
+	if o.scale, err = intList(*scale, "scale", 0, 10000); err != nil {
+		return o, err
+	}
+	o.scale = slices.DeleteFunc(o.scale, func(n int) bool { return n == 0 })
 	if o.sizes, err = intList(*sizes, "sizes", minPayloadSize, 1<<20); err != nil {
 		return o, err
 	}
