@@ -7,7 +7,9 @@
 // It measures messages/s, MB/s and end-to-end latency (p50/p95/p99, from a timestamp in each payload) at the
 // maximum rate for QoS 0 and 1, two payload sizes, one worker with one task and three workers with three
 // tasks; latency at half the maximum rate; each worker's CPU and peak RSS; the time from process start to a
-// REST answer; failover after kill -9; and GET /connectors?expand=status with 1,000 connectors. On brokers
+// REST answer; failover after kill -9; GET /connectors?expand=status with 1,000 connectors; and, at scale, 1,000
+// connectors with 3,000 tasks on three workers (time to RUNNING, memory and goroutines per worker, the listing,
+// a full rebalance after kill -9). On brokers
 // with their default settings (Mosquitto's own, and Mosquitto set like EMQX's defaults), which drop what
 // exceeds a session's queue, it finds the highest open-loop QoS 1 rate a bare subscriber and connectd each
 // sustain without losing a message. It writes the results as JSON and markdown to bench/results/ (see

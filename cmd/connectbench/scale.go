@@ -78,8 +78,11 @@ type Scale struct {
 	MQTTConnectionsPerTask string `json:"mqtt_connections_per_task"`
 	// CreateS is the first POST → the last POST's answer (16 in flight); RunningS the last POST's answer →
 	// every connector and task RUNNING in GET /connectors?expand=status.
+	// TotalS is the first POST → every connector and task RUNNING: tasks start while later POSTs are still
+	// being answered, so how TotalS splits into CreateS and RunningS depends on how fast each side is.
 	CreateS  float64 `json:"create_s"`
 	RunningS float64 `json:"running_s"`
+	TotalS   float64 `json:"total_s"`
 	// Idle are the workers before the first connector; Loaded with every task RUNNING; Survivors the two
 	// survivors with every task RUNNING again after the kill.
 	Idle      []ScaleWorker `json:"idle"`
@@ -183,6 +186,16 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	// Create: 16 POSTs in flight against the first worker (forwarded to the leader when it is not).
 	base := workers[0].url()
 	log.Info("creating connectors", "connectors", n, "tasks", s.Tasks)
+	var cpuProfile errgroup.Group
+	if b.o.profile != "" {
+		// What starting the tasks costs: the first worker's CPU over the creates and the tasks' start.
+		if err := os.MkdirAll(b.o.profile, 0o755); err != nil {
+			return s, err
+		}
+		file := filepath.Join(b.o.profile, name+"-start-cpu.pprof")
+		cpuProfile.Go(func() error { return fetchTo(ctx, "http://"+workers[0].pprof+"/debug/pprof/profile?seconds=10", file) })
+		s.Profiles = append(s.Profiles, file)
+	}
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listConcurrency)
@@ -209,7 +222,11 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 		return s, err
 	}
 	s.RunningS = seconds(time.Since(created))
-	log.Info("all running", "seconds", s.RunningS)
+	s.TotalS = seconds(time.Since(start))
+	log.Info("all running", "seconds", s.RunningS, "since_first_create_s", s.TotalS)
+	if err := cpuProfile.Wait(); err != nil {
+		return s, err
+	}
 
 	if !sleepUntil(ctx, time.Now().Add(scaleSettle)) {
 		return s, ctx.Err()
@@ -229,7 +246,8 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	}
 	log.Info("loaded", "workers", s.Loaded, "rss_per_100_tasks_mb", s.RSSPer100TasksMB)
 	if b.o.profile != "" {
-		s.Profiles, err = b.scaleProfiles(ctx, workers[0], name)
+		files, err := b.scaleProfiles(ctx, workers[0], name)
+		s.Profiles = append(s.Profiles, files...)
 		if err != nil {
 			return s, err
 		}
@@ -523,8 +541,8 @@ func (r *Report) scaleMarkdown() string {
 		"Memory and goroutines %s after that; RSS/100 tasks = (RSS loaded − RSS idle, summed over the workers) ÷ (tasks ÷ 100). "+
 		"Failover: kill -9 of a worker → every task RUNNING on the two survivors; rejoin: its restart → spread over three again.\n\n",
 		scaleFileLines, scaleMQTTTasks, r.Scale[0].MQTTConnectionsPerTask, scaleSettle)
-	p("| connectors | tasks | create s | running s | RSS idle MB | RSS loaded MB | peak RSS MB | RSS/100 tasks MB | goroutines | open fds | list p50 / p99 ms | list KB | failover s (tasks moved) | survivors' RSS MB, goroutines | rejoin s |\n")
-	p("|---:|---:|---:|---:|---|---|---|---:|---|---|---|---:|---|---|---:|\n")
+	p("| connectors | tasks | create s | running s | first create → running s | RSS idle MB | RSS loaded MB | peak RSS MB | RSS/100 tasks MB | goroutines | open fds | list p50 / p99 ms | list KB | failover s (tasks moved) | survivors' RSS MB, goroutines | rejoin s |\n")
+	p("|---:|---:|---:|---:|---:|---|---|---|---:|---|---|---|---:|---|---|---:|\n")
 	col := func(ws []ScaleWorker, f func(ScaleWorker) string) string {
 		var out []string
 		for _, w := range ws {
@@ -535,8 +553,8 @@ func (r *Report) scaleMarkdown() string {
 	for _, s := range r.Scale {
 		rss := func(w ScaleWorker) string { return fmt.Sprintf("%.0f", w.RSSMB) }
 		surv := col(s.Survivors, func(w ScaleWorker) string { return fmt.Sprintf("%.0f, %d", w.RSSMB, w.Goroutines) })
-		p("| %s | %s | %.1f | %.1f | %s | %s | %s | %.2f | %s | %s | %.1f / %.1f | %.0f | %.1f (%d) | %s | %.1f |\n",
-			count(float64(s.Connectors)), count(float64(s.Tasks)), s.CreateS, s.RunningS, col(s.Idle, rss), col(s.Loaded, rss),
+		p("| %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %.2f | %s | %s | %.1f / %.1f | %.0f | %.1f (%d) | %s | %.1f |\n",
+			count(float64(s.Connectors)), count(float64(s.Tasks)), s.CreateS, s.RunningS, s.TotalS, col(s.Idle, rss), col(s.Loaded, rss),
 			col(s.Loaded, func(w ScaleWorker) string { return fmt.Sprintf("%.0f", w.PeakRSSMB) }), s.RSSPer100TasksMB,
 			col(s.Loaded, func(w ScaleWorker) string { return strconv.Itoa(w.Goroutines) }),
 			col(s.Loaded, func(w ScaleWorker) string { return strconv.Itoa(w.FDs) }),

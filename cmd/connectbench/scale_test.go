@@ -38,7 +38,7 @@ func TestScaleCount(t *testing.T) {
 }
 
 func TestScaleReport(t *testing.T) {
-	s := &Scale{Connectors: 1000, Tasks: 3000, MQTTConnectionsPerTask: "4 (default)", CreateS: 15.3, RunningS: 0.5,
+	s := &Scale{Connectors: 1000, Tasks: 3000, MQTTConnectionsPerTask: "4 (default)", CreateS: 15.3, RunningS: 0.5, TotalS: 15.8,
 		Idle:   []ScaleWorker{{Name: "w1", RSSMB: 24}, {Name: "w2", RSSMB: 24}, {Name: "w3", RSSMB: 24}},
 		Loaded: []ScaleWorker{{Name: "w1", RSSMB: 408, Goroutines: 50094}, {Name: "w2", RSSMB: 399}, {Name: "w3", RSSMB: 432}},
 		Killed: "w3", KilledRan: 1000, FailoverS: 12.5, RSSPer100TasksMB: 38.91}
@@ -55,7 +55,7 @@ func TestScaleReport(t *testing.T) {
 		t.Errorf("list goal %+v: want met at 23.6 ms", g)
 	}
 	md := r.scaleMarkdown()
-	for _, want := range []string{"## Scale", "| 1,000 | 3,000 | 15.3 | 0.5 | 24 / 24 / 24 | 408 / 399 / 432 |", "| 38.91 | 50094 / 0 / 0 |", "| 12.5 (1000) |"} {
+	for _, want := range []string{"## Scale", "| 1,000 | 3,000 | 15.3 | 0.5 | 15.8 | 24 / 24 / 24 | 408 / 399 / 432 |", "| 38.91 | 50094 / 0 / 0 |", "| 12.5 (1000) |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
