@@ -167,6 +167,9 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 			b.note(b.measureList(ctx), "list")
 		}
 	}
+	if len(b.o.scale) > 0 && ctx.Err() == nil {
+		b.note(b.measureScales(ctx), "scale")
+	}
 	b.rep.evaluateGoals()
 	return b.rep, ctx.Err()
 }

@@ -8,7 +8,9 @@
 // It measures messages/s, MB/s and end-to-end latency (p50/p95/p99, from a timestamp in each payload) at the
 // maximum rate for QoS 0 and 1, two payload sizes, one worker with one task and three workers with three
 // tasks; latency at half the maximum rate; each worker's CPU and peak RSS; the time from process start to a
-// REST answer; failover after kill -9; and GET /connectors?expand=status with 1,000 connectors. On brokers
+// REST answer; failover after kill -9; GET /connectors?expand=status with 1,000 connectors; and, at scale, 1,000
+// connectors with 3,000 tasks on three workers (time to RUNNING, memory and goroutines per worker, the listing,
+// a full rebalance after kill -9). On brokers
 // with their default settings (Mosquitto's own, and Mosquitto set like EMQX's defaults), which drop what
 // exceeds a session's queue, it finds the highest open-loop QoS 1 rate a bare subscriber and connectd each
 // sustain without losing a message. It writes the results as JSON and markdown to bench/results/ (see
@@ -66,6 +68,7 @@ type options struct {
 	failover     int
 	failoverRate float64
 	connectors   int
+	scale        []int
 	burst        int
 	slowKafka    time.Duration
 	listRequests int
@@ -110,6 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.burst, "burst", 50000, "QoS 1 1 KB messages of the open-loop burst into one task, published as fast as the publishers can with no window (0: skip)")
 	fs.DurationVar(&o.slowKafka, "slow-kafka", 500*time.Millisecond, "the burst again into a slow Kafka: the in-process Kafka answers every produce request this late (0: skip; ignored with --kafka)")
 	fs.IntVar(&o.connectors, "connectors", 1000, "connectors for the GET /connectors?expand=status latency (0: skip)")
+	scale := fs.String("scale", "1000", "scale phase: connectors (half FileStreamSource with one task, half MQTT source with five) on three workers of their own, for each size of the comma list (0: skip; see bench/README.md)")
 	fs.IntVar(&o.listRequests, "list-requests", 200, "GET /connectors?expand=status requests timed")
 	fs.StringVar(&o.converter, "converter", "json", "the connector's value.converter: json (the user's JsonConverter) or bytes (ByteArrayConverter)")
 	fs.StringVar(&o.profile, "profile", "", "directory for the first worker's CPU, heap and allocs profiles over 10 s of QoS 0, 1 KB at maximum rate (a run of its own)")
@@ -131,6 +135,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.pipes, err = parsePipes(*pipes); err != nil {
 		return o, err
 	}
+	if o.scale, err = intList(*scale, "scale", 0, 10000); err != nil {
+		return o, err
+	}
+	o.scale = slices.DeleteFunc(o.scale, func(n int) bool { return n == 0 })
 	if o.sizes, err = intList(*sizes, "sizes", minPayloadSize, 1<<20); err != nil {
 		return o, err
 	}

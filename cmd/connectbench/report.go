@@ -30,6 +30,7 @@ type Report struct {
 	SlowBurst   *Burst       `json:"slow_kafka_burst,omitempty"`
 	Failover    *Failover    `json:"failover,omitempty"`
 	List        *ListLatency `json:"list,omitempty"`
+	Scale       []*Scale     `json:"scale,omitempty"`
 	Goals       []Goal       `json:"goals"`
 	Profiles    []string     `json:"profiles,omitempty"`
 	Errors      []string     `json:"errors,omitempty"`
@@ -384,6 +385,7 @@ func (r *Report) evaluateGoals() {
 	} else {
 		add("failover after kill -9 (task RUNNING elsewhere)", fmt.Sprintf("≤ %d s", goalFailoverS), "not measured", nil)
 	}
+	r.scaleGoals()
 }
 
 // topologies lists the task counts the matrix covered, in order.
@@ -671,6 +673,7 @@ func (r *Report) Markdown() string {
 	if len(r.Profiles) > 0 {
 		p("- profiles: %s\n", strings.Join(r.Profiles, ", "))
 	}
+	b.WriteString(r.scaleMarkdown())
 	if len(r.Errors) > 0 {
 		p("\n## Errors\n\n")
 		for _, e := range r.Errors {
