@@ -251,7 +251,8 @@ func clientOptions(cfg *config, clientID string) *paho.ClientOptions {
 		SetKeepAlive(cfg.keepAlive).
 		SetConnectTimeout(cfg.connectTimeout).
 		SetAutoReconnect(false).
-		SetConnectRetry(false)
+		SetConnectRetry(false).
+		SetCustomOpenConnectionFn(openConnection)
 	if cfg.tls != nil {
 		opts.SetTLSConfig(cfg.tls.Clone())
 	}
