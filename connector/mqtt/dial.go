@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -53,17 +54,24 @@ func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 	return nil, errors.New("unknown protocol")
 }
 
-// dialTLS opens a TLS connection, through the proxy of all_proxy when it is set (as paho does).
+// dialTLS opens a TLS connection, through the proxy of all_proxy when it is set (as paho does). The dialer's
+// timeout bounds the handshake too, and its Cancel channel (the sink's) ends either.
 func dialTLS(dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error) {
+	ctx := context.Background()
+	if dialer.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, dialer.Timeout)
+		defer cancel()
+	}
 	if os.Getenv("all_proxy") == "" {
-		return tls.DialWithDialer(dialer, "tcp", host, cfg)
+		return (&tls.Dialer{NetDialer: dialer, Config: cfg}).DialContext(ctx, "tcp", host)
 	}
 	conn, err := proxy.FromEnvironment().Dial("tcp", host)
 	if err != nil {
 		return nil, err
 	}
 	tc := tls.Client(conn, cfg)
-	if err := tc.Handshake(); err != nil {
+	if err := tc.HandshakeContext(ctx); err != nil {
 		_ = conn.Close()
 		return nil, err
 	}

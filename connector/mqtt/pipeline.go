@@ -107,6 +107,7 @@ type pipeline struct {
 	seq         uint64 // arrival number of the next message
 	polled      fifo[polledRecord]
 	outstanding int   // records reserved or handed out and not committed
+	limited     bool  // the last take stopped at maxNotCommitted: a commit that makes room wakes the poll
 	bytes       int64 // cost of the messages held: arrived and not yet acknowledged (QoS 1, 2) or in Kafka (QoS 0)
 	closed      bool
 	blocked     bool          // an arrival waits for room
@@ -281,6 +282,7 @@ func (p *pipeline) take(now time.Time, flush bool) (units []*unit, next time.Tim
 	if p.buffered < buffered {
 		p.wakeArrivals() // the buffer has room for QoS 0 again
 	}
+	p.limited = p.outstanding+p.perUnit > p.maxNotCommitted
 	return units, next
 }
 
@@ -390,8 +392,16 @@ func (p *pipeline) commit(rec *connector.SourceRecord) {
 			p.complete(u)
 		}
 	}
+	// Only a poll held back by maxNotCommitted waits for commits; waking it for every one would cost the poll
+	// goroutine a turn per record.
+	wake := p.limited && p.outstanding+p.perUnit <= p.maxNotCommitted
+	if wake {
+		p.limited = false
+	}
 	p.mu.Unlock()
-	p.signal()
+	if wake {
+		p.signal()
+	}
 	p.ackPass()
 }
 

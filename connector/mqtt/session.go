@@ -164,12 +164,15 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 	// would leave the SUBACK unread behind the messages a resumed session sends first, and the subscription
 	// would time out.
 	var subscribed atomic.Bool
+	// client is set before Connect, so before the publish handler first runs.
+	var client paho.Client
+	mayWait := func() bool { return subscribed.Load() && client.IsConnectionOpen() }
 	opts := clientOptions(s.cfg, s.clientID)
 	opts.SetResumeSubs(false).
 		// Handlers run one at a time on paho's router in arrival order; ours only appends to the pipeline.
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
-		SetDefaultPublishHandler(func(c paho.Client, m paho.Message) {
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
 			var ack acker = m
 			if qos := m.Qos(); qos <= 2 {
 				s.metrics.received[qos].Add(1)
@@ -180,7 +183,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			s.pipe.arrive(&message{
 				topic: m.Topic(), payload: m.Payload(), qos: m.Qos(),
 				received: time.Now(), conn: s.conn, gen: gen, ack: ack,
-			}, func() bool { return subscribed.Load() && c.IsConnectionOpen() })
+			}, mayWait)
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			select {
@@ -188,7 +191,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			default:
 			}
 		})
-	client := s.newClient(opts)
+	client = s.newClient(opts)
 
 	tok := client.Connect()
 	if err := await(ctx, tok, 0); err != nil {
