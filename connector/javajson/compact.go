@@ -208,7 +208,7 @@ func stringWord(w uint64) bool {
 func (c *compactor) str() bool {
 	i := c.pos + 1 // opening quote
 	for {
-		for i+8 <= len(c.src) && stringWord(binary.LittleEndian.Uint64(c.src[i:])) {
+		for src := c.src; i+8 <= len(src) && stringWord(binary.LittleEndian.Uint64(src[i:i+8])); {
 			i += 8
 		}
 		for i < len(c.src) && stringByte[c.src[i]] {
