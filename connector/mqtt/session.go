@@ -72,6 +72,8 @@ type session struct {
 	mu           sync.Mutex
 	failingSince time.Time // start of the current run of failures (or of the session, before it first connected)
 	lastErr      error     // nil while connected
+	// failing is lastErr != nil, read without the lock by failure: every poll asks every connection.
+	failing atomic.Bool
 
 	haltOnce sync.Once
 	halted   chan struct{} // closed when the task stops polling: keep the connection, never reconnect
@@ -335,6 +337,7 @@ func (s *session) fail(err error) {
 		s.failingSince = time.Now()
 	}
 	s.lastErr = err
+	s.failing.Store(true)
 	s.mu.Unlock()
 	s.pipe.signal()
 }
@@ -342,6 +345,7 @@ func (s *session) fail(err error) {
 func (s *session) succeed() {
 	s.mu.Lock()
 	s.failingSince, s.lastErr = time.Time{}, nil
+	s.failing.Store(false)
 	s.mu.Unlock()
 }
 
@@ -350,6 +354,9 @@ func (s *session) succeed() {
 // (zero when it is not failing or retries forever). The error names the client id: with several
 // connections per task it says which one failed.
 func (s *session) failure(now time.Time) (time.Time, error) {
+	if !s.failing.Load() {
+		return time.Time{}, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lastErr == nil || s.cfg.maxRetry < 0 {
