@@ -190,6 +190,7 @@ type sourceSubmitter struct {
 	gaveUp atomic.Bool
 
 	topicsReady map[string]bool // topics checked for creation (poll goroutine only)
+	headerKeys  headerKeyCache  // poll goroutine only
 	acked       atomic.Int64
 }
 
@@ -208,8 +209,10 @@ func newSourceSubmitter(t *taskRunner, producer sarama.AsyncProducer, pipe *reco
 }
 
 type inFlight struct {
-	rec  *connector.SourceRecord // as polled, before the transformations: what the task is told of
-	meta *connector.RecordMetadata
+	rec  *connector.SourceRecord   // as polled, before the transformations: what the task is told of
+	meta *connector.RecordMetadata // nil until Kafka acknowledged the record; then &acked
+	// acked is the record's metadata once Kafka acknowledged it, allocated with the entry.
+	acked connector.RecordMetadata
 	// partition is the partition the (transformed) record asked for, -1 for the partitioner's choice.
 	partition int32
 	bytes     int64 // of mem
@@ -346,7 +349,7 @@ func (s *sourceSubmitter) send(ctx context.Context, rec *connector.SourceRecord)
 		return err
 	}
 	s.enqueue(entry)
-	if err := s.input(msg, ctx.Done()); err != nil {
+	if err := s.input(&msg.ProducerMessage, ctx.Done()); err != nil {
 		// The record never reached the producer: forget it, it was not acknowledged upstream either.
 		s.mu.Lock()
 		if n := len(s.queue); n > 0 && s.queue[n-1] == entry {
@@ -405,19 +408,20 @@ func (s *sourceSubmitter) giveUp() {
 
 // reserve waits for an in-flight slot and for the record's bytes of producer.buffer.memory, and returns the
 // record's entry, which drain gives them back from.
-func (s *sourceSubmitter) reserve(ctx context.Context, rec *connector.SourceRecord, msg *sarama.ProducerMessage) (*inFlight, error) {
+func (s *sourceSubmitter) reserve(ctx context.Context, rec *connector.SourceRecord, msg *producerMessage) (*inFlight, error) {
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 	// A record larger than the whole budget goes alone.
-	n := min(recordBytes(msg), s.memSize)
+	n := min(recordBytes(&msg.ProducerMessage), s.memSize)
 	if err := s.mem.Acquire(ctx, n); err != nil {
 		<-s.slots
 		return nil, err
 	}
-	entry := &inFlight{rec: rec, produced: true, bytes: n, partition: msg.Partition}
+	entry := &msg.entry
+	*entry = inFlight{rec: rec, produced: true, bytes: n, partition: msg.Partition}
 	msg.Metadata = entry
 	return entry, nil
 }
@@ -440,7 +444,7 @@ func recordBytes(msg *sarama.ProducerMessage) int64 {
 // process runs a polled record through the transformation chain and the converters (Kafka's sendRecords:
 // transformations, then header, key and value conversion). It returns nil when the record is dropped, and an
 // error when a failure is not tolerated.
-func (s *sourceSubmitter) process(rec *connector.SourceRecord) (*sarama.ProducerMessage, error) {
+func (s *sourceSubmitter) process(rec *connector.SourceRecord) (*producerMessage, error) {
 	pc := errorhandling.Context{Source: rec}
 	if len(s.pipe.chain) == 0 {
 		// Without transformations the view stays on the stack: nothing may keep it.
@@ -457,20 +461,21 @@ func (s *sourceSubmitter) process(rec *connector.SourceRecord) (*sarama.Producer
 
 // convert turns a (transformed) record into a producer message; nil when a conversion failed within
 // errors.tolerance.
-func (s *sourceSubmitter) convert(pc *errorhandling.Context, rec *connector.Record) (*sarama.ProducerMessage, error) {
+func (s *sourceSubmitter) convert(pc *errorhandling.Context, rec *connector.Record) (*producerMessage, error) {
 	conv, op := s.pipe.conv, s.pipe.op
+	pm := &producerMessage{}
 	var headers []sarama.RecordHeader
 	if len(rec.Headers) > 0 {
 		var err error
 		headers, err = errorhandling.Execute(op, pc, errorhandling.StageHeaderConverter, conv.headerClass,
 			func() ([]sarama.RecordHeader, error) {
-				hs := make([]sarama.RecordHeader, 0, len(rec.Headers))
+				hs := pm.headers[:0]
 				for _, h := range rec.Headers {
 					hv, err := conv.header.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
 					if err != nil {
 						return nil, err
 					}
-					hs = append(hs, sarama.RecordHeader{Key: []byte(h.Key), Value: hv})
+					hs = append(hs, sarama.RecordHeader{Key: s.headerKeys.bytes(h.Key), Value: hv})
 				}
 				return hs, nil
 			})
@@ -488,7 +493,7 @@ func (s *sourceSubmitter) convert(pc *errorhandling.Context, rec *connector.Reco
 	if err != nil || pc.Failed() {
 		return nil, err
 	}
-	pm := &producerMessage{ProducerMessage: sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp, Headers: headers}}
+	pm.ProducerMessage = sarama.ProducerMessage{Topic: rec.Topic, Timestamp: rec.Timestamp, Headers: headers}
 	msg := &pm.ProducerMessage
 	if key != nil {
 		pm.key = key
@@ -503,15 +508,44 @@ func (s *sourceSubmitter) convert(pc *errorhandling.Context, rec *connector.Reco
 	} else {
 		msg.Partition = -1
 	}
-	return msg, nil
+	return pm, nil
 }
 
-// producerMessage is a producer message allocated together with the encoders of its key and value, which
-// would otherwise cost an allocation each: sarama.ByteEncoder is a slice, and a slice does not fit in an
-// interface.
+// producerMessage is a producer message allocated together with what would otherwise cost an allocation
+// each per record: the encoders of its key and value (sarama.ByteEncoder is a slice, and a slice does not fit
+// in an interface), the headers of a record with up to two (the MQTT source's), and its in-flight entry.
 type producerMessage struct {
 	sarama.ProducerMessage
 	key, value sarama.ByteEncoder
+	headers    [2]sarama.RecordHeader
+	entry      inFlight
+}
+
+// headerKeyCache hands out the bytes of header keys, which a source's records repeat: the same key's bytes
+// are shared by every record (sarama only reads them), instead of copied for each. It keeps the first
+// maxCachedHeaderKeys keys it sees, and copies any other each time. Poll goroutine only.
+type headerKeyCache struct {
+	keys []cachedHeaderKey
+}
+
+type cachedHeaderKey struct {
+	key   string
+	bytes []byte
+}
+
+const maxCachedHeaderKeys = 16
+
+func (c *headerKeyCache) bytes(key string) []byte {
+	for _, k := range c.keys {
+		if k.key == key {
+			return k.bytes
+		}
+	}
+	b := []byte(key)
+	if len(c.keys) < maxCachedHeaderKeys {
+		c.keys = append(c.keys, cachedHeaderKey{key: key, bytes: b})
+	}
+	return b
 }
 
 func (s *sourceSubmitter) enqueue(e *inFlight) {
@@ -533,7 +567,8 @@ func (s *sourceSubmitter) handleAcks() {
 			e := msg.Metadata.(*inFlight)
 			s.mu.Lock()
 			e.done = true
-			e.meta = &connector.RecordMetadata{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset}
+			e.acked = connector.RecordMetadata{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset}
+			e.meta = &e.acked
 			s.mu.Unlock()
 			s.drain()
 		case perr, ok := <-errs:

@@ -23,8 +23,9 @@ func TestInFlightRecordsAreBoundedInBytes(t *testing.T) {
 		tr := w.newTaskRunner(connector.TaskID{Connector: "c", Task: 0}, nil, &storage.Connector{Name: "c"})
 		s := newSourceSubmitter(tr, nil, testPipeline(&taskConverters{}, errorhandling.Config{}))
 		rec := &connector.SourceRecord{Topic: "t"}
-		msg := func(n int) *sarama.ProducerMessage {
-			return &sarama.ProducerMessage{Topic: "t", Key: sarama.StringEncoder("k"), Value: sarama.ByteEncoder(make([]byte, n-1))}
+		msg := func(n int) *producerMessage {
+			return &producerMessage{ProducerMessage: sarama.ProducerMessage{Topic: "t", Key: sarama.StringEncoder("k"),
+				Value: sarama.ByteEncoder(make([]byte, n-1))}}
 		}
 		ctx := context.Background()
 		// ack marks an entry done as the producer's result handler does, then drains.

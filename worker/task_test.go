@@ -17,7 +17,7 @@ import (
 
 // newRuntimeTestWorker is a Worker with what task runners and the herder's bookkeeping need, and no Kafka:
 // statuses go to a status writer that is not running, so the test reads what is queued.
-func newRuntimeTestWorker(t *testing.T) *Worker {
+func newRuntimeTestWorker(t testing.TB) *Worker {
 	t.Helper()
 	store, err := storage.New()
 	if err != nil {

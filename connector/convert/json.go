@@ -107,9 +107,15 @@ func (c *JSONConverter) HeaderConverter() connector.HeaderConverter { return &he
 
 // FromConnectData writes value as JSON. With schemas enabled the result is the envelope
 // {"schema":...,"payload":...}; without, the payload alone. A nil schema with a nil value gives nil bytes.
+// Without schemas a connector.RawJSON that is compact already is returned itself, not a copy.
 func (c *JSONConverter) FromConnectData(_ string, schema *connector.Schema, value any) ([]byte, error) {
 	if schema == nil && isNil(value) {
 		return nil, nil
+	}
+	if raw, ok := value.(connector.RawJSON); ok && c.schemasDisabled && javajson.IsCompact(raw) {
+		// A source connector's JSON payload, as most devices send it: what compacting it would write is the
+		// payload itself.
+		return raw, nil
 	}
 	var out any
 	if c.schemasDisabled {

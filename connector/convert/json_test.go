@@ -17,6 +17,24 @@ var personSchema = &connector.Schema{
 	},
 }
 
+// TestJSONFromConnectDataCompactRawJSON checks that a compact connector.RawJSON is written without a copy: the
+// bytes returned are the value's own, and converting them allocates nothing.
+func TestJSONFromConnectDataCompactRawJSON(t *testing.T) {
+	c := configured(t, map[string]string{KeySchemasEnable: "false"})
+	raw := connector.RawJSON(`{"ts":1,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","a":[true,null,-0.5e3]}`)
+	got, err := c.FromConnectData("topic", nil, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(raw) || &got[0] != &raw[0] {
+		t.Fatalf("FromConnectData = %s at %p, want the value itself at %p", got, &got[0], &raw[0])
+	}
+	var value any = raw
+	if n := testing.AllocsPerRun(100, func() { _, _ = c.FromConnectData("topic", nil, value) }); n != 0 {
+		t.Errorf("FromConnectData of a compact raw JSON value allocates %v times, want 0", n)
+	}
+}
+
 func TestJSONFromConnectDataGolden(t *testing.T) {
 	t.Parallel()
 	decimal2 := DecimalSchema(2)
@@ -159,6 +177,12 @@ func TestJSONFromConnectDataGolden(t *testing.T) {
 			config: map[string]string{KeySchemasEnable: "false"},
 			value:  connector.RawJSON(`"x"`),
 			want:   `"x"`,
+		},
+		{
+			name:   "raw JSON with white space without envelope",
+			config: map[string]string{KeySchemasEnable: "false"},
+			value:  connector.RawJSON("\t{ \"a\" : [1, 2.50, \"x y\"] }\n"),
+			want:   `{"a":[1,2.50,"x y"]}`,
 		},
 		{
 			name:   "jackson escaping",

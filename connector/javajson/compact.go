@@ -1,6 +1,9 @@
 package javajson
 
-import "encoding/json"
+import (
+	"encoding/binary"
+	"encoding/json"
+)
 
 // appendCompact appends src to dst without insignificant whitespace, as encoding/json's Compact does, and
 // accepts exactly the documents Compact accepts: one RFC 8259 value with optional whitespace around it, string
@@ -34,6 +37,14 @@ func Valid(data []byte) bool {
 	return c.tooDeep && json.Valid(data)
 }
 
+// IsCompact reports whether data is one JSON document, as Valid does, without insignificant whitespace: what
+// compacting it would leave as it is. Like Valid it makes a single pass and allocates nothing.
+func IsCompact(data []byte) bool {
+	c := compactor{src: data, check: true}
+	c.skipSpace()
+	return c.value(0) && c.pos == len(data) && !c.spaced
+}
+
 // compactor copies src to dst in runs: the bytes from start to pos are valid and not yet copied, and they are
 // copied only when whitespace interrupts them. With check set it only validates and copies nothing.
 type compactor struct {
@@ -43,12 +54,14 @@ type compactor struct {
 	dst     []byte
 	check   bool
 	tooDeep bool
+	spaced  bool // whitespace was skipped
 }
 
 func (c *compactor) skipSpace() {
 	if c.pos >= len(c.src) || !isSpace(c.src[c.pos]) {
 		return
 	}
+	c.spaced = true
 	if !c.check {
 		c.dst = append(c.dst, c.src[c.start:c.pos]...)
 	}
@@ -173,10 +186,31 @@ var stringByte = func() (t [256]bool) {
 	return t
 }()
 
-// str scans a string, checking its escapes.
+// Words of eight bytes for stringWord.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stringWord reports whether the eight bytes of w are all bytes a string holds as they are (see stringByte),
+// testing them at once. Subtracting 0x20 from each byte borrows into the high bit of each byte below 0x20, and
+// subtracting 1 from w^'"'… (w^'\\'…) into that of each '"' ('\\'); masking with ^w keeps only the high bits a
+// byte did not have itself, as bytes from 0x80 up are plain. The test is exact: a borrow passes into a byte
+// only from a lower byte that is flagged itself.
+func stringWord(w uint64) bool {
+	q := w ^ ones*'"'
+	b := w ^ ones*'\\'
+	return ((w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs == 0
+}
+
+// str scans a string, checking its escapes. The plain bytes of the contents, most of a typical document, are
+// skipped eight at a time.
 func (c *compactor) str() bool {
 	i := c.pos + 1 // opening quote
 	for {
+		for src := c.src; i+8 <= len(src) && stringWord(binary.LittleEndian.Uint64(src[i:i+8])); {
+			i += 8
+		}
 		for i < len(c.src) && stringByte[c.src[i]] {
 			i++
 		}

@@ -2,6 +2,7 @@ package javajson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -220,6 +221,8 @@ func FuzzAppendCompact(f *testing.F) {
 	for _, seed := range []string{
 		"{ \"a\" : [1, 2.50, \"x y\"] }\n", `[]`, `{}`, ` null `, `-0.5e+10`, `01`, `1.`, `"\u00e9\ud83d"`, "\"\xff\x7f\"",
 		`{"a":}`, `[1,]`, `"\x"`, "\"\x01\"", `truex`, `[[[[]]]]`, `{"a" "b"}`, `"a" "b"`, "\t\r\n1\t", ``,
+		`{"pad":"xxxxxxxxxxxxxxxxxxxxxxx\"xxxxxxxxx\\xxxxxxxxxxxxxxxxx"}`, "\"xxxxxxxxxxxxxxx\x1fxxxxxxxx\"",
+		"[\"xxxxxxx\xe9\x80xxxxxxxxxxxx\"]", `"xxxxxxxxxxxxxxxxxxxxxxx`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -238,7 +241,36 @@ func FuzzAppendCompact(f *testing.F) {
 		if v, want := Valid(src), json.Valid(src); v != want {
 			t.Fatalf("Valid(%q) = %v, json.Valid says %v", src, v, want)
 		}
+		// IsCompact may say no to a document deeper than maxDepth (appendCompact's !ok), never yes wrongly.
+		compact := wantErr == nil && bytes.Equal(want.Bytes(), src)
+		if got := IsCompact(src); got != compact && (got || ok) {
+			t.Fatalf("IsCompact(%q) = %v, Compact leaves it as it is: %v", src, got, compact)
+		}
 	})
+}
+
+// TestStringWord checks the eight-bytes-at-once test of string contents against the byte table: every byte
+// value at every position of a word of plain bytes, and a plain byte above a flagged one.
+func TestStringWord(t *testing.T) {
+	t.Parallel()
+	for pos := range 8 {
+		for v := range 256 {
+			w := bytes.Repeat([]byte{'a'}, 8)
+			w[pos] = byte(v)
+			if got, want := stringWord(binary.LittleEndian.Uint64(w)), stringByte[v]; got != want {
+				t.Fatalf("stringWord(%q) = %v, want %v", w, got, want)
+			}
+			for _, above := range []byte{0x00, 0x1f, 0x20, 0x21, '"', '\\', 0x80, 0xff} {
+				if pos == 7 {
+					break
+				}
+				w[pos+1] = above
+				if got, want := stringWord(binary.LittleEndian.Uint64(w)), stringByte[v] && stringByte[above]; got != want {
+					t.Fatalf("stringWord(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
 }
 
 func TestValidDepth(t *testing.T) {

@@ -106,8 +106,10 @@ type pipeline struct {
 	buffered    int    // messages arrived and not yet polled, over all lanes
 	seq         uint64 // arrival number of the next message
 	polled      fifo[polledRecord]
-	outstanding int   // records reserved or handed out and not committed
-	bytes       int64 // cost of the messages held: arrived and not yet acknowledged (QoS 1, 2) or in Kafka (QoS 0)
+	outstanding int     // records reserved or handed out and not committed
+	limited     bool    // the last take stopped at maxNotCommitted: a commit that makes room wakes the poll
+	taken       []*unit // take's result, reused by the next take (polls are sequential)
+	bytes       int64   // cost of the messages held: arrived and not yet acknowledged (QoS 1, 2) or in Kafka (QoS 0)
 	closed      bool
 	blocked     bool          // an arrival waits for room
 	room        chan struct{} // closed (and replaced) to wake blocked arrivals when messages leave
@@ -241,13 +243,16 @@ func (p *pipeline) close() {
 // in the order they arrived at the task, leaving the messages of held lanes where they are. Duplicates found
 // by idempotency complete (or wait for their original) here and are not returned. next is when an
 // incomplete aggregate times out (zero when there is none). With flush (the task is draining) an incomplete
-// aggregate is complete now.
+// aggregate is complete now. The slice returned is the pipeline's, valid until the next take.
 func (p *pipeline) take(now time.Time, flush bool) (units []*unit, next time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.allHeld() {
 		return nil, time.Time{}
 	}
+	clear(p.taken)
+	units = p.taken[:0]
+	defer func() { p.taken = units }()
 	buffered := p.buffered
 	admit := func(u *unit) {
 		if p.admit(u) {
@@ -281,6 +286,7 @@ func (p *pipeline) take(now time.Time, flush bool) (units []*unit, next time.Tim
 	if p.buffered < buffered {
 		p.wakeArrivals() // the buffer has room for QoS 0 again
 	}
+	p.limited = p.outstanding+p.perUnit > p.maxNotCommitted
 	return units, next
 }
 
@@ -390,8 +396,16 @@ func (p *pipeline) commit(rec *connector.SourceRecord) {
 			p.complete(u)
 		}
 	}
+	// Only a poll held back by maxNotCommitted waits for commits; waking it for every one would cost the poll
+	// goroutine a turn per record.
+	wake := p.limited && p.outstanding+p.perUnit <= p.maxNotCommitted
+	if wake {
+		p.limited = false
+	}
 	p.mu.Unlock()
-	p.signal()
+	if wake {
+		p.signal()
+	}
 	p.ackPass()
 }
 

@@ -188,6 +188,46 @@ func TestPollStopsAtMaxUncommittedRecords(t *testing.T) {
 	}
 }
 
+// TestCommitWakesOnlyAPollHeldBackByTheLimit checks the poll's doorbell on commits: rung by the commit that
+// makes room under maxNotCommitted after a poll stopped at it, and not by commits of a poll that was not held
+// back (waking the poll for every record was a goroutine hand-off per record).
+func TestCommitWakesOnlyAPollHeldBackByTheLimit(t *testing.T) {
+	t.Parallel()
+	p := newTestPipeline(t, map[string]string{fieldMaxNotCommitted: "2", fieldMaxBatchPollSize: "10"})
+	rung := func() bool {
+		select {
+		case <-p.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	p.arrive("a", 0, 1)
+	p.arrive("b", 0, 1)
+	p.arrive("c", 0, 1)
+	recs := p.poll(time.Now())
+	if len(recs) != 2 {
+		t.Fatalf("polled %d records, want the limit of 2", len(recs))
+	}
+	rung() // the arrivals rang it
+	p.commit(recs[0])
+	if !rung() {
+		t.Fatal("the commit that made room under the limit did not wake the poll")
+	}
+	p.commit(recs[1])
+	if rung() {
+		t.Fatal("a second commit rang again, with no poll held back since the first")
+	}
+	recs = p.poll(time.Now())
+	if got := values(recs); got != "c" {
+		t.Fatalf("polled %q, want c", got)
+	}
+	p.commit(recs[0])
+	if rung() {
+		t.Fatal("the commit of a record polled below the limit woke the poll")
+	}
+}
+
 func TestPollHonoursMaxBatchPollSize(t *testing.T) {
 	t.Parallel()
 	p := newTestPipeline(t, map[string]string{fieldMaxBatchPollSize: "2"})

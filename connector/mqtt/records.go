@@ -68,8 +68,13 @@ func newRecordBuilder(c *config) *recordBuilder {
 }
 
 // build appends the records of u, one per Kafka topic, to out. The records share their key, value and
-// headers, which nothing modifies.
+// headers, which nothing modifies. The first record and the headers are one allocation, and the topic is
+// boxed once for the key and the header: at full rate every allocation of a record counts.
 func (b *recordBuilder) build(u *unit, out []*connector.SourceRecord) []*connector.SourceRecord {
+	var topic any
+	if b.key == keyTopic && !b.keyBytes || b.headerTopic {
+		topic = u.topic
+	}
 	var keySchema *connector.Schema
 	var key any
 	switch b.key {
@@ -77,32 +82,44 @@ func (b *recordBuilder) build(u *unit, out []*connector.SourceRecord) []*connect
 		if b.keyBytes {
 			keySchema, key = bytesSchema, []byte(u.topic)
 		} else {
-			keySchema, key = stringSchema, u.topic
+			keySchema, key = stringSchema, topic
 		}
 	case keyQoS:
 		keySchema, key = int32Schema, int32(u.qos)
 	}
 	valueSchema, value := b.value(u.body)
+	first := &builtRecord{}
 	var headers []connector.Header
 	if b.headerTopic || b.headerQoS {
-		headers = make([]connector.Header, 0, 2)
+		headers = first.headers[:0]
 		if b.headerTopic {
-			headers = append(headers, connector.Header{Key: KafkaHeaderTopic, Schema: stringSchema, Value: u.topic})
+			headers = append(headers, connector.Header{Key: KafkaHeaderTopic, Schema: stringSchema, Value: topic})
 		}
 		if b.headerQoS {
 			headers = append(headers, connector.Header{Key: KafkaHeaderQoS, Schema: int32Schema, Value: int32(u.qos)})
 		}
 	}
-	for _, topic := range b.topics {
-		out = append(out, &connector.SourceRecord{
-			Topic:     topic,
+	for i, t := range b.topics {
+		rec := &first.rec
+		if i > 0 {
+			rec = &connector.SourceRecord{}
+		}
+		*rec = connector.SourceRecord{
+			Topic:     t,
 			KeySchema: keySchema, Key: key,
 			ValueSchema: valueSchema, Value: value,
 			Timestamp: u.received,
 			Headers:   headers,
-		})
+		}
+		out = append(out, rec)
 	}
 	return out
+}
+
+// builtRecord is a record allocated together with the backing array of its headers.
+type builtRecord struct {
+	rec     connector.SourceRecord
+	headers [2]connector.Header
 }
 
 // value types a payload: one JSON document is RawJSON (JsonConverter writes it as is), UTF-8 text a STRING,

@@ -72,6 +72,8 @@ type session struct {
 	mu           sync.Mutex
 	failingSince time.Time // start of the current run of failures (or of the session, before it first connected)
 	lastErr      error     // nil while connected
+	// failing is lastErr != nil, read without the lock by failure: every poll asks every connection.
+	failing atomic.Bool
 
 	haltOnce sync.Once
 	halted   chan struct{} // closed when the task stops polling: keep the connection, never reconnect
@@ -164,12 +166,15 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 	// would leave the SUBACK unread behind the messages a resumed session sends first, and the subscription
 	// would time out.
 	var subscribed atomic.Bool
+	// client is set before Connect, so before the publish handler first runs.
+	var client paho.Client
+	mayWait := func() bool { return subscribed.Load() && client.IsConnectionOpen() }
 	opts := clientOptions(s.cfg, s.clientID)
 	opts.SetResumeSubs(false).
 		// Handlers run one at a time on paho's router in arrival order; ours only appends to the pipeline.
 		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
-		SetDefaultPublishHandler(func(c paho.Client, m paho.Message) {
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
 			var ack acker = m
 			if qos := m.Qos(); qos <= 2 {
 				s.metrics.received[qos].Add(1)
@@ -180,7 +185,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			s.pipe.arrive(&message{
 				topic: m.Topic(), payload: m.Payload(), qos: m.Qos(),
 				received: time.Now(), conn: s.conn, gen: gen, ack: ack,
-			}, func() bool { return subscribed.Load() && c.IsConnectionOpen() })
+			}, mayWait)
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			select {
@@ -188,7 +193,7 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			default:
 			}
 		})
-	client := s.newClient(opts)
+	client = s.newClient(opts)
 
 	tok := client.Connect()
 	if err := await(ctx, tok, 0); err != nil {
@@ -251,7 +256,8 @@ func clientOptions(cfg *config, clientID string) *paho.ClientOptions {
 		SetKeepAlive(cfg.keepAlive).
 		SetConnectTimeout(cfg.connectTimeout).
 		SetAutoReconnect(false).
-		SetConnectRetry(false)
+		SetConnectRetry(false).
+		SetCustomOpenConnectionFn(openConnection)
 	if cfg.tls != nil {
 		opts.SetTLSConfig(cfg.tls.Clone())
 	}
@@ -331,6 +337,7 @@ func (s *session) fail(err error) {
 		s.failingSince = time.Now()
 	}
 	s.lastErr = err
+	s.failing.Store(true)
 	s.mu.Unlock()
 	s.pipe.signal()
 }
@@ -338,6 +345,7 @@ func (s *session) fail(err error) {
 func (s *session) succeed() {
 	s.mu.Lock()
 	s.failingSince, s.lastErr = time.Time{}, nil
+	s.failing.Store(false)
 	s.mu.Unlock()
 }
 
@@ -346,6 +354,9 @@ func (s *session) succeed() {
 // (zero when it is not failing or retries forever). The error names the client id: with several
 // connections per task it says which one failed.
 func (s *session) failure(now time.Time) (time.Time, error) {
+	if !s.failing.Load() {
+		return time.Time{}, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lastErr == nil || s.cfg.maxRetry < 0 {

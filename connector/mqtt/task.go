@@ -34,6 +34,8 @@ type SourceTask struct {
 
 	metrics taskMetrics // see ReportMetrics
 
+	pollTimer *time.Timer // Poll's wait; Poll is never called concurrently
+
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by Stop: the watch of Start's context ends
 
@@ -152,17 +154,22 @@ func (t *SourceTask) Poll(ctx context.Context) ([]*connector.SourceRecord, error
 				wake = at
 			}
 		}
-		timer := time.NewTimer(wake.Sub(now))
+		// One timer for every wait: at full rate a poll often finds nothing and waits for the next message.
+		if t.pollTimer == nil {
+			t.pollTimer = time.NewTimer(wake.Sub(now))
+		} else {
+			t.pollTimer.Reset(wake.Sub(now))
+		}
 		select {
 		case <-ctx.Done():
 			// The worker cancels the poll context only when it stops the task.
-			timer.Stop()
+			t.pollTimer.Stop()
 			t.halt()
 			return nil, nil
 		case <-t.pipe.wake:
-		case <-timer.C:
+		case <-t.pollTimer.C:
 		}
-		timer.Stop()
+		t.pollTimer.Stop()
 	}
 }
 
