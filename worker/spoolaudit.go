@@ -24,8 +24,10 @@ import (
 // spoolAuditor finds spools under spool.dir that hold messages no task on this worker will ship: those of
 // tasks that moved to another worker (they wait for the task to run here again), of connectors deleted or
 // stopped, and of task numbers a smaller tasks.max no longer has. It logs each once (WARN, again when what it
-// holds changes, with why no task here ships it) and exports them as metrics (connectd_spool_orphaned_*), so that messages acknowledged to
-// the broker do not wait on a disk unseen. It never deletes anything: the operator decides.
+// holds changes, with why no task here ships it) and exports them as metrics (connectd_spool_orphaned_*), so
+// that messages acknowledged to the broker do not wait on a disk unseen. A spool that is open (its task runs
+// here or on another worker sharing spool.dir) is not reported. It never deletes anything: the operator
+// decides.
 //
 // The herder asks for an audit after every reconciliation (kick), with the tasks it runs; the audit reads the
 // disk on the auditor's own goroutine. A spool is read in full once, then again only when its files change.
@@ -71,15 +73,26 @@ func (a *spoolAuditor) kick(running map[connector.TaskID]bool) {
 // burst of requests, make one audit.
 const auditDelay = time.Second
 
-// Run audits after each kick, auditDelay later, until ctx ends.
+// auditInterval is how often the auditor looks again without a kick: an operator may have moved or deleted a
+// spool's files, and nothing in the group tells the worker.
+const auditInterval = time.Minute
+
+// Run audits after each kick, auditDelay later, and every auditInterval after the first kick, until ctx ends.
 func (a *spoolAuditor) Run(ctx context.Context) error {
 	delay := time.NewTimer(0)
 	<-delay.C
+	var periodic <-chan time.Time // nil until the first kick: before it, which tasks run here is unknown
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-a.kicked:
+			if periodic == nil {
+				t := time.NewTicker(auditInterval)
+				defer t.Stop()
+				periodic = t.C
+			}
+		case <-periodic:
 		}
 		delay.Reset(auditDelay)
 		select {
@@ -131,14 +144,21 @@ func (a *spoolAuditor) audit(running map[connector.TaskID]bool) {
 				continue // its task ships it
 			}
 			dir := filepath.Join(a.root, ce.Name(), te.Name())
+			if used, err := spool.InUse(dir); used || err != nil {
+				// Open: the task runs on another worker sharing spool.dir (all of a host's workers do with its
+				// default), or starts here right now. Its owner ships it.
+				continue
+			}
 			found[dir] = true
 			prev, known := a.seen[dir]
 			cur := auditedSpool{stamp: dirStamp(dir)}
 			if known && prev.stamp == cur.stamp {
 				cur.backlog = prev.backlog
 			} else if cur.backlog, err = spool.Inspect(dir); err != nil {
+				// Unreadable is no reason to stop reporting it: keep what was known, marked damaged.
 				a.log.Warn("spool audit: cannot read a spool", "dir", dir, "err", err)
-				continue
+				cur.backlog, cur.stamp = prev.backlog, ""
+				cur.backlog.Damaged = true
 			}
 			cur.reason = a.reason(id, c)
 			a.seen[dir] = cur

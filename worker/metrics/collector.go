@@ -150,6 +150,13 @@ func (c *Collector) collectOrphanedSpools(e emitter) {
 			prometheus.GaugeValue, float64(o.Entries), labels...)
 		e.emit(PluginPrefix+"spool_orphaned_bytes", "Bytes of those messages, with their framing.",
 			prometheus.GaugeValue, float64(o.Bytes), labels...)
+		damaged := 0.0
+		if o.Damaged {
+			damaged = 1
+		}
+		e.emit(PluginPrefix+"spool_orphaned_damaged", "1 when the spool holds damage (or could not be read): "+
+			"its task's start would fail on it, and the entries counted may not be all it holds.",
+			prometheus.GaugeValue, damaged, labels...)
 	}
 }
 

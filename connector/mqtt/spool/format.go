@@ -38,6 +38,8 @@ const (
 	headerLen      = 24
 	frameHeaderLen = 8
 	segmentSuffix  = ".seg"
+	// lockName is the file whose exclusive flock an open spool holds.
+	lockName = "LOCK"
 
 	// maxEntryLen is the largest entry the format frames (the length field is 32 bits).
 	maxEntryLen = 1<<32 - 1

@@ -19,9 +19,30 @@ type Backlog struct {
 	Segments int
 	// Committed is the checkpoint's commit point (0 when there is no valid checkpoint).
 	Committed uint64
-	// Damaged reports a segment that does not check out before its end (or a damaged checkpoint): Open
-	// would fail on it, or skip entries with Options.SkipCorrupt. Entries and Bytes count what precedes it.
+	// Damaged reports damage Open would meet: a segment that does not check out before its end (Open fails
+	// on it, or skips its entries with Options.SkipCorrupt; Entries and Bytes count what checks out around
+	// it), a segment of a format this connectd cannot read, or a damaged checkpoint (Open warns and ships
+	// again what was shipped since the slot that checks out, which Entries then count as well).
 	Damaged bool
+}
+
+// InUse reports whether an open spool holds dir's lock: the spool of a running task, in this process or
+// another one sharing the directory. It takes the lock shared for a moment, which makes an Open at that very
+// moment fail with ErrLocked (its caller retries). Where flock does not exist it reports false.
+func InUse(dir string) (bool, error) {
+	f, err := os.Open(filepath.Join(dir, lockName))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("spool: open %s: %w", filepath.Join(dir, lockName), err)
+	}
+	defer f.Close()
+	held, err := lockHeld(f)
+	if err != nil {
+		return false, fmt.Errorf("spool: probe the lock of %s: %w", dir, err)
+	}
+	return held, nil
 }
 
 // Inspect reads what the spool in dir holds past its checkpoint, without opening it: it takes no lock,
@@ -66,10 +87,7 @@ func inspect(fs FS, dir string) (Backlog, error) {
 		}
 		b.Entries += entries
 		b.Bytes += bytes
-		if damaged {
-			b.Damaged = true
-			break
-		}
+		b.Damaged = b.Damaged || damaged
 	}
 	return b, nil
 }
@@ -109,15 +127,25 @@ func inspectSegment(fs FS, path string, first, committed uint64, last bool) (ent
 	if err != nil {
 		return 0, 0, false, fmt.Errorf("spool: stat %s: %w", path, err)
 	}
-	if size < headerLen {
-		return 0, 0, !last, nil
-	}
-	hdr := make([]byte, headerLen)
-	if _, err := f.ReadAt(hdr, 0); err != nil {
+	hdr := make([]byte, min(size, headerLen))
+	if _, err := f.ReadAt(hdr, 0); err != nil && !errors.Is(err, io.EOF) {
 		return 0, 0, false, fmt.Errorf("spool: read %s: %w", path, err)
 	}
-	if h, herr := parseHeader(hdr); herr != nil || h != first {
+	if h, herr := parseHeader(hdr); errors.Is(herr, errUnsupportedVersion) {
 		return 0, 0, true, nil
+	} else if herr != nil || h != first {
+		// As Open: if the first entry checks out under the file name's sequence number, only the header is
+		// damaged and the entries are shipped; if not, the last segment's creation was cut short (it never
+		// held anything durable), and any other segment is damaged.
+		_, err := newScanner(f, size, headerLen, first).next()
+		var bad *badFrame
+		switch {
+		case err == nil:
+		case errors.As(err, &bad) || errors.Is(err, io.EOF):
+			return 0, 0, !last, nil
+		default:
+			return 0, 0, false, fmt.Errorf("spool: read %s: %w", path, err)
+		}
 	}
 	sc := newScanner(f, size, headerLen, first)
 	for {

@@ -108,3 +108,84 @@ func TestInspectTornTailAndDamage(t *testing.T) {
 		t.Fatalf("Inspect with damage = %+v, %v; want Damaged and fewer than %d entries", b, err, whole.Entries)
 	}
 }
+
+// TestInUse: a spool is in use while it is open, and not once it is closed; probing does not keep the lock.
+func TestInUse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "task")
+	if used, err := spool.InUse(dir); err != nil || used {
+		t.Fatalf("InUse of a missing directory = %v, %v; want false", used, err)
+	}
+	r := openRunning(t, dir, spool.Options{})
+	if used, err := spool.InUse(dir); err != nil || !used {
+		t.Fatalf("InUse of an open spool = %v, %v; want true", used, err)
+	}
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if used, err := spool.InUse(dir); err != nil || used {
+		t.Fatalf("InUse of a closed spool = %v, %v; want false", used, err)
+	}
+	s, err := spool.Open(dir, spool.Options{})
+	if err != nil {
+		t.Fatalf("Open after InUse probes: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInspectDamagedHeader follows Open: a damaged header over entries that check out loses nothing, and a
+// last segment whose header and first entry are both bad is a creation a crash cut short, not damage.
+func TestInspectDamagedHeader(t *testing.T) {
+	dir := t.TempDir()
+	r := openRunning(t, dir, spool.Options{SegmentBytes: 4096})
+	mustAppend(t, r.Spool, payloads(0, 30, 300)...)
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := filepath.Glob(filepath.Join(dir, "*.seg"))
+	if err != nil || len(segs) < 2 {
+		t.Fatalf("segments %v, %v; want at least 2", segs, err)
+	}
+	flip := func(file string, at int) {
+		t.Helper()
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[at] ^= 0xff
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flip(segs[0], 9) // the first segment's header: its sequence number
+	if b, err := spool.Inspect(dir); err != nil || b.Entries != 30 || b.Damaged {
+		t.Fatalf("Inspect with a damaged header over good entries = %+v, %v; want 30 entries, not damaged", b, err)
+	}
+
+	last := segs[len(segs)-1]
+	lastEntries := func() int64 {
+		t.Helper()
+		b, err := spool.Inspect(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Entries
+	}()
+	flip(last, 9)  // its header
+	flip(last, 30) // and its first entry
+	b, err := spool.Inspect(dir)
+	if err != nil || b.Damaged || b.Entries >= lastEntries {
+		t.Fatalf("Inspect with the last segment's creation torn = %+v, %v; want fewer than %d entries, not damaged", b, err, lastEntries)
+	}
+	flip(segs[0], 30) // the first segment's first entry too: damage
+	if b, err := spool.Inspect(dir); err != nil || !b.Damaged {
+		t.Fatalf("Inspect with a damaged header and entry in an older segment = %+v, %v; want damaged", b, err)
+	}
+}

@@ -18,5 +18,18 @@ func lockFile(f *os.File) error {
 	return err
 }
 
+// lockHeld reports whether another open file description holds an exclusive flock on f: it takes a shared
+// one without waiting (which only an exclusive holder refuses) and releases it at once.
+func lockHeld(f *os.File) (bool, error) {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return false, syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
+
 // syncDirUnsupported reports whether fsync of a directory failed only because the file system cannot do it.
 func syncDirUnsupported(err error) bool { return errors.Is(err, syscall.EINVAL) }

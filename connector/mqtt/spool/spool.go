@@ -135,7 +135,7 @@ func Open(dir string, opts Options) (*Spool, error) {
 	if err := makeDir(fs, dir); err != nil {
 		return nil, err
 	}
-	lock, err := fs.Lock(filepath.Join(dir, "LOCK"))
+	lock, err := fs.Lock(filepath.Join(dir, lockName))
 	if err != nil {
 		return nil, fmt.Errorf("spool: lock %s: %w", dir, err)
 	}
