@@ -1,7 +1,6 @@
 package mqtt
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -14,8 +13,16 @@ import (
 	"golang.org/x/net/proxy"
 )
 
-// readBufferSize is the read buffer of each MQTT connection: a few dozen 1 KB messages per system call.
-const readBufferSize = 32 << 10
+// A connection's read buffer grows, from minReadBuffer up to maxReadBuffer, while reads fill it (the broker
+// has a backlog for us: at 32 KB, a few dozen 1 KB messages per system call), and shrinks back once reads
+// stop filling a quarter of it: a worker with a thousand tasks of four mostly idle connections each then holds
+// 8 MB of buffers rather than 128 MB.
+const (
+	minReadBuffer = 2 << 10
+	maxReadBuffer = 32 << 10
+	// shrinkAfter is how many reads in a row filling less than a quarter of the buffer halve it.
+	shrinkAfter = 16
+)
 
 // openConnection dials a broker as paho's own dialer does (the same schemes, the proxy of the environment,
 // TLS, websockets), and gives paho the TCP and TLS connections through a read buffer. paho reads every packet
@@ -78,15 +85,60 @@ func dialTLS(dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error)
 	return tc, nil
 }
 
-// bufferedConn is a connection whose reads go through a buffer; writes, deadlines and Close are the
-// connection's.
+// bufferedConn is a connection whose reads go through a buffer that adapts to the traffic (see
+// minReadBuffer); writes, deadlines and Close are the connection's. Like bufio.Reader it is for one reader.
 type bufferedConn struct {
 	net.Conn
-	r *bufio.Reader
+	buf   []byte
+	r, w  int   // buf[r:w] is read from the connection and not yet handed out
+	err   error // the error of the read that filled buf, returned once buf is drained
+	small int   // reads in a row that filled less than a quarter of buf
 }
 
 func newBufferedConn(c net.Conn) *bufferedConn {
-	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBufferSize)}
+	return &bufferedConn{Conn: c, buf: make([]byte, minReadBuffer)}
 }
 
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *bufferedConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.r == c.w {
+		if c.err != nil {
+			err := c.err
+			c.err = nil
+			return 0, err
+		}
+		if len(p) >= len(c.buf) {
+			return c.Conn.Read(p) // as large as the buffer: no copy
+		}
+		n, err := c.Conn.Read(c.buf)
+		c.adapt(n)
+		if n == 0 {
+			return 0, err
+		}
+		c.r, c.w, c.err = 0, n, err
+	}
+	n := copy(p, c.buf[c.r:c.w])
+	c.r += n
+	return n, nil
+}
+
+// adapt sizes the buffer for the next read after one that read n bytes into it, while it holds nothing
+// else; the n bytes read stay where they are.
+func (c *bufferedConn) adapt(n int) {
+	switch {
+	case n == len(c.buf) && len(c.buf) < maxReadBuffer:
+		grown := make([]byte, 2*len(c.buf))
+		copy(grown, c.buf[:n])
+		c.buf, c.small = grown, 0
+	case n < len(c.buf)/4 && len(c.buf) > minReadBuffer:
+		if c.small++; c.small >= shrinkAfter {
+			shrunk := make([]byte, len(c.buf)/2)
+			copy(shrunk, c.buf[:n])
+			c.buf, c.small = shrunk, 0
+		}
+	default:
+		c.small = 0
+	}
+}

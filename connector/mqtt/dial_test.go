@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"testing"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -23,7 +24,7 @@ func TestOpenConnectionBuffersReads(t *testing.T) {
 
 	var wire bytes.Buffer
 	var want []*packets.PublishPacket
-	for i, payload := range [][]byte{bytes.Repeat([]byte("a"), 10), bytes.Repeat([]byte("b"), 3*readBufferSize), {}, []byte(`{"n":3}`)} {
+	for i, payload := range [][]byte{bytes.Repeat([]byte("a"), 10), bytes.Repeat([]byte("b"), 3*maxReadBuffer), {}, []byte(`{"n":3}`)} {
 		p := packets.NewControlPacket(packets.Publish).(*packets.PublishPacket)
 		p.TopicName, p.Qos, p.MessageID, p.Payload = "dev/t", 1, uint16(i+1), payload
 		if err := p.Write(&wire); err != nil {
@@ -94,5 +95,65 @@ func TestOpenConnectionUnknownScheme(t *testing.T) {
 	if conn, err := openConnection(u, *paho.NewClientOptions()); err == nil {
 		conn.Close()
 		t.Fatal("a quic:// broker was dialed")
+	}
+}
+
+// scriptedConn is a connection whose reads return the next of its chunks (at most what the caller asked
+// for, the rest kept for the next read) and then io.EOF.
+type scriptedConn struct {
+	net.Conn
+	chunks [][]byte
+}
+
+func (c *scriptedConn) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	if c.chunks[0] = c.chunks[0][n:]; len(c.chunks[0]) == 0 {
+		c.chunks = c.chunks[1:]
+	}
+	return n, nil
+}
+
+// TestReadBufferAdapts: the buffer doubles while the connection has more than it holds, up to its maximum,
+// halves after shrinkAfter reads that fill less than a quarter of it, never goes below its minimum, and hands
+// every byte over in order whatever its size.
+func TestReadBufferAdapts(t *testing.T) {
+	var chunks [][]byte
+	var want []byte
+	add := func(n int, b byte) {
+		c := bytes.Repeat([]byte{b}, n)
+		chunks, want = append(chunks, c), append(want, c...)
+	}
+	add(200_000, 'x') // a backlog: every read fills the buffer
+	for range 3 * shrinkAfter {
+		add(10, 'y') // then idle: small reads
+	}
+	sc := &scriptedConn{chunks: chunks}
+	c := newBufferedConn(sc)
+	var got []byte
+	sizes := []int{len(c.buf)}
+	p := make([]byte, 5) // paho reads a header a byte or a few at a time
+	for {
+		n, err := c.Read(p)
+		got = append(got, p[:n]...)
+		if sizes[len(sizes)-1] != len(c.buf) {
+			sizes = append(sizes, len(c.buf))
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, not the %d written, in order", len(got), len(want))
+	}
+	wantSizes := []int{minReadBuffer, 2 * minReadBuffer, 4 * minReadBuffer, 8 * minReadBuffer, maxReadBuffer,
+		maxReadBuffer / 2, maxReadBuffer / 4, maxReadBuffer / 8}
+	if !slices.Equal(sizes, wantSizes) {
+		t.Fatalf("buffer sizes %v, want %v", sizes, wantSizes)
 	}
 }
