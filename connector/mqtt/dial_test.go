@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/url"
@@ -141,7 +142,7 @@ func TestReadBufferAdapts(t *testing.T) {
 		if sizes[len(sizes)-1] != len(c.buf) {
 			sizes = append(sizes, len(c.buf))
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
