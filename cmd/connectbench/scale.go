@@ -180,15 +180,16 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	// Create: 16 POSTs in flight against the first worker (forwarded to the leader when it is not).
 	base := workers[0].url()
 	log.Info("creating connectors", "connectors", n, "tasks", s.Tasks)
-	var cpuProfile errgroup.Group
+	var cpuProfile *backgroundFetch // with --profile
 	if b.o.profile != "" {
 		// What starting the tasks costs: the first worker's CPU over the creates and the tasks' start.
 		if err := os.MkdirAll(b.o.profile, 0o755); err != nil {
 			return s, err
 		}
-		file := filepath.Join(b.o.profile, name+"-start-cpu.pprof")
-		cpuProfile.Go(func() error { return fetchTo(ctx, "http://"+workers[0].pprof+"/debug/pprof/profile?seconds=10", file) })
-		s.Profiles = append(s.Profiles, file)
+		cpuProfile = startFetch(ctx, "http://"+workers[0].pprof+"/debug/pprof/profile?seconds=10",
+			filepath.Join(b.o.profile, name+"-start-cpu.pprof"))
+		// On the error paths before the wait below: the fetch ends with the phase, before its workers stop.
+		defer cpuProfile.stop()
 	}
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
@@ -218,8 +219,11 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	s.RunningS = seconds(time.Since(created))
 	s.TotalS = seconds(time.Since(start))
 	log.Info("all running", "seconds", s.RunningS, "since_first_create_s", s.TotalS)
-	if err := cpuProfile.Wait(); err != nil {
-		return s, err
+	if cpuProfile != nil {
+		if err := cpuProfile.wait(); err != nil {
+			return s, fmt.Errorf("CPU profile: %w", err)
+		}
+		s.Profiles = append(s.Profiles, cpuProfile.file)
 	}
 
 	if !sleepUntil(ctx, time.Now().Add(scaleSettle)) {
