@@ -87,11 +87,14 @@ func (b *bench) setupFramework() {
 	b.rep.Framework = f
 }
 
+// mqttConnectionsKey is the MQTT connector's setting of MQTT connections per task.
+const mqttConnectionsKey = "mqtt.connections.per.task"
+
 // connectionsPerTask is the connector's effective mqtt.connections.per.task for a connector of tasks tasks:
 // the config's value, else the product's default (connector/mqtt defaultConnections: 1 for the persistent
 // session of a connector's only task, 4 otherwise; keep in step).
 func connectionsPerTask(cfg map[string]any, tasks int) int {
-	if v, ok := cfg["mqtt.connections.per.task"]; ok && v != nil {
+	if v, ok := cfg[mqttConnectionsKey]; ok && v != nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(v))); err == nil && n > 0 {
 			return n
 		}

@@ -43,12 +43,6 @@ const (
 	scaleSettle = 5 * time.Second
 )
 
-// The MQTT connector's mqtt.connections.per.task and its default with several tasks (connector/mqtt).
-const (
-	mqttConnectionsKey     = "mqtt.connections.per.task"
-	mqttDefaultConnections = 4
-)
-
 // scaleKafkaConns is what a task's producer holds open to the in-process Kafka, rounded up: a bootstrap
 // connection and one per partition leader (2.3 measured per idle task at 1,000 connectors).
 const scaleKafkaConns = 3
@@ -137,13 +131,10 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	log := b.log.With("phase", name)
 	s := &Scale{Connectors: n, MQTTConnectors: n / 2, FileConnectors: n - n/2}
 	s.Tasks = s.FileConnectors*scaleFileTasks + s.MQTTConnectors*scaleMQTTTasks
-	conns := mqttDefaultConnections
+	conns := connectionsPerTask(b.connCfg, scaleMQTTTasks)
 	s.MQTTConnectionsPerTask = strconv.Itoa(conns) + " (default)"
 	if v, ok := b.connCfg[mqttConnectionsKey]; ok && v != nil {
 		s.MQTTConnectionsPerTask = fmt.Sprint(v)
-		if n, err := strconv.Atoi(s.MQTTConnectionsPerTask); err == nil {
-			conns = n
-		}
 	}
 	if err := checkOpenFiles(s.MQTTConnectors*scaleMQTTTasks*conns + s.Tasks*scaleKafkaConns + 500); err != nil {
 		return s, err
