@@ -387,6 +387,7 @@ func (b *bench) measureProfile(ctx context.Context) error {
 	return errors.Join(err, perr)
 }
 
+// fetchTo saves the body of GET url as file. A fetch that fails leaves no file behind, not even part of one.
 func fetchTo(ctx context.Context, url, file string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -404,11 +405,47 @@ func fetchTo(ctx context.Context, url, file string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	if err != nil {
+		_ = os.Remove(file) // best effort: the error says what went wrong
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	return nil
+}
+
+// backgroundFetch is a fetchTo running while its owner does something else, such as a CPU profile over the
+// owner's next seconds. The owner defers stop right after starting it, so the fetch ends with the owner on
+// every path, and calls wait where it needs the file.
+type backgroundFetch struct {
+	file   string
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // set before done is closed
+}
+
+func startFetch(ctx context.Context, url, file string) *backgroundFetch {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &backgroundFetch{file: file, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		f.err = fetchTo(ctx, url, file)
+	}()
+	return f
+}
+
+// wait waits for the fetch to finish and returns its error.
+func (f *backgroundFetch) wait() error {
+	<-f.done
+	return f.err
+}
+
+// stop cancels the fetch, unless it is over, and waits for it to end. It is a no-op after wait.
+func (f *backgroundFetch) stop() {
+	f.cancel()
+	<-f.done
 }
 
 // pipe is what a run measures between the load and the sink.

@@ -108,6 +108,9 @@ func frameworkReport() *Report {
 				RatioGoBridge: 9000.0 / 9500, RatioCBridge: 1},
 			{QoS: 0, Size: 200, Workers: 1, Tasks: 1, Connectd: run(1, 1), GoBridge: run(1, 1), RatioGoBridge: 1}, // not a goal cell
 			{QoS: 0, Size: 1024, Workers: 3, Tasks: 3, Connectd: run(8000, 30), GoBridge: &Run{Err: "boom"}, CBridge: run(9000, 10), RatioCBridge: 8000.0 / 9000},
+			// A bridge that lost messages is slower than one that did the job: connectd's ratio would look met.
+			{QoS: 1, Size: 1024, Workers: 3, Tasks: 3, Connectd: run(8000, 30), GoBridge: &Run{Rate: 6000, Lost: 1200}, CBridge: run(9000, 10),
+				RatioGoBridge: 8000.0 / 6000, RatioCBridge: 8000.0 / 9000},
 		},
 	}
 }
@@ -122,6 +125,8 @@ func TestFrameworkGoals(t *testing.T) {
 		"QoS 1, 1 KB, 1 worker 1 task: connectd / the C bridge":    "missed", // lost
 		"QoS 0, 1 KB, 3 workers 3 tasks: connectd / the Go bridge": "not measured",
 		"QoS 0, 1 KB, 3 workers 3 tasks: connectd / the C bridge":  "met",
+		"QoS 1, 1 KB, 3 workers 3 tasks: connectd / the Go bridge": "not measured", // 1.33, but the bridge lost 1,200
+		"QoS 1, 1 KB, 3 workers 3 tasks: connectd / the C bridge":  "met",
 	}
 	got := map[string]string{}
 	for _, g := range r.Goals {
@@ -134,9 +139,14 @@ func TestFrameworkGoals(t *testing.T) {
 			t.Errorf("goal %q: %q, want %q", name, got[name], v)
 		}
 	}
-	// The three-task QoS 1 cell is not in the matrix: no goal for it.
+	// The 200 B cell is not a goal cell.
 	if len(got) != len(want) {
 		t.Errorf("bridge goals %v, want %d", got, len(want))
+	}
+	for _, g := range r.Goals {
+		if strings.HasPrefix(g.Name, "QoS 1, 1 KB, 3 workers 3 tasks: connectd / the Go bridge") && !strings.Contains(g.Measured, "the Go bridge lost 1,200 messages") {
+			t.Errorf("goal %q: measured %q, want why it was not", g.Name, g.Measured)
+		}
 	}
 
 	// A C bridge that could not run is named as such.

@@ -9,11 +9,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/connectd/connectd/connector/mqtt"
+	"github.com/connectd/connectd/connector/mqtt/mqttbroker"
 	"github.com/connectd/connectd/worker/config"
 )
 
 // TestGoBridgeWritesTheTaskRecords runs a Go bridge of two connections on the in-process broker and Kafka
 // the harness uses and reads back what it wrote: every QoS 1 message once, as the record a source task writes.
+// It publishes more than the two connections' in-flight windows hold, so a bridge that does not acknowledge
+// what Kafka has stalls the publishers and fails the test.
 func TestGoBridgeWritesTheTaskRecords(t *testing.T) {
 	mq, err := startInProcess()
 	if err != nil {
@@ -25,7 +28,7 @@ func TestGoBridgeWritesTheTaskRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.close()
-	const topic, n, size = "go-bridge-test", 200, 256
+	const topic, n, size = "go-bridge-test", 3 * mqttbroker.DefaultWindow, 256
 	if err := k.createTopic(topic, dataPartitions); err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +59,12 @@ func TestGoBridgeWritesTheTaskRecords(t *testing.T) {
 	defer pubs.close()
 	for seq := uint64(1); seq <= n; seq++ {
 		i := int(seq % 2)
-		if tok := pubs.clients[i].Publish(topics[i], 1, false, appendPayload(nil, size, seq, time.Now().UnixNano())); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			t.Fatalf("publish %d: %v", seq, tok.Error())
+		tok := pubs.clients[i].Publish(topics[i], 1, false, appendPayload(nil, size, seq, time.Now().UnixNano()))
+		if !tok.WaitTimeout(10 * time.Second) {
+			t.Fatalf("publish %d not acknowledged after 10s: the broker holds it while the bridge's windows are full", seq)
+		}
+		if err := tok.Error(); err != nil {
+			t.Fatalf("publish %d: %v", seq, err)
 		}
 	}
 

@@ -138,7 +138,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.scale, err = intList(*scale, "scale", 0, 10000); err != nil {
 		return o, err
 	}
+	// The sizes run from the smallest, each once, and the goals grade the largest.
 	o.scale = slices.DeleteFunc(o.scale, func(n int) bool { return n == 0 })
+	slices.Sort(o.scale)
+	o.scale = slices.Compact(o.scale)
 	if o.sizes, err = intList(*sizes, "sizes", minPayloadSize, 1<<20); err != nil {
 		return o, err
 	}
@@ -180,6 +183,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--slow-kafka must not be negative")
 	case o.failoverRate <= 0:
 		return o, errors.New("--failover-rate must be positive")
+	case o.listRequests < 1:
+		return o, errors.New("--list-requests must be at least 1")
 	}
 	return o, nil
 }

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -270,5 +276,52 @@ func TestStatusSpread(t *testing.T) {
 	}
 	if !balanced(spread, 3) || balanced(spread, 4) || balanced([]int{3, 1}, 2) {
 		t.Fatal("balanced is wrong")
+	}
+}
+
+func TestListTimingOf(t *testing.T) {
+	// 1 ms … 200 ms in some order: the p50 is the 100th smallest, the p99 the 198th.
+	lat := make([]time.Duration, 200)
+	for i := range lat {
+		lat[i] = time.Duration((i*7)%200+1) * time.Millisecond
+	}
+	got := listTimingOf(lat, 2048)
+	if want := (ListTiming{Requests: 200, P50Ms: 100, P99Ms: 198, MaxMs: 200, BodyKB: 2}); got != want {
+		t.Errorf("listTimingOf(1…200 ms) = %+v, want %+v", got, want)
+	}
+	// One request is every quantile.
+	if got, want := listTimingOf([]time.Duration{3 * time.Millisecond}, 512), (ListTiming{Requests: 1, P50Ms: 3, P99Ms: 3, MaxMs: 3, BodyKB: 0.5}); got != want {
+		t.Errorf("listTimingOf(3 ms) = %+v, want %+v", got, want)
+	}
+	if got := listTimingOf(nil, 0); got != (ListTiming{}) {
+		t.Errorf("listTimingOf(none) = %+v, want nothing measured", got)
+	}
+}
+
+func TestTimeList(t *testing.T) {
+	var requests atomic.Int32
+	body := strings.Repeat("x", 3*1024)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		_, _ = io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	got, err := timeList(context.Background(), srv.Client(), srv.URL, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Requests != 3 || got.BodyKB != 3 || got.MaxMs < got.P99Ms || got.P99Ms < got.P50Ms {
+		t.Errorf("timeList = %+v, want 3 requests of 3 KB", got)
+	}
+	if n := requests.Load(); n != 3+listWarmup {
+		t.Errorf("%d requests, want 3 timed after %d untimed", n, listWarmup)
+	}
+
+	fail := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "leader unknown", http.StatusConflict)
+	}))
+	defer fail.Close()
+	if _, err := timeList(context.Background(), fail.Client(), fail.URL, 3); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("timeList against a 409: %v, want the status", err)
 	}
 }

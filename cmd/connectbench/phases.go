@@ -284,31 +284,11 @@ func (b *bench) measureList(ctx context.Context) error {
 	l.CreateS = math.Round(time.Since(start).Seconds()*10) / 10
 	b.log.Info("connectors created", "n", b.o.connectors, "seconds", l.CreateS, "spread", spread)
 
-	var lat []time.Duration
-	var body int
-	for i := range b.o.listRequests + 5 {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, listURL, nil)
-		if err != nil {
-			return err
-		}
-		t0 := time.Now()
-		resp, err := b.rc.hc.Do(req)
-		if err != nil {
-			return err
-		}
-		n, err := drain(resp)
-		d := time.Since(t0)
-		if err != nil {
-			return err
-		}
-		if i >= 5 { // the first requests warm connections and caches
-			lat = append(lat, d)
-			body = n
-		}
+	timing, err := timeList(ctx, b.rc.hc, listURL, b.o.listRequests)
+	if err != nil {
+		return err
 	}
-	slices.Sort(lat)
-	q := func(p float64) float64 { return ms(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)]) }
-	l.Requests, l.P50Ms, l.P99Ms, l.MaxMs, l.BodyKB = len(lat), q(0.5), q(0.99), ms(lat[len(lat)-1]), float64(body)/1024
+	l.ListTiming = timing
 	b.rep.List = l
 	b.log.Info("list", "p50_ms", l.P50Ms, "p99_ms", l.P99Ms)
 	return nil
@@ -338,6 +318,48 @@ func sum(xs []int) int {
 		n += x
 	}
 	return n
+}
+
+// listWarmup is how many GETs of a listing go untimed before the timed ones: they warm connections and caches.
+const listWarmup = 5
+
+// timeList times n GETs of listURL, after listWarmup that are not timed.
+func timeList(ctx context.Context, hc *http.Client, listURL string, n int) (ListTiming, error) {
+	lat := make([]time.Duration, 0, n)
+	var body int
+	for i := range n + listWarmup {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, listURL, nil)
+		if err != nil {
+			return ListTiming{}, err
+		}
+		t0 := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return ListTiming{}, err
+		}
+		size, err := drain(resp)
+		d := time.Since(t0)
+		if err != nil {
+			return ListTiming{}, err
+		}
+		if i >= listWarmup {
+			lat = append(lat, d)
+			body = size
+		}
+	}
+	return listTimingOf(lat, body), nil
+}
+
+// listTimingOf sums up request latencies and the last body's size in bytes; no requests, no timing.
+func listTimingOf(lat []time.Duration, body int) ListTiming {
+	if len(lat) == 0 {
+		return ListTiming{}
+	}
+	lat = slices.Sorted(slices.Values(lat))
+	// The p-quantile is the smallest latency at least a fraction p of the requests did not exceed.
+	q := func(p float64) float64 { return ms(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)]) }
+	return ListTiming{Requests: len(lat), P50Ms: q(0.5), P99Ms: q(0.99), MaxMs: ms(lat[len(lat)-1]),
+		BodyKB: math.Round(float64(body)/1024*10) / 10}
 }
 
 // drain reads and closes a response body, returning its size.

@@ -161,11 +161,16 @@ type ListLatency struct {
 	CreateS    float64 `json:"create_s"` // until every one has a status and the group spread them evenly
 	Balanced   bool    `json:"balanced"`
 	Spread     []int   `json:"spread"` // connectors per worker`
-	Requests   int     `json:"requests"`
-	P50Ms      float64 `json:"p50_ms"`
-	P99Ms      float64 `json:"p99_ms"`
-	MaxMs      float64 `json:"max_ms"`
-	BodyKB     float64 `json:"body_kb"`
+	ListTiming
+}
+
+// ListTiming is what timed GETs of a status listing measured.
+type ListTiming struct {
+	Requests int     `json:"requests"`
+	P50Ms    float64 `json:"p50_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
+	BodyKB   float64 `json:"body_kb"`
 }
 
 // Goal is one of the issue's goals with what this run measured.

@@ -47,7 +47,7 @@ func testReport() *Report {
 			{QoS: 1, Size: 1024, Workers: 1, Tasks: 1, Bridge: run(10000, 20), Connectd: run(9000, 40, 33), Ratio: 0.9},
 			{QoS: 0, Size: 1024, Workers: 3, Tasks: 3, Bridge: run(10000, 20), Connectd: &Run{Err: "no sink"}},
 		},
-		List: &ListLatency{Connectors: 1000, Method: "POST", CreateS: 12, Balanced: true, Spread: []int{334, 333, 333}, Requests: 200, P50Ms: 5, P99Ms: 9, MaxMs: 11, BodyKB: 130},
+		List: &ListLatency{Connectors: 1000, Method: "POST", CreateS: 12, Balanced: true, Spread: []int{334, 333, 333}, ListTiming: ListTiming{Requests: 200, P50Ms: 5, P99Ms: 9, MaxMs: 11, BodyKB: 130}},
 	}
 }
 

@@ -43,12 +43,6 @@ const (
 	scaleSettle = 5 * time.Second
 )
 
-// The MQTT connector's mqtt.connections.per.task and its default with several tasks (connector/mqtt).
-const (
-	mqttConnectionsKey     = "mqtt.connections.per.task"
-	mqttDefaultConnections = 4
-)
-
 // scaleKafkaConns is what a task's producer holds open to the in-process Kafka, rounded up: a bootstrap
 // connection and one per partition leader (2.3 measured per idle task at 1,000 connectors).
 const scaleKafkaConns = 3
@@ -89,14 +83,8 @@ type Scale struct {
 	Loaded    []ScaleWorker `json:"loaded"`
 	Survivors []ScaleWorker `json:"survivors,omitempty"`
 	// RSSPer100TasksMB is (loaded RSS − idle RSS) ÷ (tasks ÷ 100), summed over the workers.
-	RSSPer100TasksMB float64 `json:"rss_per_100_tasks_mb"`
-	List             struct {
-		Requests int     `json:"requests"`
-		P50Ms    float64 `json:"p50_ms"`
-		P99Ms    float64 `json:"p99_ms"`
-		MaxMs    float64 `json:"max_ms"`
-		BodyKB   float64 `json:"body_kb"`
-	} `json:"list"`
+	RSSPer100TasksMB float64    `json:"rss_per_100_tasks_mb"`
+	List             ListTiming `json:"list"`
 	// FailoverS is kill -9 of a worker → every task RUNNING on the survivors; Killed the worker's name and
 	// the tasks it ran. RejoinS is the killed worker's restart → every task RUNNING and spread over three.
 	Killed     string   `json:"killed,omitempty"`
@@ -119,7 +107,7 @@ type ScaleWorker struct {
 	CPUS       float64 `json:"cpu_s"` // CPU time since the process started
 }
 
-// measureScales runs the scale phase at each --scale size, smallest first.
+// measureScales runs the scale phase at each --scale size, smallest first (parseFlags sorts them).
 func (b *bench) measureScales(ctx context.Context) error {
 	var errs []error
 	for _, n := range b.o.scale {
@@ -143,13 +131,10 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	log := b.log.With("phase", name)
 	s := &Scale{Connectors: n, MQTTConnectors: n / 2, FileConnectors: n - n/2}
 	s.Tasks = s.FileConnectors*scaleFileTasks + s.MQTTConnectors*scaleMQTTTasks
-	conns := mqttDefaultConnections
+	conns := connectionsPerTask(b.connCfg, scaleMQTTTasks)
 	s.MQTTConnectionsPerTask = strconv.Itoa(conns) + " (default)"
 	if v, ok := b.connCfg[mqttConnectionsKey]; ok && v != nil {
 		s.MQTTConnectionsPerTask = fmt.Sprint(v)
-		if n, err := strconv.Atoi(s.MQTTConnectionsPerTask); err == nil {
-			conns = n
-		}
 	}
 	if err := checkOpenFiles(s.MQTTConnectors*scaleMQTTTasks*conns + s.Tasks*scaleKafkaConns + 500); err != nil {
 		return s, err
@@ -186,15 +171,16 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	// Create: 16 POSTs in flight against the first worker (forwarded to the leader when it is not).
 	base := workers[0].url()
 	log.Info("creating connectors", "connectors", n, "tasks", s.Tasks)
-	var cpuProfile errgroup.Group
+	var cpuProfile *backgroundFetch // with --profile
 	if b.o.profile != "" {
 		// What starting the tasks costs: the first worker's CPU over the creates and the tasks' start.
 		if err := os.MkdirAll(b.o.profile, 0o755); err != nil {
 			return s, err
 		}
-		file := filepath.Join(b.o.profile, name+"-start-cpu.pprof")
-		cpuProfile.Go(func() error { return fetchTo(ctx, "http://"+workers[0].pprof+"/debug/pprof/profile?seconds=10", file) })
-		s.Profiles = append(s.Profiles, file)
+		cpuProfile = startFetch(ctx, "http://"+workers[0].pprof+"/debug/pprof/profile?seconds=10",
+			filepath.Join(b.o.profile, name+"-start-cpu.pprof"))
+		// On the error paths before the wait below: the fetch ends with the phase, before its workers stop.
+		defer cpuProfile.stop()
 	}
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
@@ -224,8 +210,11 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 	s.RunningS = seconds(time.Since(created))
 	s.TotalS = seconds(time.Since(start))
 	log.Info("all running", "seconds", s.RunningS, "since_first_create_s", s.TotalS)
-	if err := cpuProfile.Wait(); err != nil {
-		return s, err
+	if cpuProfile != nil {
+		if err := cpuProfile.wait(); err != nil {
+			return s, fmt.Errorf("CPU profile: %w", err)
+		}
+		s.Profiles = append(s.Profiles, cpuProfile.file)
 	}
 
 	if !sleepUntil(ctx, time.Now().Add(scaleSettle)) {
@@ -253,7 +242,7 @@ func (b *bench) measureScale(ctx context.Context, n int) (*Scale, error) {
 		}
 	}
 
-	if err := b.timeList(ctx, listURL, s); err != nil {
+	if s.List, err = timeList(ctx, b.rc.hc, listURL, b.o.listRequests); err != nil {
 		return s, err
 	}
 	log.Info("list", "p50_ms", s.List.P50Ms, "p99_ms", s.List.P99Ms, "body_kb", s.List.BodyKB)
@@ -470,35 +459,6 @@ func (b *bench) scaleProfiles(ctx context.Context, w *workerProc, name string) (
 	return files, nil
 }
 
-// timeList times --list-requests GETs of the status listing, after five that warm connections and caches.
-func (b *bench) timeList(ctx context.Context, listURL string, s *Scale) error {
-	var lat []time.Duration
-	for i := range b.o.listRequests + 5 {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, listURL, nil)
-		if err != nil {
-			return err
-		}
-		t0 := time.Now()
-		resp, err := b.rc.hc.Do(req)
-		if err != nil {
-			return err
-		}
-		n, err := drain(resp)
-		d := time.Since(t0)
-		if err != nil {
-			return err
-		}
-		if i >= 5 {
-			lat = append(lat, d)
-			s.List.BodyKB = math.Round(float64(n)/1024*10) / 10
-		}
-	}
-	slices.Sort(lat)
-	q := func(p float64) float64 { return ms(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)]) }
-	s.List.Requests, s.List.P50Ms, s.List.P99Ms, s.List.MaxMs = len(lat), q(0.5), q(0.99), ms(lat[len(lat)-1])
-	return nil
-}
-
 func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*100) / 100 }
 
 // Goals of the scale phase, from the issue.
@@ -512,7 +472,7 @@ func (r *Report) scaleGoals() {
 	if len(r.Scale) == 0 {
 		return
 	}
-	s := r.Scale[len(r.Scale)-1]
+	s := slices.MaxFunc(r.Scale, func(a, b *Scale) int { return a.Connectors - b.Connectors })
 	yes := func(b bool) *bool { return &b }
 	what := fmt.Sprintf("%s connectors, %s tasks, 3 workers", count(float64(s.Connectors)), count(float64(s.Tasks)))
 	g := Goal{Name: "full rebalance after kill -9 of one worker, " + what, Target: fmt.Sprintf("≤ %d s", goalScaleFailoverS), Measured: "not measured"}

@@ -43,7 +43,8 @@ func TestScaleReport(t *testing.T) {
 		Loaded: []ScaleWorker{{Name: "w1", RSSMB: 408, Goroutines: 50094}, {Name: "w2", RSSMB: 399}, {Name: "w3", RSSMB: 432}},
 		Killed: "w3", KilledRan: 1000, FailoverS: 12.5, RSSPer100TasksMB: 38.91}
 	s.List.Requests, s.List.P50Ms, s.List.P99Ms = 200, 6, 23.6
-	r := &Report{Scale: []*Scale{{Connectors: 100, Tasks: 300}, s}}
+	// The goals grade the largest size, wherever it is in the list.
+	r := &Report{Scale: []*Scale{{Connectors: 100, Tasks: 300}, s, {Connectors: 300, Tasks: 900}}}
 	r.scaleGoals()
 	if len(r.Goals) != 2 {
 		t.Fatalf("goals %+v, want failover and list", r.Goals)
