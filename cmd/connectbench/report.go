@@ -321,6 +321,11 @@ func (r *Report) evaluateGoals() {
 			add(name, target, "not measured", nil)
 			continue
 		}
+		if c.Bridge.Lost > 0 {
+			// A bridge that lost messages is no reference: its lower rate would flatter connectd's ratio.
+			add(name, target, fmt.Sprintf("not measured: the bridge lost %s messages", count(float64(c.Bridge.Lost))), nil)
+			continue
+		}
 		add(name, target, fmt.Sprintf("%.2f (%s / %s msg/s)", c.Ratio, count(c.Connectd.Rate), count(c.Bridge.Rate)),
 			yes(c.Ratio >= goalRatioSink && c.Connectd.Lost == 0))
 	}

@@ -133,6 +133,21 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+func TestSinkGoalNeedsALosslessBridge(t *testing.T) {
+	r := testReport()
+	r.SinkCases[0].Bridge.Lost = 12
+	r.evaluateGoals()
+	for _, g := range r.Goals {
+		if strings.HasPrefix(g.Name, "MQTT sink, QoS 1, 1 KB, 1 worker 1 task") {
+			if g.Met != nil || !strings.Contains(g.Measured, "the bridge lost 12 messages") {
+				t.Fatalf("a sink goal against a bridge that lost messages: %+v", g)
+			}
+			return
+		}
+	}
+	t.Fatal("no sink goal for QoS 1, one task")
+}
+
 func TestBurstGoalFailsOnLoss(t *testing.T) {
 	r := testReport()
 	r.Burst.Received, r.Burst.Lost = 49990, 10
