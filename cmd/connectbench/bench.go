@@ -133,8 +133,8 @@ func (b *bench) Run(ctx context.Context) (*Report, error) {
 				b.note(b.measureHalfRate(ctx, byte(qos), goalSize, tasks), "half rate")
 			}
 		}
-		if tasks == 1 && b.o.profile != "" {
-			b.note(b.measureProfile(ctx), "profile")
+		if b.o.profile != "" {
+			b.note(b.measureProfile(ctx, tasks), "profile")
 		}
 		for _, name := range b.o.brokerDefs {
 			b.note(b.measureBrokerCase(ctx, name, tasks), "broker defaults")
@@ -356,16 +356,21 @@ func (b *bench) measureHalfRate(ctx context.Context, qos byte, size, tasks int) 
 	return errors.Join(errs...)
 }
 
-// measureProfile drives the QoS 0, 1 KB case at maximum rate in a run of its own and takes the first
-// worker's CPU profile over 10 s of it, its heap profile, and its allocation profile before and after.
-func (b *bench) measureProfile(ctx context.Context) error {
+// measureProfile drives the QoS 0, 1 KB case of a topology at maximum rate in a run of its own and takes the
+// first worker's CPU profile over 10 s of it, its heap profile, and its allocation profile before and after.
+// The files of the one-task case are cpu.pprof and so on; those of n tasks on n workers are prefixed tn-.
+func (b *bench) measureProfile(ctx context.Context, tasks int) error {
 	w := b.workers[0]
+	prefix := ""
+	if tasks > 1 {
+		prefix = fmt.Sprintf("t%d-", tasks)
+	}
 	if err := os.MkdirAll(b.o.profile, 0o755); err != nil {
 		return err
 	}
 	var files []string
 	var perr error
-	_, err := b.run(ctx, runSpec{pipe: pipeConnectd, qos: 0, size: goalSize, tasks: 1, steady: 11 * time.Second,
+	_, err := b.run(ctx, runSpec{pipe: pipeConnectd, qos: 0, size: goalSize, tasks: tasks, steady: 11 * time.Second,
 		onSteady: func(ctx context.Context) {
 			// allocs is cumulative since the process started: the one taken first is the base that isolates
 			// the profiled window (go tool pprof -base allocs-start.pprof allocs.pprof).
@@ -375,7 +380,7 @@ func (b *bench) measureProfile(ctx context.Context) error {
 				{"heap.pprof", "/debug/pprof/heap"},
 				{"allocs.pprof", "/debug/pprof/allocs"},
 			} {
-				file := filepath.Join(b.o.profile, p.name)
+				file := filepath.Join(b.o.profile, prefix+p.name)
 				if err := fetchTo(ctx, "http://"+w.pprof+p.path, file); err != nil {
 					perr = err
 					return
@@ -383,7 +388,7 @@ func (b *bench) measureProfile(ctx context.Context) error {
 				files = append(files, file)
 			}
 		}})
-	b.rep.Profiles = files
+	b.rep.Profiles = append(b.rep.Profiles, files...)
 	return errors.Join(err, perr)
 }
 
