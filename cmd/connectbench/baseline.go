@@ -74,6 +74,21 @@ func startChild(dir, name string, args ...string) (*child, error) {
 	return c, nil
 }
 
+// startReadyChild starts a child that reports "ready" on its stdout once it is set up (its only output),
+// and waits for that line.
+func startReadyChild(dir, name string, args ...string) (*child, error) {
+	c, err := startChild(dir, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	line := make([]byte, len("ready\n"))
+	if _, err := io.ReadFull(c.stdout, line); err != nil || string(line) != "ready\n" {
+		c.stop(10 * time.Second)
+		return nil, c.failed()
+	}
+	return c, nil
+}
+
 func (c *child) pid() int { return c.cmd.Process.Pid }
 
 // failed describes an exit with the last line of the child's log.

@@ -55,14 +55,9 @@ func (s goBridgeSpec) args() []string {
 }
 
 func newChildGoBridge(dir string, s goBridgeSpec) (*childGoBridge, error) {
-	c, err := startChild(dir, s.prefix+"-go-bridge", s.args()...)
+	c, err := startReadyChild(dir, s.prefix+"-go-bridge", s.args()...)
 	if err != nil {
 		return nil, err
-	}
-	line := make([]byte, len("ready\n"))
-	if _, err := io.ReadFull(c.stdout, line); err != nil || string(line) != "ready\n" {
-		c.stop(10 * time.Second)
-		return nil, c.failed()
 	}
 	return &childGoBridge{c: c}, nil
 }

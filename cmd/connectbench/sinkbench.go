@@ -80,15 +80,10 @@ func (b *bench) measureSinkCase(ctx context.Context, qos byte, size, tasks int) 
 type childBridge struct{ c *child }
 
 func newChildBridge(dir, propsFile, prefix, topic, url, mqttPrefix string, n int, qos byte) (*childBridge, error) {
-	c, err := startChild(dir, prefix+"-bridge", roleBridge, "--props", propsFile, "--topic", topic, "--url", url,
+	c, err := startReadyChild(dir, prefix+"-bridge", roleBridge, "--props", propsFile, "--topic", topic, "--url", url,
 		"--prefix", prefix, "--mqtt-prefix", mqttPrefix, "--n", strconv.Itoa(n), "--qos", strconv.Itoa(int(qos)))
 	if err != nil {
 		return nil, err
-	}
-	line := make([]byte, len("ready\n"))
-	if _, err := io.ReadFull(c.stdout, line); err != nil || string(line) != "ready\n" {
-		c.stop(10 * time.Second)
-		return nil, c.failed()
 	}
 	return &childBridge{c: c}, nil
 }

@@ -59,19 +59,7 @@ func TestInspectCountsWhatIsNotShipped(t *testing.T) {
 // TestInspectTornTailAndDamage: a torn tail of the last segment is not counted and is not damage, as Open
 // truncates it; damage inside an earlier segment is reported.
 func TestInspectTornTailAndDamage(t *testing.T) {
-	dir := t.TempDir()
-	r := openRunning(t, dir, spool.Options{SegmentBytes: 4096})
-	mustAppend(t, r.Spool, payloads(0, 30, 300)...)
-	if err := r.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	segs, err := filepath.Glob(filepath.Join(dir, "*.seg"))
-	if err != nil || len(segs) < 2 {
-		t.Fatalf("segments %v, %v; want at least 2", segs, err)
-	}
+	dir, segs := closedSpool(t)
 	whole, err := spool.Inspect(dir)
 	if err != nil || whole.Entries != 30 {
 		t.Fatalf("Inspect = %+v, %v; want 30 entries", whole, err)
@@ -109,6 +97,26 @@ func TestInspectTornTailAndDamage(t *testing.T) {
 	}
 }
 
+// closedSpool leaves 30 entries of 300 bytes, none shipped, in a closed spool of a few segments, and returns
+// its directory and segment files, oldest first.
+func closedSpool(t *testing.T) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	r := openRunning(t, dir, spool.Options{SegmentBytes: 4096})
+	mustAppend(t, r.Spool, payloads(0, 30, 300)...)
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := filepath.Glob(filepath.Join(dir, "*.seg"))
+	if err != nil || len(segs) < 2 {
+		t.Fatalf("segments %v, %v; want at least 2", segs, err)
+	}
+	return dir, segs
+}
+
 // TestInUse: a spool is in use while it is open, and not once it is closed; probing does not keep the lock.
 func TestInUse(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "task")
@@ -140,19 +148,7 @@ func TestInUse(t *testing.T) {
 // TestInspectDamagedHeader follows Open: a damaged header over entries that check out loses nothing, and a
 // last segment whose header and first entry are both bad is a creation a crash cut short, not damage.
 func TestInspectDamagedHeader(t *testing.T) {
-	dir := t.TempDir()
-	r := openRunning(t, dir, spool.Options{SegmentBytes: 4096})
-	mustAppend(t, r.Spool, payloads(0, 30, 300)...)
-	if err := r.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	segs, err := filepath.Glob(filepath.Join(dir, "*.seg"))
-	if err != nil || len(segs) < 2 {
-		t.Fatalf("segments %v, %v; want at least 2", segs, err)
-	}
+	dir, segs := closedSpool(t)
 	flip := func(file string, at int) {
 		t.Helper()
 		data, err := os.ReadFile(file)
