@@ -144,7 +144,12 @@ func (a *spoolAuditor) audit(running map[connector.TaskID]bool) {
 				continue // its task ships it
 			}
 			dir := filepath.Join(a.root, ce.Name(), te.Name())
-			if used, err := spool.InUse(dir); used || err != nil {
+			used, err := spool.InUse(dir)
+			if err != nil {
+				// Reported all the same: Inspect below meets the same problem and marks the spool damaged.
+				a.log.Warn("spool audit: cannot probe a spool's lock", "dir", dir, "err", err)
+			}
+			if used {
 				// Open: the task runs on another worker sharing spool.dir (all of a host's workers do with its
 				// default), or starts here right now. Its owner ships it.
 				continue
@@ -178,7 +183,7 @@ func (a *spoolAuditor) audit(running map[connector.TaskID]bool) {
 			continue
 		}
 		if prev := a.seen[dir]; prev.backlog.Entries > 0 {
-			a.log.Info("spooled messages no longer wait here: their task runs on this worker again, or the directory is gone", "dir", dir)
+			a.log.Info("spool no longer reported: its task runs (here, or on a worker sharing spool.dir), or the directory is gone", "dir", dir)
 		}
 		delete(a.seen, dir)
 	}

@@ -14,14 +14,15 @@ import (
 )
 
 // A connection's read buffer grows, from minReadBuffer up to maxReadBuffer, while reads fill it (the broker
-// has a backlog for us: at 32 KB, a few dozen 1 KB messages per system call), and shrinks back once reads
-// stop filling a quarter of it: a worker with a thousand tasks of four mostly idle connections each then has
+// has a backlog for us: at 32 KB, a few dozen 1 KB messages per system call), and falls back to minReadBuffer
+// after shrinkAfter reads in a row that fill less than a quarter of it (an idle connection reads a PINGRESP a
+// keep-alive, so halving step by step would keep a burst's 32 KB for an hour; growing back takes four reads): a worker with a thousand tasks of four mostly idle connections each then has
 // 8 MB of buffers on its heap rather than 128 MB. (Its RSS barely differs: the kernel backs only the pages a
 // read touched, so an idle 32 KB buffer cost a page; but the heap is what GOGC and GOMEMLIMIT pace against.)
 const (
 	minReadBuffer = 2 << 10
 	maxReadBuffer = 32 << 10
-	// shrinkAfter is how many reads in a row filling less than a quarter of the buffer halve it.
+	// shrinkAfter is how many reads in a row filling less than a quarter of the buffer shrink it.
 	shrinkAfter = 16
 )
 
@@ -135,7 +136,7 @@ func (c *bufferedConn) adapt(n int) {
 		c.buf, c.small = grown, 0
 	case n < len(c.buf)/4 && len(c.buf) > minReadBuffer:
 		if c.small++; c.small >= shrinkAfter {
-			shrunk := make([]byte, len(c.buf)/2)
+			shrunk := make([]byte, max(minReadBuffer, n))
 			copy(shrunk, c.buf[:n])
 			c.buf, c.small = shrunk, 0
 		}

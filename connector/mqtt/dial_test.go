@@ -118,8 +118,8 @@ func (c *scriptedConn) Read(p []byte) (int, error) {
 }
 
 // TestReadBufferAdapts: the buffer doubles while the connection has more than it holds, up to its maximum,
-// halves after shrinkAfter reads that fill less than a quarter of it, never goes below its minimum, and hands
-// every byte over in order whatever its size.
+// falls back to its minimum after shrinkAfter reads that fill less than a quarter of it, and hands every byte
+// over in order whatever its size.
 func TestReadBufferAdapts(t *testing.T) {
 	var chunks [][]byte
 	var want []byte
@@ -152,9 +152,59 @@ func TestReadBufferAdapts(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("read %d bytes, not the %d written, in order", len(got), len(want))
 	}
-	wantSizes := []int{minReadBuffer, 2 * minReadBuffer, 4 * minReadBuffer, 8 * minReadBuffer, maxReadBuffer,
-		maxReadBuffer / 2, maxReadBuffer / 4, maxReadBuffer / 8}
+	wantSizes := []int{minReadBuffer, 2 * minReadBuffer, 4 * minReadBuffer, 8 * minReadBuffer, maxReadBuffer, minReadBuffer}
 	if !slices.Equal(sizes, wantSizes) {
 		t.Fatalf("buffer sizes %v, want %v", sizes, wantSizes)
+	}
+}
+
+// errConn returns its data together with an error in one read, as a TLS connection does with a close_notify
+// that follows the last record.
+type errConn struct {
+	net.Conn
+	data []byte
+	err  error
+}
+
+func (c *errConn) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, c.err
+	}
+	n := copy(p, c.data)
+	c.data = c.data[n:]
+	if len(c.data) == 0 {
+		return n, c.err
+	}
+	return n, nil
+}
+
+// TestReadBufferKeepsTheErrorForLast: data read together with an error is handed over first, then the error
+// once, and a read as large as the buffer goes to the connection directly.
+func TestReadBufferKeepsTheErrorForLast(t *testing.T) {
+	c := newBufferedConn(&errConn{data: []byte("last packet"), err: io.ErrUnexpectedEOF})
+	p := make([]byte, 4)
+	var got []byte
+	for {
+		n, err := c.Read(p)
+		got = append(got, p[:n]...)
+		if err != nil {
+			if !errors.Is(err, io.ErrUnexpectedEOF) || string(got) != "last packet" {
+				t.Fatalf("read %q then %v; want all of %q, then the connection's error", got, err, "last packet")
+			}
+			break
+		}
+		if n == 0 {
+			t.Fatal("a read returned nothing and no error")
+		}
+	}
+	if n, err := c.Read(p); n != 0 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("read after the error: %d, %v; want the connection's error again", n, err)
+	}
+
+	big := bytes.Repeat([]byte("z"), 3*minReadBuffer)
+	d := newBufferedConn(&errConn{data: big, err: io.EOF})
+	q := make([]byte, len(big))
+	if n, err := d.Read(q); n != len(big) || !errors.Is(err, io.EOF) || !bytes.Equal(q, big) {
+		t.Fatalf("a read larger than the buffer: %d bytes, %v; want all %d bytes in one read", n, err, len(big))
 	}
 }

@@ -154,8 +154,8 @@ func (c *Collector) collectOrphanedSpools(e emitter) {
 		if o.Damaged {
 			damaged = 1
 		}
-		e.emit(PluginPrefix+"spool_orphaned_damaged", "1 when the spool holds damage (or could not be read): "+
-			"its task's start would fail on it, and the entries counted may not be all it holds.",
+		e.emit(PluginPrefix+"spool_orphaned_damaged", "1 when the spool's task, opening it, would meet damage (a damaged "+
+			"segment or checkpoint), or the spool could not be read: the entries counted may not be all it holds.",
 			prometheus.GaugeValue, damaged, labels...)
 	}
 }
