@@ -17,20 +17,8 @@ func TestCBridgeWritesKeyedRecords(t *testing.T) {
 	if err != nil {
 		t.Skip("C bridge:", err)
 	}
-	mq, err := startInProcess()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mq.close()
-	k, err := startKafka("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.close()
 	const topic, n, size = "c-bridge-test", 200, 256
-	if err := k.createTopic(topic, dataPartitions); err != nil {
-		t.Fatal(err)
-	}
+	mq, k, cl := bridgeTestStack(t, topic)
 	host, port, err := brokerHostPort(mq.url)
 	if err != nil {
 		t.Fatal(err)
@@ -47,11 +35,6 @@ func TestCBridgeWritesKeyedRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pubs.close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(k.brokers...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

@@ -18,20 +18,8 @@ import (
 // It publishes more than the two connections' in-flight windows hold, so a bridge that does not acknowledge
 // what Kafka has stalls the publishers and fails the test.
 func TestGoBridgeWritesTheTaskRecords(t *testing.T) {
-	mq, err := startInProcess()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mq.close()
-	k, err := startKafka("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.close()
 	const topic, n, size = "go-bridge-test", 3 * mqttbroker.DefaultWindow, 256
-	if err := k.createTopic(topic, dataPartitions); err != nil {
-		t.Fatal(err)
-	}
+	mq, k, cl := bridgeTestStack(t, topic)
 	cfg, _, err := config.ParseConfig(workerProps(k.brokers, "g", k.replication, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -68,11 +56,6 @@ func TestGoBridgeWritesTheTaskRecords(t *testing.T) {
 		}
 	}
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(k.brokers...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	seen := map[uint64]bool{}
@@ -105,4 +88,29 @@ func TestGoBridgeWritesTheTaskRecords(t *testing.T) {
 	if err := failed.get(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// bridgeTestStack starts the in-process broker and Kafka the harness uses, creates topic on it and returns a
+// consumer of the topic from its start; the test's cleanup stops them all.
+func bridgeTestStack(t *testing.T, topic string) (*mqttSide, *kafkaSide, *kgo.Client) {
+	t.Helper()
+	mq, err := startInProcess()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mq.close)
+	k, err := startKafka("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(k.close)
+	if err := k.createTopic(topic, dataPartitions); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(k.brokers...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return mq, k, cl
 }
