@@ -25,8 +25,8 @@
 // is measured once per broker and run. Duplicates are counted, not failed; the publisher must reach 0.8 of the
 // rate while connectd and Kafka share the machine with it, or the rate counts as untested.
 //
-// These four run only with CONNECTD_IT_SUSTAINED=1 (about 11 minutes): not every run passes yet (issue 14;
-// see the comment in TestScenarios).
+// The four take about 11 minutes. Each starts by writing the machine's dirty pages to disk (syncDisks), so
+// that the fsyncs of the spool do not wait for the previous scenario's Kafka writes.
 //
 // # Spool scenarios (spool_test.go)
 //
