@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
@@ -206,5 +208,114 @@ func TestReadBufferKeepsTheErrorForLast(t *testing.T) {
 	q := make([]byte, len(big))
 	if n, err := d.Read(q); n != len(big) || !errors.Is(err, io.EOF) || !bytes.Equal(q, big) {
 		t.Fatalf("a read larger than the buffer: %d bytes, %v; want all %d bytes in one read", n, err, len(big))
+	}
+}
+
+// recordingConn records each Write the writer goroutine makes, holding the first one until release is closed,
+// and records Close after them.
+type recordingConn struct {
+	net.Conn
+	entered chan struct{} // closed when the first Write begins
+	release chan struct{}
+	mu      sync.Mutex
+	writes  [][]byte
+	closed  bool
+	failed  error // returned by every Write when set
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	first := len(c.writes) == 0
+	c.writes = append(c.writes, slices.Clone(p))
+	c.mu.Unlock()
+	if first && c.entered != nil {
+		close(c.entered)
+		<-c.release
+	}
+	if c.failed != nil {
+		return 0, c.failed
+	}
+	return len(p), nil
+}
+
+func (c *recordingConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (c *recordingConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
+
+// TestWritesGather: the packets written while a send is under way leave together in the next one, in order;
+// Close sends what is pending before it closes the connection, and a Write after Close fails.
+func TestWritesGather(t *testing.T) {
+	rc := &recordingConn{entered: make(chan struct{}), release: make(chan struct{})}
+	c := newBufferedConn(rc)
+	var want []byte
+	write := func(i int) {
+		p := []byte{0x40, 0x02, 0, byte(i)} // a PUBACK
+		if n, err := c.Write(p); n != len(p) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+		want = append(want, p...)
+	}
+	write(0)
+	<-rc.entered // the writer is in its first send
+	for i := 1; i < 100; i++ {
+		write(i)
+	}
+	closed := make(chan error)
+	go func() { closed <- c.Close() }()
+	close(rc.release)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if !rc.closed {
+		t.Fatal("Close did not close the connection")
+	}
+	if len(rc.writes) != 2 || !bytes.Equal(bytes.Join(rc.writes, nil), want) {
+		t.Fatalf("%d sends of %d bytes in all; want 2 (the first packet, then the 99 written during it), %d bytes in order",
+			len(rc.writes), len(bytes.Join(rc.writes, nil)), len(want))
+	}
+	if _, err := c.Write([]byte{0xc0, 0}); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Write after Close = %v, want net.ErrClosed", err)
+	}
+}
+
+// TestFailedSendFailsLaterWrites: once a send failed, every Write returns its error.
+func TestFailedSendFailsLaterWrites(t *testing.T) {
+	broken := errors.New("connection reset by peer")
+	c := newBufferedConn(&recordingConn{failed: broken})
+	if _, err := c.Write([]byte{0x40, 0x02, 0, 1}); err != nil {
+		t.Fatalf("the first Write = %v; it only queues", err)
+	}
+	<-c.writeDone // the writer returns after the failed send
+	if _, err := c.Write([]byte{0x40, 0x02, 0, 2}); !errors.Is(err, broken) {
+		t.Fatalf("Write after a failed send = %v, want %v", err, broken)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCloseGivesUpOnABrokerThatDoesNotRead: Close returns although the peer reads nothing and the writer is
+// stuck in a send: it sets a write deadline before it waits.
+func TestCloseGivesUpOnABrokerThatDoesNotRead(t *testing.T) {
+	client, broker := net.Pipe() // unbuffered: a send waits for the peer's read
+	defer broker.Close()
+	c := newBufferedConn(client)
+	if _, err := c.Write([]byte{0xe0, 0}); err != nil { // a DISCONNECT nobody reads
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.writeDone:
+	default:
+		t.Fatal("Close returned with the writer still running")
 	}
 }

@@ -25,8 +25,11 @@
 // is measured once per broker and run. Duplicates are counted, not failed; the publisher must reach 0.8 of the
 // rate while connectd and Kafka share the machine with it, or the rate counts as untested.
 //
-// The four take about 11 minutes. Each starts by writing the machine's dirty pages to disk (syncDisks), so
-// that the fsyncs of the spool do not wait for the previous scenario's Kafka writes.
+// Each starts by writing the machine's dirty pages to disk (syncDisks), so that the fsyncs of the spool do
+// not wait for the previous scenario's Kafka writes. emqx-like-sustained-spool runs only with
+// CONNECTD_IT_SUSTAINED=1: at the EMQX-like rate the spool's writes, fsyncs and reads, on top of three Kafka
+// brokers, left a 2-core machine no CPU for the publisher (see the comment in TestScenarios); the other three
+// take about 10 minutes.
 //
 // # Spool scenarios (spool_test.go)
 //
