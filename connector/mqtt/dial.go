@@ -106,14 +106,14 @@ func dialTLS(dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error)
 // minReadBuffer) and whose writes are gathered; deadlines are the connection's. Like bufio.Reader it is for
 // one reader.
 //
-// Write copies the packet into a pending buffer and wakes the connection's writer goroutine, which sends all
-// that is pending with one system call: while it is in one, the PUBACKs of the next acknowledgement pass
-// gather behind it, and an idle connection's packet leaves at once, one goroutine wake-up later. Write waits
-// while maxPendingWrite bytes are pending (the broker is not reading). A send that fails fails every Write
-// after it; paho's reader sees the broken connection as before. Close sends what is pending (for at most
-// closeFlushTimeout), so that a DISCONNECT or the PUBACKs paho wrote last still reach the broker, then
-// closes the connection. The writer goroutine starts with the first Write and returns once Close has it
-// send what is pending, or once a send fails.
+// Write copies the packet into a pending buffer and, unless one runs, starts a writer goroutine, which sends
+// all that is pending with one system call: while it is in one, the PUBACKs of the next acknowledgement pass
+// gather behind it, and an idle connection's packet leaves at once. The writer returns once nothing is
+// pending, so an idle connection (most of a thousand tasks') has no goroutine for it. Write waits while
+// maxPendingWrite bytes are pending (the broker is not reading). A send that fails fails every Write after
+// it; paho's reader sees the broken connection as before. Close waits for the writer to send what is pending
+// (for at most closeFlushTimeout), so that a DISCONNECT or the PUBACKs paho wrote last still reach the
+// broker, then closes the connection.
 type bufferedConn struct {
 	net.Conn
 	buf   []byte
@@ -122,21 +122,18 @@ type bufferedConn struct {
 	small int   // reads in a row that filled less than a quarter of buf
 
 	wmu       sync.Mutex
-	wcond     sync.Cond // signalled when the writer takes what is pending, fails or stops
+	wcond     sync.Cond // signalled when the writer takes what is pending, fails or returns
 	pending   []byte    // written and not yet taken by the writer
 	spare     []byte    // the writer's last buffer, for the next gathering
 	werr      error     // the send that failed
-	writing   bool      // the writer goroutine runs
-	closing   bool      // Close was called: the writer sends what is pending and returns
-	wake      chan struct{}
-	writeDone chan struct{} // closed when the writer returns
+	writing   bool      // a writer goroutine runs
+	closing   bool      // Close was called
 	closeOnce sync.Once
 	closeErr  error
 }
 
 func newBufferedConn(c net.Conn) *bufferedConn {
-	bc := &bufferedConn{Conn: c, buf: make([]byte, minReadBuffer), wake: make(chan struct{}, 1),
-		writeDone: make(chan struct{})}
+	bc := &bufferedConn{Conn: c, buf: make([]byte, minReadBuffer)}
 	bc.wcond.L = &bc.wmu
 	return bc
 }
@@ -154,54 +151,59 @@ func (c *bufferedConn) Write(p []byte) (int, error) {
 	case c.closing:
 		return 0, net.ErrClosed
 	}
+	c.pending = append(c.pending, p...)
 	if !c.writing {
 		c.writing = true
 		go c.writeLoop()
 	}
-	c.pending = append(c.pending, p...)
-	select {
-	case c.wake <- struct{}{}:
-	default: // the writer is awake already and takes p with the rest
-	}
 	return len(p), nil
 }
 
-// writeLoop sends what is pending, one system call for all of it, until a send fails or Close was called
-// and nothing is left.
+// writeLoop sends what is pending, one system call for all of it, until nothing is pending or a send fails.
 func (c *bufferedConn) writeLoop() {
-	defer close(c.writeDone)
-	for range c.wake {
-		// Let the goroutine that woke us write the rest of its pass first: paho hands its writes over one
-		// packet at a time, and without the yield a writer on the other core took them nearly one by one
-		// (connectbench, QoS 1, one task: write system calls 18.8 % of the worker's CPU before, 13.1 %
-		// without the yield, 5.4 % with it).
+	for {
+		// Let the goroutine that started or woke us write the rest of its pass first: paho hands its
+		// writes over one packet at a time, and without the yield a writer on the other core took them
+		// nearly one by one (connectbench, QoS 1, one task: write system calls were 18.8 % of the worker's
+		// CPU with a system call per packet, 13.1 % gathered without the yield, 3.4 % with it).
 		runtime.Gosched()
 		c.wmu.Lock()
+		if len(c.pending) == 0 {
+			c.writing = false
+			c.wcond.Broadcast()
+			c.wmu.Unlock()
+			return
+		}
 		out := c.pending
 		c.pending = c.spare[:0]
 		c.spare = nil
-		closing := c.closing
 		c.wcond.Broadcast()
 		c.wmu.Unlock()
 
-		var err error
-		if len(out) > 0 {
-			_, err = c.Conn.Write(out)
-		}
+		_, err := c.Conn.Write(out)
+
 		c.wmu.Lock()
 		if cap(out) <= maxSpareWrite {
 			c.spare = out[:0]
 		}
 		if err != nil {
 			c.werr = err
+			c.pending = nil
+			c.writing = false
 			c.wcond.Broadcast()
-		}
-		// A Write after the take, before Close, left a wake-up: the next turn sends it.
-		done := err != nil || (closing && len(c.pending) == 0)
-		c.wmu.Unlock()
-		if done {
+			c.wmu.Unlock()
 			return
 		}
+		c.wmu.Unlock()
+	}
+}
+
+// waitWriter waits until no writer goroutine runs.
+func (c *bufferedConn) waitWriter() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	for c.writing {
+		c.wcond.Wait()
 	}
 }
 
@@ -214,13 +216,9 @@ func (c *bufferedConn) Close() error {
 		c.wcond.Broadcast()
 		c.wmu.Unlock()
 		if writing {
-			select {
-			case c.wake <- struct{}{}:
-			default:
-			}
 			// A broker that does not read would hold the writer, and with it Close, for ever.
 			_ = c.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
-			<-c.writeDone
+			c.waitWriter()
 		}
 		c.closeErr = c.Conn.Close()
 	})

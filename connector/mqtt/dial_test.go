@@ -292,7 +292,7 @@ func TestFailedSendFailsLaterWrites(t *testing.T) {
 	if _, err := c.Write([]byte{0x40, 0x02, 0, 1}); err != nil {
 		t.Fatalf("the first Write = %v; it only queues", err)
 	}
-	<-c.writeDone // the writer returns after the failed send
+	c.waitWriter() // the writer returns after the failed send
 	if _, err := c.Write([]byte{0x40, 0x02, 0, 2}); !errors.Is(err, broken) {
 		t.Fatalf("Write after a failed send = %v, want %v", err, broken)
 	}
@@ -313,9 +313,9 @@ func TestCloseGivesUpOnABrokerThatDoesNotRead(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-c.writeDone:
-	default:
-		t.Fatal("Close returned with the writer still running")
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.writing || c.werr == nil {
+		t.Fatalf("Close returned with the writer running (%v) or without its send failing (%v)", c.writing, c.werr)
 	}
 }
