@@ -356,7 +356,7 @@ func (b *bench) measureHalfRate(ctx context.Context, qos byte, size, tasks int) 
 	return errors.Join(errs...)
 }
 
-// measureProfile drives the QoS 0, 1 KB case of a topology at maximum rate in a run of its own and takes the
+// measureProfile drives the --profile-qos, 1 KB case of a topology at maximum rate in a run of its own and takes the
 // first worker's CPU profile over 10 s of it, its heap profile, and its allocation profile before and after.
 // The files of the one-task case are cpu.pprof and so on; those of n tasks on n workers are prefixed tn-.
 func (b *bench) measureProfile(ctx context.Context, tasks int) error {
@@ -370,7 +370,7 @@ func (b *bench) measureProfile(ctx context.Context, tasks int) error {
 	}
 	var files []string
 	var perr error
-	_, err := b.run(ctx, runSpec{pipe: pipeConnectd, qos: 0, size: goalSize, tasks: tasks, steady: 11 * time.Second,
+	_, err := b.run(ctx, runSpec{pipe: pipeConnectd, qos: byte(b.o.profileQoS), size: goalSize, tasks: tasks, steady: 11 * time.Second,
 		onSteady: func(ctx context.Context) {
 			// allocs is cumulative since the process started: the one taken first is the base that isolates
 			// the profiled window (go tool pprof -base allocs-start.pprof allocs.pprof).

@@ -74,6 +74,7 @@ type options struct {
 	listRequests int
 	converter    string
 	profile      string
+	profileQoS   int
 	out          string
 	keep         bool
 }
@@ -116,7 +117,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	scale := fs.String("scale", "1000", "scale phase: connectors (half FileStreamSource with one task, half MQTT source with five) on three workers of their own, for each size of the comma list (0: skip; see bench/README.md)")
 	fs.IntVar(&o.listRequests, "list-requests", 200, "GET /connectors?expand=status requests timed")
 	fs.StringVar(&o.converter, "converter", "json", "the connector's value.converter: json (the user's JsonConverter) or bytes (ByteArrayConverter)")
-	fs.StringVar(&o.profile, "profile", "", "directory for the first worker's CPU, heap and allocs profiles over 10 s of QoS 0, 1 KB at maximum rate, for each --tasks topology (a run of its own; tN- files for N tasks)")
+	fs.StringVar(&o.profile, "profile", "", "directory for the first worker's CPU, heap and allocs profiles over 10 s of --profile-qos, 1 KB at maximum rate, for each --tasks topology (a run of its own; tN- files for N tasks)")
+	fs.IntVar(&o.profileQoS, "profile-qos", 0, "QoS of the --profile runs (0 or 1: QoS 1 adds the acknowledgements after Kafka's)")
 	fs.StringVar(&o.out, "out", "bench/results", "directory for <UTC time>.json, <UTC time>.md and latest.md (empty: print only)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run directory (worker properties and logs) after a successful run")
 	if err := fs.Parse(args); err != nil {
@@ -185,6 +187,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--failover-rate must be positive")
 	case o.listRequests < 1:
 		return o, errors.New("--list-requests must be at least 1")
+	case o.profileQoS != 0 && o.profileQoS != 1:
+		return o, errors.New("--profile-qos must be 0 or 1")
 	}
 	return o, nil
 }

@@ -37,4 +37,11 @@ func TestParseFlagsScaleAndListRequests(t *testing.T) {
 	if o, err = parseFlags([]string{"--list-requests", "1"}, &strings.Builder{}); err != nil || o.listRequests != 1 {
 		t.Errorf("--list-requests 1: %d, %v", o.listRequests, err)
 	}
+	// The profile runs take QoS 0 or 1 (QoS 2 has no pipeline to compare).
+	if _, err := parseFlags([]string{"--profile-qos", "2"}, &strings.Builder{}); err == nil || !strings.Contains(err.Error(), "--profile-qos") {
+		t.Errorf("--profile-qos 2: %v, want it refused", err)
+	}
+	if o, err = parseFlags([]string{"--profile-qos", "1"}, &strings.Builder{}); err != nil || o.profileQoS != 1 {
+		t.Errorf("--profile-qos 1: %d, %v", o.profileQoS, err)
+	}
 }
