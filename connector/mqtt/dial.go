@@ -29,13 +29,14 @@ const (
 	shrinkAfter = 16
 )
 
-// Writes gather while one is under way: at most maxPendingWrite bytes wait (Write then waits for the socket),
-// and Close gives what waits at most closeFlushTimeout to leave.
+// Gathered writes (the source's connections): at most maxPendingWrite bytes wait (Write then waits for the
+// socket), and Close gives what waits at most closeFlushTimeout to leave.
 const (
 	maxPendingWrite   = 64 << 10
 	closeFlushTimeout = time.Second
-	// maxSpareWrite bounds the write buffer a connection keeps for its next gathering: the PUBACKs of an
-	// acknowledgement pass take a few KB; a burst's larger buffer goes back to the heap.
+	// maxSpareWrite bounds the write buffers an idle connection keeps (two: the one being filled and the
+	// writer's last): the PUBACKs of an acknowledgement pass take a few KB; a burst's larger buffers go back
+	// to the heap.
 	maxSpareWrite = 4 << 10
 )
 
@@ -46,7 +47,9 @@ const (
 // at full rate. Through the buffer one read takes in every message the broker has sent so far. paho is the
 // only reader of a connection, and a packet it has not asked for stays in the buffer, where its next read
 // finds it. paho also writes every packet with a system call of its own, and a source task's packets are
-// nearly all 4-byte PUBACKs: one write per message was a fifth of a worker's CPU at QoS 1 (see bufferedConn).
+// nearly all 4-byte PUBACKs: one write per message was a fifth of a worker's CPU at QoS 1, so a connection
+// without a write timeout (the source's) gathers its writes (see bufferedConn). The sink's publisher sets a
+// write timeout, which paho applies around each Write as a deadline: its writes stay the connection's own.
 func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 	dialer := opts.Dialer
 	if dialer == nil {
@@ -67,13 +70,13 @@ func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newBufferedConn(conn), nil
+		return newBufferedConn(conn, opts.WriteTimeout == 0), nil
 	case "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
 		conn, err := dialTLS(dialer, uri.Host, opts.TLSConfig)
 		if err != nil {
 			return nil, err
 		}
-		return newBufferedConn(conn), nil
+		return newBufferedConn(conn, opts.WriteTimeout == 0), nil
 	}
 	return nil, errors.New("unknown protocol")
 }
@@ -103,8 +106,9 @@ func dialTLS(dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error)
 }
 
 // bufferedConn is a connection whose reads go through a buffer that adapts to the traffic (see
-// minReadBuffer) and whose writes are gathered; deadlines are the connection's. Like bufio.Reader it is for
-// one reader.
+// minReadBuffer) and whose writes, when gather is set, are gathered; deadlines are the connection's. Like
+// bufio.Reader it is for one reader. Gathering is for connections without a write deadline: a deadline paho
+// sets around a Write would bound only the copy, not the send.
 //
 // Write copies the packet into a pending buffer and, unless one runs, starts a writer goroutine, which sends
 // all that is pending with one system call: while it is in one, the PUBACKs of the next acknowledgement pass
@@ -121,8 +125,9 @@ type bufferedConn struct {
 	err   error // the error of the read that filled buf, returned once buf is drained
 	small int   // reads in a row that filled less than a quarter of buf
 
+	gather    bool // writes are gathered; otherwise Write and Close are the connection's
 	wmu       sync.Mutex
-	wcond     sync.Cond // signalled when the writer takes what is pending, fails or returns
+	wcond     sync.Cond // signalled when the writer takes what is pending, fails or returns, and by Close
 	pending   []byte    // written and not yet taken by the writer
 	spare     []byte    // the writer's last buffer, for the next gathering
 	werr      error     // the send that failed
@@ -132,14 +137,17 @@ type bufferedConn struct {
 	closeErr  error
 }
 
-func newBufferedConn(c net.Conn) *bufferedConn {
-	bc := &bufferedConn{Conn: c, buf: make([]byte, minReadBuffer)}
+func newBufferedConn(c net.Conn, gather bool) *bufferedConn {
+	bc := &bufferedConn{Conn: c, buf: make([]byte, minReadBuffer), gather: gather}
 	bc.wcond.L = &bc.wmu
 	return bc
 }
 
 // Write queues p for the writer goroutine; it returns an earlier send's error, or net.ErrClosed after Close.
 func (c *bufferedConn) Write(p []byte) (int, error) {
+	if !c.gather {
+		return c.Conn.Write(p)
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	for c.werr == nil && !c.closing && len(c.pending) >= maxPendingWrite {
@@ -162,7 +170,7 @@ func (c *bufferedConn) Write(p []byte) (int, error) {
 // writeLoop sends what is pending, one system call for all of it, until nothing is pending or a send fails.
 func (c *bufferedConn) writeLoop() {
 	for {
-		// Let the goroutine that started or woke us write the rest of its pass first: paho hands its
+		// Let the goroutine that started us write the rest of its pass first: paho hands its
 		// writes over one packet at a time, and without the yield a writer on the other core took them
 		// nearly one by one (connectbench, QoS 1, one task: write system calls were 18.8 % of the worker's
 		// CPU with a system call per packet, 13.1 % gathered without the yield, 3.4 % with it).
@@ -209,6 +217,9 @@ func (c *bufferedConn) waitWriter() {
 
 // Close sends what is pending, for at most closeFlushTimeout, then closes the connection.
 func (c *bufferedConn) Close() error {
+	if !c.gather {
+		return c.Conn.Close()
+	}
 	c.closeOnce.Do(func() {
 		c.wmu.Lock()
 		c.closing = true
@@ -219,6 +230,14 @@ func (c *bufferedConn) Close() error {
 			// A broker that does not read would hold the writer, and with it Close, for ever.
 			_ = c.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
 			c.waitWriter()
+		}
+		c.wmu.Lock()
+		failed := c.werr != nil
+		c.wmu.Unlock()
+		if tc, ok := c.Conn.(*tls.Conn); ok && failed {
+			// Its close_notify would wait 5 s more for a socket the broker does not drain.
+			c.closeErr = tc.NetConn().Close()
+			return
 		}
 		c.closeErr = c.Conn.Close()
 	})

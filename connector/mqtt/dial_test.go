@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -134,7 +135,7 @@ func TestReadBufferAdapts(t *testing.T) {
 		add(10, 'y') // then idle: small reads
 	}
 	sc := &scriptedConn{chunks: chunks}
-	c := newBufferedConn(sc)
+	c := newBufferedConn(sc, true)
 	var got []byte
 	sizes := []int{len(c.buf)}
 	p := make([]byte, 5) // paho reads a header a byte or a few at a time
@@ -183,7 +184,7 @@ func (c *errConn) Read(p []byte) (int, error) {
 // TestReadBufferKeepsTheErrorForLast: data read together with an error is handed over first, then the error
 // once, and a read as large as the buffer goes to the connection directly.
 func TestReadBufferKeepsTheErrorForLast(t *testing.T) {
-	c := newBufferedConn(&errConn{data: []byte("last packet"), err: io.ErrUnexpectedEOF})
+	c := newBufferedConn(&errConn{data: []byte("last packet"), err: io.ErrUnexpectedEOF}, true)
 	p := make([]byte, 4)
 	var got []byte
 	for {
@@ -204,7 +205,7 @@ func TestReadBufferKeepsTheErrorForLast(t *testing.T) {
 	}
 
 	big := bytes.Repeat([]byte("z"), 3*minReadBuffer)
-	d := newBufferedConn(&errConn{data: big, err: io.EOF})
+	d := newBufferedConn(&errConn{data: big, err: io.EOF}, true)
 	q := make([]byte, len(big))
 	if n, err := d.Read(q); n != len(big) || !errors.Is(err, io.EOF) || !bytes.Equal(q, big) {
 		t.Fatalf("a read larger than the buffer: %d bytes, %v; want all %d bytes in one read", n, err, len(big))
@@ -220,12 +221,16 @@ type recordingConn struct {
 	mu      sync.Mutex
 	writes  [][]byte
 	closed  bool
+	late    int   // Writes after Close
 	failed  error // returned by every Write when set
 }
 
 func (c *recordingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	first := len(c.writes) == 0
+	if c.closed {
+		c.late++
+	}
 	c.writes = append(c.writes, slices.Clone(p))
 	c.mu.Unlock()
 	if first && c.entered != nil {
@@ -251,7 +256,7 @@ func (c *recordingConn) Close() error {
 // Close sends what is pending before it closes the connection, and a Write after Close fails.
 func TestWritesGather(t *testing.T) {
 	rc := &recordingConn{entered: make(chan struct{}), release: make(chan struct{})}
-	c := newBufferedConn(rc)
+	c := newBufferedConn(rc, true)
 	var want []byte
 	write := func(i int) {
 		p := []byte{0x40, 0x02, 0, byte(i)} // a PUBACK
@@ -267,14 +272,17 @@ func TestWritesGather(t *testing.T) {
 	}
 	closed := make(chan error)
 	go func() { closed <- c.Close() }()
+	for !closing(c) { // Close is under way before the first send ends
+		runtime.Gosched()
+	}
 	close(rc.release)
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if !rc.closed {
-		t.Fatal("Close did not close the connection")
+	if !rc.closed || rc.late > 0 {
+		t.Fatalf("Close closed the connection: %v; sends after it: %d", rc.closed, rc.late)
 	}
 	if len(rc.writes) != 2 || !bytes.Equal(bytes.Join(rc.writes, nil), want) {
 		t.Fatalf("%d sends of %d bytes in all; want 2 (the first packet, then the 99 written during it), %d bytes in order",
@@ -288,7 +296,7 @@ func TestWritesGather(t *testing.T) {
 // TestFailedSendFailsLaterWrites: once a send failed, every Write returns its error.
 func TestFailedSendFailsLaterWrites(t *testing.T) {
 	broken := errors.New("connection reset by peer")
-	c := newBufferedConn(&recordingConn{failed: broken})
+	c := newBufferedConn(&recordingConn{failed: broken}, true)
 	if _, err := c.Write([]byte{0x40, 0x02, 0, 1}); err != nil {
 		t.Fatalf("the first Write = %v; it only queues", err)
 	}
@@ -306,7 +314,7 @@ func TestFailedSendFailsLaterWrites(t *testing.T) {
 func TestCloseGivesUpOnABrokerThatDoesNotRead(t *testing.T) {
 	client, broker := net.Pipe() // unbuffered: a send waits for the peer's read
 	defer broker.Close()
-	c := newBufferedConn(client)
+	c := newBufferedConn(client, true)
 	if _, err := c.Write([]byte{0xe0, 0}); err != nil { // a DISCONNECT nobody reads
 		t.Fatal(err)
 	}
@@ -317,5 +325,47 @@ func TestCloseGivesUpOnABrokerThatDoesNotRead(t *testing.T) {
 	defer c.wmu.Unlock()
 	if c.writing || c.werr == nil {
 		t.Fatalf("Close returned with the writer running (%v) or without its send failing (%v)", c.writing, c.werr)
+	}
+}
+
+func closing(c *bufferedConn) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.closing
+}
+
+// TestTimedWritesAreTheConnections: a connection with a write timeout (the sink's) does not gather: paho's
+// deadline around each Write must bound the send itself, so Write returns once the connection has the bytes.
+func TestTimedWritesAreTheConnections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for _, timeout := range []time.Duration{0, 5 * time.Second} {
+		opts := paho.NewClientOptions()
+		opts.SetWriteTimeout(timeout)
+		conn, err := openConnection(&url.URL{Scheme: "tcp", Host: ln.Addr().String()}, *opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := conn.(*bufferedConn).gather; got != (timeout == 0) {
+			t.Errorf("write timeout %v: gathers %v", timeout, got)
+		}
+		conn.Close()
+	}
+	rc := &recordingConn{}
+	c := newBufferedConn(rc, false)
+	if _, err := c.Write([]byte{0x30, 0}); err != nil {
+		t.Fatal(err)
+	}
+	rc.mu.Lock()
+	sent := len(rc.writes)
+	rc.mu.Unlock()
+	if sent != 1 {
+		t.Fatalf("a Write returned with %d sends done, want 1", sent)
+	}
+	if err := c.Close(); err != nil || !rc.closed {
+		t.Fatalf("Close: %v, closed %v", err, rc.closed)
 	}
 }
