@@ -143,14 +143,7 @@ func NewCluster(t testing.TB, opts ...Option) *Cluster {
 	}
 	c := &Cluster{t: t, Kafka: kc, opts: o}
 	t.Cleanup(func() {
-		c.mu.Lock()
-		nodes := append([]*Node(nil), c.nodes...)
-		c.mu.Unlock()
-		for _, n := range nodes {
-			if n != nil {
-				_ = n.stop() // the test is over: a worker slow to stop is not its failure
-			}
-		}
+		c.StopWorkers()
 		kc.Close()
 	})
 	for range o.workers {
@@ -268,6 +261,21 @@ func (c *Cluster) WaitReady(i int) {
 }
 
 // StopWorker stops worker i gracefully and waits for it.
+// StopWorkers stops every worker still running, as the test's end does; a test registers it with t.Cleanup
+// to have the workers stopped before something it made after the cluster (a broker their tasks would
+// reconnect to while it closes) is cleaned up. A worker slow to stop is not the test's failure.
+func (c *Cluster) StopWorkers() {
+	c.mu.Lock()
+	nodes := append([]*Node(nil), c.nodes...)
+	clear(c.nodes)
+	c.mu.Unlock()
+	for _, n := range nodes {
+		if n != nil {
+			_ = n.stop()
+		}
+	}
+}
+
 func (c *Cluster) StopWorker(i int) {
 	c.t.Helper()
 	c.mu.Lock()
