@@ -260,7 +260,6 @@ func (c *Cluster) WaitReady(i int) {
 	}
 }
 
-// StopWorker stops worker i gracefully and waits for it.
 // StopWorkers stops every worker still running, as the test's end does; a test registers it with t.Cleanup
 // to have the workers stopped before something it made after the cluster (a broker their tasks would
 // reconnect to while it closes) is cleaned up. A worker slow to stop is not the test's failure.
@@ -276,6 +275,7 @@ func (c *Cluster) StopWorkers() {
 	}
 }
 
+// StopWorker stops worker i gracefully and waits for it.
 func (c *Cluster) StopWorker(i int) {
 	c.t.Helper()
 	c.mu.Lock()
