@@ -26,10 +26,8 @@
 // rate while connectd and Kafka share the machine with it, or the rate counts as untested.
 //
 // Each starts by writing the machine's dirty pages to disk (syncDisks), so that the fsyncs of the spool do
-// not wait for the previous scenario's Kafka writes. emqx-like-sustained-spool runs only with
-// CONNECTD_IT_SUSTAINED=1: at the EMQX-like rate the spool's writes, fsyncs and reads, on top of three Kafka
-// brokers, left a 2-core machine no CPU for the publisher (see the comment in TestScenarios); the other three
-// take about 10 minutes.
+// not wait for the previous scenario's Kafka writes. These four run only with CONNECTD_IT_SUSTAINED=1 (about
+// 11 minutes): the EMQX-like ones do not pass every run on a 2-core machine (see the comment in TestScenarios).
 //
 // # Spool scenarios (spool_test.go)
 //
