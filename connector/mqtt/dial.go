@@ -170,7 +170,7 @@ func (c *bufferedConn) Write(p []byte) (int, error) {
 // writeLoop sends what is pending, one system call for all of it, until nothing is pending or a send fails.
 func (c *bufferedConn) writeLoop() {
 	for {
-		// Let the goroutine that started us write the rest of its pass first: paho hands its
+		// Before each take, let the goroutine writing an acknowledgement pass write the rest of it: paho hands its
 		// writes over one packet at a time, and without the yield a writer on the other core took them
 		// nearly one by one (connectbench, QoS 1, one task: write system calls were 18.8 % of the worker's
 		// CPU with a system call per packet, 13.1 % gathered without the yield, 3.4 % with it).
