@@ -15,19 +15,19 @@
 // # Broker-default scenarios (brokers_test.go)
 //
 // defaults-sustained and emqx-like-sustained first find the highest QoS 1 rate a bare paho subscriber (one
-// session, acknowledging each message as soon as it is counted) takes from that broker without loss: 5-second
-// probes at rates doubling from 2,000 msg/s until one loses a message or the publisher falls short of 0.9 of
-// the rate, two bisections between the last rate that passed and the first that failed, then 60 seconds at
-// the rate found (3/4 of it, up to three times, should the subscriber lose messages there). connectd then
-// runs at that rate for 60 s with the connector's default settings and the user's clean session (four
-// connections per task, no spool) and
-// must lose nothing; the -spool variants do the same with mqtt.spool.enabled=true, at the same rate. The rate
-// is measured once per broker and run. Duplicates are counted, not failed; the publisher must reach 0.8 of the
-// rate while connectd and Kafka share the machine with it, or the rate counts as untested.
-//
-// Each starts by writing the machine's dirty pages to disk (syncDisks), so that the fsyncs of the spool do
-// not wait for the previous scenario's Kafka writes. These four run only with CONNECTD_IT_SUSTAINED=1 (about
-// 11 minutes): the EMQX-like ones do not pass every run on a 2-core machine (see the comment in TestScenarios).
+// session, acknowledging each message as soon as it is counted) takes from that broker without loss, while
+// Kafka carries the traffic connectd's run will give it: the subscriber hands every message to a producer
+// (acks=all, one request in flight) without waiting for it, and a consumer reads the topic back. The search
+// runs 5-second probes at rates doubling from 2,000 msg/s until one loses a message or the publisher falls
+// short of 0.9 of the rate, two bisections between the last rate that passed and the first that failed, then
+// 60 seconds at the rate found (3/4 of it, up to three times, should the subscriber lose messages there).
+// connectd then runs at that rate for 60 s with the connector's default settings and the user's clean session
+// (four connections per task, no spool) and must lose nothing; the -spool variants do the same with
+// mqtt.spool.enabled=true, at the same rate. The rate is measured once per broker and run. Duplicates are
+// counted, not failed; the publisher must reach 0.8 of the rate while connectd and Kafka share the machine
+// with it, or the rate counts as untested. Each starts by writing the machine's dirty pages to disk
+// (syncDisks), so that the fsyncs of the spool do not wait for the previous scenario's Kafka writes. The four
+// take about 10 minutes.
 //
 // # Spool scenarios (spool_test.go)
 //
