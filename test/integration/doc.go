@@ -18,16 +18,18 @@
 // session, acknowledging each message as soon as it is counted) takes from that broker without loss, while
 // Kafka carries the traffic connectd's run will give it: the subscriber hands every message to a producer
 // (acks=all, one request in flight) without waiting for it, and a consumer reads the topic back. The search
-// runs 5-second probes at rates doubling from 2,000 msg/s until one loses a message or the publisher falls
-// short of 0.9 of the rate, two bisections between the last rate that passed and the first that failed, then
-// 60 seconds at the rate found (3/4 of it, up to three times, should the subscriber lose messages there).
+// runs 5-second probes at rates doubling from 2,000 msg/s until one loses a message, the publisher falls
+// short of 0.9 of the rate or Kafka has not acknowledged everything 5 s after the last message, two
+// bisections between the last rate that passed and the first that failed, then 60 seconds at the rate found
+// (3/4 of it, up to four times, should the probe fail there). The rate is then what the machine carries end
+// to end with Kafka on it, lower than what Mosquitto alone delivers to one subscriber.
 // connectd then runs at that rate for 60 s with the connector's default settings and the user's clean session
 // (four connections per task, no spool) and must lose nothing; the -spool variants do the same with
 // mqtt.spool.enabled=true, at the same rate. The rate is measured once per broker and run. Duplicates are
 // counted, not failed; the publisher must reach 0.8 of the rate while connectd and Kafka share the machine
 // with it, or the rate counts as untested. Each starts by writing the machine's dirty pages to disk
 // (syncDisks), so that the fsyncs of the spool do not wait for the previous scenario's Kafka writes. The four
-// take about 10 minutes.
+// take 10 to 15 minutes.
 //
 // # Spool scenarios (spool_test.go)
 //
