@@ -142,7 +142,7 @@ func TestScenarios(t *testing.T) {
 	// an idle Kafka, the Mosquitto-defaults rows passed in all six runs (6,000-12,000 msg/s), and the EMQX-like
 	// ones, held to 13,500-18,000 msg/s, lost messages in three of five: at those rates the machine had no CPU
 	// to spare once Kafka took the traffic (even the publisher fell to 0.78-0.87 of the rate in two). The bar
-	// is lower now (6,000-7,000 msg/s in the first runs): the rate this machine carries end to end with Kafka
+	// is lower now (5,200-10,000 msg/s over five runs): the rate this machine carries end to end with Kafka
 	// on it, not the rate Mosquitto alone delivers to one subscriber. The bare subscriber pays Kafka's CPU but
 	// never waits for Kafka; riding out Kafka's delays within the sessions' queues remains connectd's alone.
 	// README "Reliability" has the runs.
