@@ -204,7 +204,12 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			// makes this wait long.
 			<-tok.Done()
 		}
-		client.Disconnect(0)
+		// Only an attempt that succeeded after ctx ended holds a connection to close. A failed one leaves
+		// nothing: paho marks the client disconnected itself, just after it completes the token, and a
+		// Disconnect in between would wait for that in a goroutine of its own, outliving the session.
+		if tok.Error() == nil {
+			client.Disconnect(disconnectQuiesce)
+		}
 		s.pipe.resume(s.conn, gen, false)
 		return nil, nil, fmt.Errorf("connect to %s as %q: %w", s.brokerList(), s.clientID, err)
 	}
