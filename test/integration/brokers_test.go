@@ -257,9 +257,6 @@ type kafkaLoad struct {
 	cancel   context.CancelFunc
 	done     sync.WaitGroup
 	stopped  sync.Once
-	// slow is how late an acknowledgement counts in kafkaLoadStats.slow: as long as a task's four
-	// sessions' queues last at the probe's rate.
-	slow time.Duration
 
 	mu    sync.Mutex
 	stats kafkaLoadStats
@@ -270,8 +267,8 @@ type kafkaLoad struct {
 type kafkaLoadStats struct {
 	produced, acked, failed int
 	maxLatency              time.Duration
-	slow                    int           // acknowledgements later than kafkaLoad.slow
-	slowAfter               time.Duration // kafkaLoad.slow
+	slow                    int           // acknowledgements later than slowAfter
+	slowAfter               time.Duration // as long as a task's four sessions' queues last at the probe's rate
 	firstErr                error
 	// behind is what the producer had not yet had acknowledged (or failed) a few seconds after the
 	// publisher's last message: Kafka did not keep up with the rate.
@@ -328,9 +325,8 @@ func startKafkaLoad(topic string, n, rate int) (*kafkaLoad, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// The queue holds the whole probe: a Kafka that falls behind shows as kafkaLoadStats.behind, not as
 	// messages the subscriber could not hand over.
-	kl := &kafkaLoad{in: make(chan []byte, n), producer: producer, cancel: cancel,
-		slow: time.Duration(4 * 1000 * int(time.Second) / rate)}
-	kl.stats.slowAfter = kl.slow
+	kl := &kafkaLoad{in: make(chan []byte, n), producer: producer, cancel: cancel}
+	kl.stats.slowAfter = time.Duration(4 * 1000 * int(time.Second) / rate)
 	kl.done.Add(4)
 	go func() {
 		defer kl.done.Done()
@@ -360,7 +356,7 @@ func startKafkaLoad(topic string, n, rate int) (*kafkaLoad, error) {
 			kl.mu.Lock()
 			kl.stats.acked++
 			kl.stats.maxLatency = max(kl.stats.maxLatency, lat)
-			if lat > kl.slow {
+			if lat > kl.stats.slowAfter {
 				kl.stats.slow++
 			}
 			kl.mu.Unlock()
