@@ -460,6 +460,7 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 	client := p.newClient(opts)
 	tok := client.Connect()
 	if err := await(ctx, tok, 0); err != nil {
+		ended := true
 		if ctx.Err() != nil {
 			// paho's attempt ends at CONNACK, the connect timeout or the dialer's cancel; wait for it a bounded
 			// time, so that a stop keeps within its deadline.
@@ -467,11 +468,18 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 			select {
 			case <-tok.Done():
 			case <-t.C:
+				ended = false
 				p.log.Warn("mqtt connection attempt still under way at stop; abandoned", "client_id", p.clientID)
 			}
 			t.Stop()
 		}
-		client.Disconnect(0)
+		// A failed attempt leaves nothing to close: paho marks the client disconnected itself, just after it
+		// completes the token, and a Disconnect in between would wait for that in a goroutine of its own. An
+		// attempt that succeeded after ctx ended holds a connection; one still under way is told to drop the
+		// connection it may yet make (paho's Disconnect waits for the attempt, bounded by the connect timeout).
+		if !ended || tok.Error() == nil {
+			client.Disconnect(0)
+		}
 		return nil, nil, fmt.Errorf("connect to %s as %q: %w", p.brokerList(), p.clientID, err)
 	}
 	p.log.Info("mqtt connected", "client_id", p.clientID, "brokers", p.brokerList())

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -497,6 +499,54 @@ func TestSinkStopReturnsWhileTheBrokerDoesNotAnswer(t *testing.T) {
 	defer cancel()
 	if err := task.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
+	}
+}
+
+// TestSinkStopAfterFailedConnectsLeavesNoGoroutine: connection attempts that fail (the broker reads CONNECT and
+// closes the connection) leave no paho goroutine behind the task's Stop.
+func TestSinkStopAfterFailedConnectsLeavesNoGoroutine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	refused := make(chan struct{}, 1)
+	conns.Add(1)
+	go func() {
+		defer conns.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Read(make([]byte, 1)) // CONNECT has arrived
+			_ = c.Close()
+			select {
+			case refused <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	defer func() {
+		_ = ln.Close()
+		conns.Wait()
+	}()
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://" + ln.Addr().String()}
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	<-refused
+	if err := task.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	// Stacks spell the package paho%2emqtt%2egolang.
+	for _, f := range []string{"golang.verifyCONNACK(", "golang.(*connectionStatus).Disconnecting("} {
+		if strings.Contains(stacks, f) {
+			t.Errorf("a goroutine in %s outlived the task's Stop", f)
+		}
 	}
 }
 
