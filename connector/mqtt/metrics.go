@@ -114,3 +114,32 @@ func (t *SourceTask) ReportMetrics(emit func(connector.Metric)) {
 			Value: age})
 	}
 }
+
+// ReportMetrics reports the sink task's MQTT metrics (connector.MetricsReporter); the worker exposes them as
+// connectd_mqtt_sink_*. Every PUBLISH ends confirmed, published again on the next connection, or given up, so
+// once nothing is pending published = acknowledged + published again + given up.
+func (t *SinkTask) ReportMetrics(emit func(connector.Metric)) {
+	p := t.pub
+	if p == nil {
+		return
+	}
+	emit(connector.Metric{Name: "mqtt_sink_messages_published_total", Kind: connector.Counter,
+		Help:  "PUBLISH packets the sink task handed to a connection, messages published again included.",
+		Value: float64(p.published.Load())})
+	emit(connector.Metric{Name: "mqtt_sink_messages_acknowledged_total", Kind: connector.Counter,
+		Help:  "Messages the broker acknowledged (PUBACK, PUBCOMP), or at QoS 0 written to the connection.",
+		Value: float64(p.acked.Load())})
+	emit(connector.Metric{Name: "mqtt_sink_messages_published_again_total", Kind: connector.Counter,
+		Help:  "Messages in flight when a connection ended, queued to be published again on the next one.",
+		Value: float64(p.republished.Load())})
+	emit(connector.Metric{Name: "mqtt_sink_messages_given_up_total", Kind: connector.Counter,
+		Help: "Messages given up because the broker closed the connection every time they were published; " +
+			"reported as errant records, or failing the task under errors.tolerance=none.",
+		Value: float64(p.givenUp.Load())})
+	emit(connector.Metric{Name: "mqtt_sink_messages_pending", Kind: connector.Gauge,
+		Help:  "Messages taken from Kafka and not confirmed yet: their offsets are not committed.",
+		Value: float64(p.pending())})
+	emit(connector.Metric{Name: "mqtt_sink_reconnects_total", Kind: connector.Counter,
+		Help:  "Connections to the broker made again after the sink task's first.",
+		Value: float64(p.reconnects.Load())})
+}

@@ -184,6 +184,12 @@ func TestSinkPublishesRecords(t *testing.T) {
 	if r := dlq.records()[0]; string(r.Value) != "no key" {
 		t.Errorf("dead letter queue holds %q, want the keyless record", r.Value)
 	}
+	// The worker serves the sink task's own metrics: the three messages, confirmed.
+	const acked = `connectd_mqtt_sink_messages_acknowledged_total{connector="cmds",task="0"} 3`
+	workertest.WaitFor(t, 30*time.Second, "the sink's metrics", func() bool {
+		_, body := c.Do(0, http.MethodGet, "/metrics", nil)
+		return strings.Contains(string(body), acked)
+	})
 
 	// The messages were retained: a subscriber that comes later gets them, flagged as retained.
 	late := subscribe(t, broker.URL(), "late", "vehicles/#")

@@ -38,7 +38,8 @@ type outMsg struct {
 	qos     byte
 	retain  bool
 	state   outState
-	gen     uint64
+	gen     uint64    // the connection it is in flight on (set when serve takes it, before its publish)
+	sentGen uint64    // the connection it was last published on
 	sentAt  time.Time // when it was last published, for ackTimeout and strikeWindow
 	// attempts counts the strikes against the message: connections the broker closed within strikeWindow of
 	// its publish while it was the oldest unconfirmed message (see requeue).
@@ -142,7 +143,10 @@ type sinkPublisher struct {
 
 	waiters sync.WaitGroup // each connection's confirmer
 
-	published, acked, republished atomic.Int64
+	// The counters of SinkTask.ReportMetrics: PUBLISH packets handed to a connection, messages confirmed
+	// (acknowledged, or written at QoS 0), published again on a new connection, and given up; connections
+	// made after the first.
+	published, acked, republished, givenUp, reconnects atomic.Int64
 }
 
 const noSeq = math.MaxUint64
@@ -354,6 +358,7 @@ func (c *pubConn) fail(err error) {
 func (p *sinkPublisher) run(ctx context.Context) {
 	defer p.waiters.Wait()
 	bo := backoff.Backoff{Base: firstBackoff, Max: maxBackoff, Jitter: true}
+	connected := false
 	for gen := uint64(1); ctx.Err() == nil; gen++ {
 		client, lost, err := p.connect(ctx)
 		if err != nil {
@@ -372,6 +377,10 @@ func (p *sinkPublisher) run(ctx context.Context) {
 			}
 			continue
 		}
+		if connected {
+			p.reconnects.Add(1)
+		}
+		connected = true
 		p.mu.Lock()
 		p.lastErr = nil
 		if p.open == 0 {
@@ -411,7 +420,7 @@ func (p *sinkPublisher) strikeCandidate(gen uint64, ended time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	head := p.headLocked()
-	return head != nil && head.state == outInflight && head.gen == gen && ended.Sub(head.sentAt) <= p.strikeWindow
+	return head != nil && head.state == outInflight && head.sentGen == gen && ended.Sub(head.sentAt) <= p.strikeWindow
 }
 
 // closedByBroker reports whether the broker closed the connection that serve ended with err: paho's reason
@@ -526,7 +535,7 @@ func (p *sinkPublisher) serve(ctx context.Context, client paho.Client, c *pubCon
 			if !client.IsConnectionOpen() {
 				return errors.New("connection closed")
 			}
-			m.sentAt = now // the batch's start: the ack timeout counts from at most this
+			m.sentAt, m.sentGen = now, c.gen // the batch's start: the ack timeout counts from at most this
 			tok := client.Publish(m.topic, m.qos, m.retain, m.payload)
 			p.published.Add(1)
 			c.tokens <- sentMsg{tok, m} // never blocks: at most maxInflight messages are open
@@ -712,16 +721,17 @@ func (p *sinkPublisher) headLocked() *outMsg {
 }
 
 // requeue marks the messages in flight on connection gen for publishing again, and records the failure; it
-// returns how many there were. With strike (see maxPublishAttempts) the oldest message, published on gen,
+// returns how many of them were published on it. With strike (see maxPublishAttempts) the oldest message, published on gen,
 // counts an attempt; after maxPublishAttempts it is given up (see takeErrant).
 func (p *sinkPublisher) requeue(gen uint64, cause error, strike bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if strike {
-		if head := p.headLocked(); head != nil && head.state == outInflight && head.gen == gen {
+		if head := p.headLocked(); head != nil && head.state == outInflight && head.sentGen == gen {
 			head.attempts++
 			if head.attempts >= maxPublishAttempts {
 				head.state = outErrant
+				p.givenUp.Add(1)
 				p.log.Error("mqtt message given up: the broker closed the connection every time it was published",
 					"client_id", p.clientID, "topic", head.topic, "attempts", head.attempts,
 					"record_topic", head.from.topic, "record_partition", head.from.partition,
@@ -733,7 +743,10 @@ func (p *sinkPublisher) requeue(gen uint64, cause error, strike bool) int {
 	for _, m := range p.queue {
 		if m.state == outInflight && m.gen == gen {
 			m.state = outQueued
-			n++
+			// Taken for the connection but not published on it before it ended: nothing to publish again.
+			if m.sentGen == gen {
+				n++
+			}
 		}
 	}
 	p.next = 0
@@ -819,6 +832,13 @@ func (p *sinkPublisher) setFatal(err error) {
 		p.fatal = err
 	}
 	p.notifyLocked()
+}
+
+// pending returns how many messages are neither confirmed nor reported as given up.
+func (p *sinkPublisher) pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open
 }
 
 func (p *sinkPublisher) fatalErr() error {

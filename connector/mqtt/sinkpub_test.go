@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"runtime"
@@ -322,6 +323,54 @@ func TestSinkGivesUpAMessageTheBrokerDisconnectsOn(t *testing.T) {
 	if b.connects != maxPublishAttempts+1 {
 		t.Errorf("%d connections, want %d", b.connects, maxPublishAttempts+1)
 	}
+	m := sinkReported(task)
+	if m["mqtt_sink_messages_given_up_total"] != 1 || m["mqtt_sink_messages_acknowledged_total"] != 2 ||
+		m["mqtt_sink_messages_pending"] != 0 || m["mqtt_sink_reconnects_total"] != float64(b.connects-1) {
+		t.Errorf("metrics %v: want 1 given up, 2 acknowledged, 0 pending, %d reconnects", m, b.connects-1)
+	}
+	// Every PUBLISH ended acknowledged, queued again or given up.
+	if got, want := m["mqtt_sink_messages_published_total"], m["mqtt_sink_messages_acknowledged_total"]+
+		m["mqtt_sink_messages_published_again_total"]+m["mqtt_sink_messages_given_up_total"]; got != want ||
+		m["mqtt_sink_messages_published_again_total"] < maxPublishAttempts-1 {
+		t.Errorf("metrics %v: published %v, want %v; published again at least %d", m, got, want, maxPublishAttempts-1)
+	}
+}
+
+// sinkReported collects a sink task's metrics by name.
+func sinkReported(task *SinkTask) map[string]float64 {
+	out := map[string]float64{}
+	task.ReportMetrics(func(m connector.Metric) { out[m.Name] = m.Value })
+	return out
+}
+
+// TestSinkMetricsFollowMessages: the sink's metrics count what it published and the broker acknowledged,
+// what is pending, and a connection made again after the broker dropped the first.
+func TestSinkMetricsFollowMessages(t *testing.T) {
+	broker := mqtttest.NewBroker(t)
+	task := &SinkTask{}
+	var _ connector.MetricsReporter = task
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
+		"mqtt.qos": "1"}
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	}()
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("cars/1", 0), rec("cars/2", 1), rec("cars/3", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 3, 3)
+	want := map[string]float64{"mqtt_sink_messages_published_total": 3, "mqtt_sink_messages_acknowledged_total": 3,
+		"mqtt_sink_messages_published_again_total": 0, "mqtt_sink_messages_given_up_total": 0,
+		"mqtt_sink_messages_pending": 0, "mqtt_sink_reconnects_total": 0}
+	if m := sinkReported(task); !maps.Equal(m, want) {
+		t.Errorf("metrics %v, want %v", m, want)
+	}
+	broker.Kick(t, "s-0")
+	waitFor(t, 10*time.Second, "reconnect counted", func() bool { return sinkReported(task)["mqtt_sink_reconnects_total"] == 1 })
 }
 
 // TestSinkGivenUpMessageFailsTheTaskWithoutTolerance: under errors.tolerance=none the given-up message fails
