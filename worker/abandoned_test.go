@@ -200,6 +200,8 @@ func (singleTask) Stop(context.Context) error { return nil }
 // apart from the stuck runner, and the worker's Run waits for that before it returns. Not parallel: it reads
 // every goroutine of the process.
 func TestAbandonedTaskStuckInPluginStillClosesItsProducer(t *testing.T) {
+	// New channels for each run of the test (go test -count): the last run closed them.
+	stuckPolls.arm, stuckPolls.entered, stuckPolls.release = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	before := goroutineIDs()
 	c := workertest.NewCluster(t, workertest.Plugins(registerStuck),
 		workertest.WorkerProps(map[string]string{"task.shutdown.graceful.timeout.ms": "300"}))

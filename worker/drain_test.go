@@ -37,6 +37,13 @@ var drainLogs = struct {
 	m  map[string]*drainLog
 }{m: map[string]*drainLog{}}
 
+// forgetDrainLog forgets the log of connector name an earlier run of the test (go test -count) left.
+func forgetDrainLog(name string) {
+	drainLogs.mu.Lock()
+	delete(drainLogs.m, name)
+	drainLogs.mu.Unlock()
+}
+
 func drainLogOf(name string) *drainLog {
 	drainLogs.mu.Lock()
 	defer drainLogs.mu.Unlock()
@@ -175,6 +182,7 @@ func TestStoppingTaskIsDrainedIntoKafka(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	c := workertest.NewCluster(t, workertest.Plugins(registerDrain), workertest.WorkerProps(map[string]string{"spool.dir": dir}))
+	forgetDrainLog("drain one")
 	createDrain(t, c, "drain one", map[string]any{keyHeld: "95"})
 	log := drainLogOf("drain one")
 	if got, want := log.get().spoolDir, filepath.Join(dir, "drain%20one", "0"); got != want {
@@ -196,6 +204,7 @@ func TestDrainIsBoundedByTheGracefulTimeout(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, workertest.Plugins(registerDrain),
 		workertest.WorkerProps(map[string]string{"task.shutdown.graceful.timeout.ms": "2000"}))
+	forgetDrainLog("endless")
 	createDrain(t, c, "endless", map[string]any{keyNever: "true"})
 	log := drainLogOf("endless")
 	at := stopConnector(t, c, "endless")
@@ -213,6 +222,7 @@ func TestDrainIsBoundedByTheGracefulTimeout(t *testing.T) {
 func TestPausedTaskIsNotDrained(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, workertest.Plugins(registerDrain))
+	forgetDrainLog("paused")
 	createDrain(t, c, "paused", map[string]any{keyHeld: "10"})
 	status, body := c.Do(0, http.MethodPut, "/connectors/paused/pause", nil)
 	expect(t, "pause", status, body, http.StatusAccepted, "")

@@ -123,6 +123,17 @@ type sinkLog struct {
 
 var reported = &sinkLog{written: map[string][]string{}, puts: map[string]int{}, noReporter: map[string]bool{}}
 
+// forget forgets what connector name's sinks saw in an earlier run of the test (go test -count).
+func (l *sinkLog) forget(names ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, name := range names {
+		delete(l.written, name)
+		delete(l.puts, name)
+		delete(l.noReporter, name)
+	}
+}
+
 func (l *sinkLog) values(name string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -540,6 +551,7 @@ func TestSinkConverterRetries(t *testing.T) {
 func TestErrantRecordReporter(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, workertest.Plugins(registerErrorTestPlugins))
+	reported.forget("errant", "errant-strict", "plain")
 	for _, topic := range []string{"errant-in", "errant-strict-in", "plain-in"} {
 		createTopic(t, c, topic, 1)
 	}
@@ -589,6 +601,7 @@ func TestErrantRecordReporter(t *testing.T) {
 func TestSinkRetriablePutRedelivers(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, workertest.Plugins(registerErrorTestPlugins))
+	reported.forget("redeliver")
 	createTopic(t, c, "redeliver-in", 1)
 	createConnector(t, c, "redeliver", map[string]string{
 		"connector.class": reportingSinkClass, "topics": "redeliver-in", "test.put.retriable": "3", "value.converter": stringConverter,
@@ -643,6 +656,7 @@ func TestSinkTransformationsKeepOriginalOffsets(t *testing.T) {
 	t.Parallel()
 	c := workertest.NewCluster(t, workertest.Plugins(registerErrorTestPlugins),
 		workertest.WorkerProps(map[string]string{"value.converter": "org.apache.kafka.connect.storage.StringConverter"}))
+	reported.forget("smt-sink")
 	createTopic(t, c, "smt-in", 1)
 	createConnector(t, c, "smt-sink", map[string]string{
 		"connector.class": reportingSinkClass, "tasks.max": "1", "topics": "smt-in",

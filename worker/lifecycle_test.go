@@ -41,6 +41,20 @@ func gateStarts(name string) int {
 	return gates.starts[name]
 }
 
+// freshGate forgets what an earlier run of the test (go test -count) left for connector name, then returns the
+// gate of its call, closed.
+func freshGate(name, call string) *gate {
+	gates.mu.Lock()
+	for k := range gates.m {
+		if strings.HasPrefix(k, name+"/") {
+			delete(gates.m, k)
+		}
+	}
+	delete(gates.starts, name)
+	gates.mu.Unlock()
+	return gateFor(name, call)
+}
+
 // gateFor returns the gate of a connector's call, creating it closed.
 func gateFor(name, call string) *gate {
 	gates.mu.Lock()
@@ -175,7 +189,7 @@ func connectorTrace(t *testing.T, c *workertest.Cluster, name string) string {
 func TestBlockedConnectorStartKeepsHerderResponsive(t *testing.T) {
 	t.Parallel()
 	c := gatedCluster(t, nil)
-	g := gateFor("slow-start", "start")
+	g := freshGate("slow-start", "start")
 	t.Cleanup(g.release) // before the cluster stops, so that no plugin call is left blocked
 	createGated(t, c, "slow-start", "start")
 	awaitEntered(t, g, "Start")
@@ -188,7 +202,7 @@ func TestBlockedConnectorStartKeepsHerderResponsive(t *testing.T) {
 func TestBlockedTaskConfigsKeepHerderResponsive(t *testing.T) {
 	t.Parallel()
 	c := gatedCluster(t, nil)
-	g := gateFor("slow-configs", "taskconfigs")
+	g := freshGate("slow-configs", "taskconfigs")
 	t.Cleanup(g.release)
 	createGated(t, c, "slow-configs", "taskconfigs")
 	awaitEntered(t, g, "TaskConfigs")
@@ -204,7 +218,7 @@ func TestBlockedTaskConfigsKeepHerderResponsive(t *testing.T) {
 func TestBlockedConnectorStopKeepsHerderResponsive(t *testing.T) {
 	t.Parallel()
 	c := gatedCluster(t, map[string]string{"task.shutdown.graceful.timeout.ms": "120000"})
-	g := gateFor("slow-stop", "stop")
+	g := freshGate("slow-stop", "stop")
 	t.Cleanup(g.release)
 	createGated(t, c, "slow-stop", "stop")
 	c.WaitRunning(0, "slow-stop", 1)
@@ -224,7 +238,7 @@ func TestBlockedConnectorStopKeepsHerderResponsive(t *testing.T) {
 func TestOverrunningConnectorStopFails(t *testing.T) {
 	t.Parallel()
 	c := gatedCluster(t, map[string]string{"task.shutdown.graceful.timeout.ms": "300"})
-	g := gateFor("stuck-stop", "stop")
+	g := freshGate("stuck-stop", "stop")
 	t.Cleanup(g.release)
 	createGated(t, c, "stuck-stop", "stop")
 	c.WaitRunning(0, "stuck-stop", 1)
@@ -244,7 +258,7 @@ func TestOverrunningConnectorStopFails(t *testing.T) {
 func TestRestartAbandonsConnectorThatDoesNotStop(t *testing.T) {
 	t.Parallel()
 	c := gatedCluster(t, map[string]string{"task.shutdown.graceful.timeout.ms": "300"})
-	g := gateFor("stuck-restart", "stop")
+	g := freshGate("stuck-restart", "stop")
 	t.Cleanup(g.release)
 	createGated(t, c, "stuck-restart", "stop")
 	c.WaitRunning(0, "stuck-restart", 1)
