@@ -15,12 +15,16 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// mqttNames are the metrics the MQTT source reports (connector/mqtt ReportMetrics with its spool on; its
-// TestSpoolMetrics pins the same list).
+// mqttNames are the metrics the MQTT connectors' tasks report (connector/mqtt ReportMetrics): the source's with
+// its spool on (its TestSpoolMetrics pins the same list), then the sink's.
 var mqttNames = []string{
 	"connectd_mqtt_messages_received_total", "connectd_mqtt_messages_acknowledged_total",
 	"connectd_mqtt_reconnects_total", "connectd_mqtt_messages_in_flight", "connectd_mqtt_records_not_committed",
 	"connectd_mqtt_buffer_bytes", "connectd_mqtt_spool_bytes", "connectd_mqtt_spool_oldest_message_age_seconds",
+	// The MQTT sink's (its TestSinkMetricsFollowMessages pins the same names).
+	"connectd_mqtt_sink_messages_published_total", "connectd_mqtt_sink_messages_acknowledged_total",
+	"connectd_mqtt_sink_messages_published_again_total", "connectd_mqtt_sink_messages_given_up_total",
+	"connectd_mqtt_sink_messages_pending", "connectd_mqtt_sink_reconnects_total",
 }
 
 var metricName = regexp.MustCompile(`\b(?:kafka_connect|connectd|go|process)_[a-z0-9_]+\b`)
@@ -94,5 +98,8 @@ func TestDashboardUsesServedNames(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "connectd_mqtt_spool_bytes") {
 		t.Error("the dashboard has no MQTT spool panel")
+	}
+	if !strings.Contains(string(data), "connectd_mqtt_sink_messages_pending") {
+		t.Error("the dashboard has no MQTT sink panel")
 	}
 }
