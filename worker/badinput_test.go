@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connector/connectortest"
 	"github.com/connectd/connectd/storage"
+	"github.com/connectd/connectd/storage/records"
 	"github.com/connectd/connectd/test/workertest"
 )
 
@@ -110,4 +112,61 @@ func configEndOffset(t *testing.T, c *workertest.Cluster) int64 {
 		t.Fatal(err)
 	}
 	return off
+}
+
+// TestStopAndResumeReadTogetherRestartTheTasks: a worker that reads a stop (the empty task set and STOPPED)
+// and a resume (STARTED) together, so that its connector never saw the STOPPED state, still generates the
+// connector's task configs again, as Kafka Connect's processTargetStateChanges does: the empty set stopped
+// its tasks. The three records go to the config topic in one produce request, as a worker reads them in one
+// fetch.
+func TestStopAndResumeReadTogetherRestartTheTasks(t *testing.T) {
+	t.Parallel()
+	c := workertest.NewCluster(t, workertest.Plugins(connectortest.Register))
+	good := map[string]any{"name": "both", "config": map[string]any{
+		"connector.class": connectortest.SourceClass, "topic": "t", connectortest.KeyCount: "1"}}
+	status, body := c.Do(0, http.MethodPost, "/connectors", good)
+	expect(t, "create", status, body, 201, "")
+	c.WaitStore(0, "task configs committed", func(s *storage.Store) bool {
+		conn, ok := s.Connector("both")
+		return ok && conn.TaskCount == 1
+	})
+	commit, err := records.EncodeCommit(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, err := records.EncodeTargetState(records.TargetStopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := records.EncodeTargetState(records.TargetStarted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := saramaConfig()
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	p, err := sarama.NewSyncProducer(c.Kafka.ListenAddrs(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	msg := func(key string, value []byte) *sarama.ProducerMessage {
+		return &sarama.ProducerMessage{Topic: "connect-configs", Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(value)}
+	}
+	batch := []*sarama.ProducerMessage{
+		msg(records.CommitKey("both"), commit),
+		msg(records.TargetStateKey("both"), stopped),
+		msg(records.TargetStateKey("both"), started),
+	}
+	if err := p.SendMessages(batch); err != nil {
+		t.Fatal(err)
+	}
+	last := batch[len(batch)-1].Offset
+	// Once the batch is read the connector has no tasks: one again means they were generated again. Without
+	// that the worker waits for nothing; a minute is many rounds of it.
+	c.WaitStoreWithin(0, time.Minute, "task configs committed after the batch", func(s *storage.Store) bool {
+		conn, ok := s.Connector("both")
+		return s.ConfigOffset() > last && ok && conn.TaskCount == 1
+	})
+	c.WaitRunning(0, "both", 1)
 }

@@ -186,8 +186,16 @@ func (w *Worker) handleEvents(ctx context.Context) {
 	events, reconfig, connEvents := w.takeEvents()
 	var restarts []records.RestartRequest
 	for _, ev := range events {
-		if ev.Kind == storage.RestartRequested {
+		switch ev.Kind {
+		case storage.RestartRequested:
 			restarts = append(restarts, ev.Restart)
+		case storage.TargetStateChanged:
+			// As Kafka Connect's processTargetStateChanges: a connector whose target state changed and is
+			// STARTED now generates its task configs again, even when its runner never saw the state between
+			// (a stop and a resume read together): the stop's empty task set stopped its tasks.
+			if c, ok := w.store.Connector(ev.Connector); ok && c.TargetState == records.TargetStarted {
+				reconfig[ev.Connector] = true
+			}
 		}
 	}
 	if w.snapshotChanged() {
