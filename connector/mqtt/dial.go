@@ -51,6 +51,11 @@ const (
 // without a write timeout (the source's) gathers its writes (see bufferedConn). The sink's publisher sets a
 // write timeout, which paho applies around each Write as a deadline: its writes stay the connection's own.
 func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
+	return openConnectionContext(context.Background(), uri, opts)
+}
+
+// openConnectionContext is openConnection whose TLS handshake also ends when ctx does.
+func openConnectionContext(ctx context.Context, uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 	dialer := opts.Dialer
 	if dialer == nil {
 		dialer = &net.Dialer{Timeout: opts.ConnectTimeout}
@@ -72,7 +77,7 @@ func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 		}
 		return newBufferedConn(conn, opts.WriteTimeout == 0), nil
 	case "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
-		conn, err := dialTLS(dialer, uri.Host, opts.TLSConfig)
+		conn, err := dialTLS(ctx, dialer, uri.Host, opts.TLSConfig)
 		if err != nil {
 			return nil, err
 		}
@@ -82,9 +87,8 @@ func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 }
 
 // dialTLS opens a TLS connection, through the proxy of all_proxy when it is set (as paho does). The dialer's
-// timeout bounds the handshake too, and its Cancel channel (the sink's) ends either.
-func dialTLS(dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error) {
-	ctx := context.Background()
+// timeout bounds the handshake too; ctx ends either, and the dialer's Cancel channel the dial.
+func dialTLS(ctx context.Context, dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error) {
 	if dialer.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, dialer.Timeout)

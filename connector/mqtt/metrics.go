@@ -116,8 +116,9 @@ func (t *SourceTask) ReportMetrics(emit func(connector.Metric)) {
 }
 
 // ReportMetrics reports the sink task's MQTT metrics (connector.MetricsReporter); the worker exposes them as
-// connectd_mqtt_sink_*. Every PUBLISH ends confirmed, published again on the next connection, or given up, so
-// once nothing is pending published = acknowledged + published again + given up.
+// connectd_mqtt_sink_*. Every PUBLISH ends confirmed, queued again when its connection ended (counted as
+// published again, even if Close then drops it or the task stops), or given up, so once nothing is in flight
+// published = acknowledged + published again + given up.
 func (t *SinkTask) ReportMetrics(emit func(connector.Metric)) {
 	p := t.pub
 	if p == nil {
@@ -133,8 +134,9 @@ func (t *SinkTask) ReportMetrics(emit func(connector.Metric)) {
 		Help:  "Messages in flight when a connection ended, queued to be published again on the next one.",
 		Value: float64(p.republished.Load())})
 	emit(connector.Metric{Name: "mqtt_sink_messages_given_up_total", Kind: connector.Counter,
-		Help: "Messages given up because the broker closed the connection every time they were published; " +
-			"reported as errant records, or failing the task under errors.tolerance=none.",
+		Help: "Messages given up because the broker closed the connection every time they were published: " +
+			"reported as errant records (or skipped with a warning without a reporter) under errors.tolerance=all, " +
+			"failing the task under errors.tolerance=none.",
 		Value: float64(p.givenUp.Load())})
 	emit(connector.Metric{Name: "mqtt_sink_messages_pending", Kind: connector.Gauge,
 		Help:  "Messages taken from Kafka and not confirmed yet: their offsets are not committed.",

@@ -193,17 +193,18 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 			default:
 			}
 		})
+	att := newAttempt(ctx, opts, s.cfg.connectTimeout)
 	client = s.newClient(opts)
 
 	tok := client.Connect()
-	if err := await(ctx, tok, 0); err != nil {
-		if ctx.Err() != nil {
-			// paho cannot abandon a connection attempt: it ends at CONNACK or at the connect timeout, its
-			// deadline on the connection. Waiting for it keeps paho's goroutines within the session's life,
-			// which the task's Stop waits for; only a broker that accepted the connection and stays silent
-			// makes this wait long.
-			<-tok.Done()
-		}
+	err := await(ctx, tok, 0)
+	if err != nil && ctx.Err() != nil {
+		// ctx closed the attempt's connections (attempt), so paho's attempt ends at once. Waiting for it keeps
+		// paho's goroutines within the session's life, which the task's Stop waits for.
+		<-tok.Done()
+	}
+	att.release()
+	if err != nil {
 		// Only an attempt that succeeded after ctx ended holds a connection to close. A failed one leaves
 		// nothing: paho marks the client disconnected itself, just after it completes the token, and a
 		// Disconnect in between would wait for that in a goroutine of its own, outliving the session.
@@ -259,7 +260,7 @@ func clientOptions(cfg *config, clientID string) *paho.ClientOptions {
 		SetPassword(cfg.password).
 		SetCleanSession(cfg.cleanSession).
 		SetKeepAlive(cfg.keepAlive).
-		SetConnectTimeout(cfg.connectTimeout).
+		SetConnectTimeout(pahoConnectTimeout(cfg.connectTimeout)).
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
 		SetCustomOpenConnectionFn(openConnection)

@@ -299,7 +299,8 @@ func (t *SinkTask) Stop(ctx context.Context) error {
 	select {
 	case <-t.done:
 		t.log.Info("mqtt sink task stopped", "client_id", t.pub.clientID, "published", t.pub.published.Load(),
-			"acknowledged", t.pub.acked.Load(), "published_again", t.pub.republished.Load())
+			"acknowledged", t.pub.acked.Load(), "published_again", t.pub.republished.Load(),
+			"given_up", t.pub.givenUp.Load(), "reconnects", t.pub.reconnects.Load())
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("mqtt sink task stop: %w", ctx.Err())

@@ -123,7 +123,7 @@ func sinkFields() []*connector.Field {
 				"would take the new message for a duplicate. A task started with false logs that once."),
 		connector.Int(fieldMQTTConnectTimeout).WithDefault("30").Check(connector.AtLeast(0)).Imp(connector.Low).
 			Display("Connect timeout (s)", connector.WidthShort).
-			Documentation("How long a connection attempt waits for the broker's CONNACK; 0 waits as long as TCP does."),
+			Documentation("How long a connection attempt waits for the broker's CONNACK; 0 waits without limit."),
 		connector.Int(fieldMQTTKeepAlive).WithDefault("60").Check(connector.AtLeast(0)).Imp(connector.Low).
 			Display("Keep-alive interval (s)", connector.WidthShort).
 			Documentation("MQTT keep-alive: a silent connection is pinged after this long and dropped when the "+

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,7 +24,7 @@ type outState int
 
 const (
 	outQueued   outState = iota // waiting to be published on the current or next connection
-	outInflight                 // published on connection gen, not acknowledged yet
+	outInflight                 // taken for connection gen (published on it once sentGen is gen), not acknowledged yet
 	outDone                     // acknowledged (QoS 1, 2), written (QoS 0), or reported as errant
 	outErrant                   // given up (see maxPublishAttempts): to be reported as an errant record
 )
@@ -38,9 +37,12 @@ type outMsg struct {
 	qos     byte
 	retain  bool
 	state   outState
-	gen     uint64    // the connection it is in flight on (set when serve takes it, before its publish)
-	sentGen uint64    // the connection it was last published on
-	sentAt  time.Time // when it was last published, for ackTimeout and strikeWindow
+	gen     uint64 // the connection it is in flight on (set when serve takes it, before its publish)
+	// sentGen is the connection it was last published on, sentAt when. serve writes both without mu: they are
+	// read by the run goroutine serve runs on, and by the connection's confirmer once it has received the
+	// message from c.tokens.
+	sentGen uint64
+	sentAt  time.Time // for ackTimeout and strikeWindow
 	// attempts counts the strikes against the message: connections the broker closed within strikeWindow of
 	// its publish while it was the oldest unconfirmed message (see requeue).
 	attempts int
@@ -457,9 +459,8 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 	// A publish waits at most this long to be handed to the connection (paho's default is 30 s), and a
 	// write at most this long: either means the connection is gone.
 	opts.SetWriteTimeout(publishWriteTimeout)
-	// Stopping the task abandons a TCP connection attempt at once (connect.timeout.seconds=0 would wait as
-	// long as TCP does). paho dials with Dial, not DialContext, so the dialer's Cancel is the only way in.
-	opts.SetDialer(&net.Dialer{Timeout: p.cfg.conn.connectTimeout, Cancel: ctx.Done()}) //nolint:staticcheck // see above
+	// Stopping the task ends a connection attempt at once (see attempt).
+	att := newAttempt(ctx, opts, p.cfg.conn.connectTimeout)
 	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
 		select {
 		case lost <- err:
@@ -468,11 +469,13 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 	})
 	client := p.newClient(opts)
 	tok := client.Connect()
+	defer att.release()
 	if err := await(ctx, tok, 0); err != nil {
 		ended := true
 		if ctx.Err() != nil {
-			// paho's attempt ends at CONNACK, the connect timeout or the dialer's cancel; wait for it a bounded
-			// time, so that a stop keeps within its deadline.
+			// ctx closed the attempt's connections, so paho's attempt ends at once, unless it is still in a
+			// handshake ctx cannot reach (a websocket's, a SOCKS proxy's); wait for it a bounded time, so that a
+			// stop keeps within its deadline.
 			t := time.NewTimer(connectAbandonWait)
 			select {
 			case <-tok.Done():
@@ -484,8 +487,9 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 		}
 		// A failed attempt leaves nothing to close: paho marks the client disconnected itself, just after it
 		// completes the token, and a Disconnect in between would wait for that in a goroutine of its own. An
-		// attempt that succeeded after ctx ended holds a connection; one still under way is told to drop the
-		// connection it may yet make (paho's Disconnect waits for the attempt, bounded by the connect timeout).
+		// attempt that succeeded after ctx ended holds a connection. One still under way is told to drop the
+		// connection it may yet make: Disconnect returns at once, and a goroutine of paho's waits for the
+		// attempt to end, past the task's Stop.
 		if !ended || tok.Error() == nil {
 			client.Disconnect(0)
 		}

@@ -8,10 +8,8 @@ import (
 	"maps"
 	"net"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,13 +35,17 @@ const (
 type fakeBroker struct {
 	rule func(topic string, conn int) fakeAction
 
-	mu        sync.Mutex
-	down      bool // connection attempts fail
-	connects  int
-	current   *fakeClient // the last client connected
-	published []string    // topics, in publish order
-	held      []*fakeToken
-	changed   chan struct{}
+	mu       sync.Mutex
+	down     bool // connection attempts fail
+	attempts int  // Connect calls
+	connects int
+	// failedDisconnects counts Disconnect calls on clients whose Connect failed: paho would leave a goroutine
+	// behind such a call.
+	failedDisconnects int
+	current           *fakeClient // the last client connected
+	published         []string    // topics, in publish order
+	held              []*fakeToken
+	changed           chan struct{}
 }
 
 func newFakeBroker(rule func(topic string, conn int) fakeAction) *fakeBroker {
@@ -98,12 +100,16 @@ type fakeClient struct {
 	mu      sync.Mutex
 	conn    int
 	open    bool
+	failed  bool // its Connect failed
 	pending []*fakeToken
 }
 
 func (c *fakeClient) Connect() paho.Token {
 	c.b.mu.Lock()
+	c.b.attempts++
 	if c.b.down {
+		c.failed = true
+		c.b.notifyLocked()
 		c.b.mu.Unlock()
 		tok := newFakeToken()
 		tok.complete(errors.New("connection refused"))
@@ -128,7 +134,14 @@ func (c *fakeClient) IsConnectionOpen() bool {
 	return c.open
 }
 
-func (c *fakeClient) Disconnect(uint) { c.drop(nil) }
+func (c *fakeClient) Disconnect(uint) {
+	c.b.mu.Lock()
+	if c.failed {
+		c.b.failedDisconnects++
+	}
+	c.b.mu.Unlock()
+	c.drop(nil)
+}
 
 // drop ends the connection: paho fails the pending tokens, then calls the connection lost handler with its
 // reason, when the connection was lost (a nil why is a Disconnect).
@@ -551,6 +564,26 @@ func TestSinkStopReturnsWhileTheBrokerDoesNotAnswer(t *testing.T) {
 	}
 }
 
+// TestSinkDoesNotDisconnectFailedAttempts: the publisher does not Disconnect a client whose Connect failed
+// (paho marks it disconnected just after it completes the token, and a Disconnect in between leaves a
+// goroutine of paho's waiting for that).
+func TestSinkDoesNotDisconnectFailedAttempts(t *testing.T) {
+	b := newFakeBroker(func(string, int) fakeAction { return fakeAcks })
+	b.down = true
+	task := startFakeSink(t, b, &fakeSinkContext{}, nil)
+	b.waitFor(t, "two failed attempts", func() bool { return b.attempts >= 2 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := task.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failedDisconnects != 0 {
+		t.Errorf("%d Disconnect calls on clients whose Connect failed", b.failedDisconnects)
+	}
+}
+
 // TestSinkStopAfterFailedConnectsLeavesNoGoroutine: connection attempts that fail (the broker reads CONNECT and
 // closes the connection) leave no paho goroutine behind the task's Stop.
 func TestSinkStopAfterFailedConnectsLeavesNoGoroutine(t *testing.T) {
@@ -580,23 +613,65 @@ func TestSinkStopAfterFailedConnectsLeavesNoGoroutine(t *testing.T) {
 		_ = ln.Close()
 		conns.Wait()
 	}()
+	before := goroutineIDs()
 	task := &SinkTask{}
 	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://" + ln.Addr().String()}
 	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	<-refused
-	if err := task.Stop(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := task.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	// Stacks spell the package paho%2emqtt%2egolang.
-	for _, f := range []string{"golang.verifyCONNACK(", "golang.(*connectionStatus).Disconnecting("} {
-		if strings.Contains(stacks, f) {
-			t.Errorf("a goroutine in %s outlived the task's Stop", f)
-		}
+	if left := pahoGoroutinesSince(before); left != "" {
+		t.Errorf("paho goroutines outlived the task's Stop:\n%s", left)
 	}
+}
+
+// TestSinkStopWhileConnectingWithoutTimeout: a sink task stopped while the broker has accepted its connection
+// but not answered CONNECT, with connect.timeout.seconds=0 (no limit), stops before connectAbandonWait and
+// leaves no paho goroutine: the attempt's connection is closed.
+func TestSinkStopWhileConnectingWithoutTimeout(t *testing.T) {
+	ln := silentBroker(t)
+	before := goroutineIDs()
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://" + ln.addr,
+		"mqtt.connect.timeout.seconds": "0"}
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	<-ln.connect
+	ctx, cancel := context.WithTimeout(context.Background(), connectAbandonWait)
+	defer cancel()
+	if err := task.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if left := pahoGoroutinesSince(before); left != "" {
+		t.Errorf("paho goroutines outlived the task's Stop:\n%s", left)
+	}
+}
+
+// TestSinkConnectTimeoutZeroMeansNoLimit: mqtt.connect.timeout.seconds=0 waits for the broker without limit.
+func TestSinkConnectTimeoutZeroMeansNoLimit(t *testing.T) {
+	t.Parallel()
+	broker := mqtttest.NewBroker(t)
+	task := &SinkTask{}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
+		"mqtt.connect.timeout.seconds": "0"}
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	}()
+	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("cars/1", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	preCommitUntil(t, task, 1, 1)
 }
 
 // TestSinkNullValueClearsRetained: with mqtt.retain=true a record with a null value publishes an empty

@@ -472,43 +472,148 @@ func BenchmarkTaskThroughput(b *testing.B) {
 	}
 }
 
-// TestStopWhileConnectingLeavesNoGoroutine stops a task whose broker accepted the connection and never
-// answers CONNECT: Stop returns only once paho's connection attempt has ended (at the connect timeout), so
-// none of paho's goroutines outlives the task. Not parallel: it counts the process's goroutines.
+// TestStopWhileConnectingLeavesNoGoroutine: a task stopped while the broker has accepted its connection but not
+// answered CONNECT stops at once, even with connect.timeout.seconds=0 (no limit), and leaves no paho goroutine.
 func TestStopWhileConnectingLeavesNoGoroutine(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		if c, err := ln.Accept(); err == nil {
-			accepted <- c // held open, silent
-		}
-	}()
+	ln := silentBroker(t)
 	b := mqtttest.NewBroker(t)
-	cfg := baseConfig(b, map[string]string{fieldConnectTimeout: "1"})
-	cfg[fieldBrokerURL] = "tcp://" + ln.Addr().String()
+	cfg := baseConfig(b, map[string]string{fieldConnectTimeout: "0"})
+	cfg[fieldBrokerURL] = "tcp://" + ln.addr
+	before := goroutineIDs()
 	task := &SourceTask{}
 	if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	conn := <-accepted
-	defer conn.Close()
-	// Once CONNECT has arrived, paho waits for CONNACK.
-	if _, err := conn.Read(make([]byte, 1)); err != nil {
+	<-ln.connect
+	stopped := make(chan error, 1)
+	go func() { stopped <- task.Stop(context.Background()) }()
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-timer.C:
+		t.Fatal("Stop waits for the connection attempt")
+	}
+	if left := pahoGoroutinesSince(before); left != "" {
+		t.Errorf("paho goroutines outlived the task's Stop:\n%s", left)
+	}
+}
+
+// TestConnectTimeoutZeroMeansNoLimit: connect.timeout.seconds=0 waits for the broker without limit, as paho's
+// Java client does (paho's Go client would put a deadline of now on the connection).
+func TestConnectTimeoutZeroMeansNoLimit(t *testing.T) {
+	t.Parallel()
+	b := mqtttest.NewBroker(t)
+	startTask(t, baseConfig(b, map[string]string{fieldConnectTimeout: "0"}))
+	waitConnected(t, b, "it-0")
+}
+
+// silentListener accepts TCP connections and reads from them, answering nothing: a broker that never sends
+// CONNACK. connect is sent a value when a connection's first byte (its CONNECT) arrived.
+type silentListener struct {
+	addr    string
+	connect chan struct{}
+}
+
+func silentBroker(t *testing.T) *silentListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := task.Stop(context.Background()); err != nil {
-		t.Fatal(err)
+	s := &silentListener{addr: ln.Addr().String(), connect: make(chan struct{}, 1)}
+	var conns sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	conns.Add(1)
+	go func() {
+		defer conns.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			open = append(open, c)
+			mu.Unlock()
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				buf := make([]byte, 1)
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+				select {
+				case s.connect <- struct{}{}:
+				default:
+				}
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		conns.Wait()
+	})
+	return s
+}
+
+// goroutineIDs returns the ids of the process's goroutines.
+func goroutineIDs() map[string]bool {
+	ids := map[string]bool{}
+	for _, g := range goroutineStacks() {
+		ids[goroutineID(g)] = true
 	}
+	return ids
+}
+
+func goroutineStacks() []string {
 	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	// Stacks spell the package paho%2emqtt%2egolang.
-	for _, f := range []string{"golang.verifyCONNACK(", "golang.(*connectionStatus).Disconnecting("} {
-		if strings.Contains(stacks, f) {
-			t.Errorf("a goroutine in %s outlived the task's Stop", f)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Split(string(buf[:n]), "\n\n")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// goroutineID is the id of a goroutine's stack: "goroutine 12 [running]:" → "12".
+func goroutineID(stack string) string {
+	f := strings.Fields(stack)
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
+}
+
+// pahoGoroutinesSince returns the stacks of the goroutines started after before that wait in a paho
+// connection attempt or disconnect, "" when there are none.
+func pahoGoroutinesSince(before map[string]bool) string {
+	var left []string
+	for _, g := range goroutineStacks() {
+		if before[goroutineID(g)] {
+			continue
+		}
+		// Stacks spell the package paho%2emqtt%2egolang.
+		for _, f := range []string{"golang.verifyCONNACK(", "golang.(*connectionStatus).Disconnecting(", "golang.(*client).Connect.func1("} {
+			if strings.Contains(g, f) {
+				left = append(left, g)
+				break
+			}
 		}
 	}
+	return strings.Join(left, "\n\n")
 }
