@@ -159,10 +159,13 @@ func (s *stuckSource) Start(context.Context, connector.SourceTaskContext, map[st
 }
 
 func (s *stuckSource) Poll(context.Context) ([]*connector.SourceRecord, error) {
+	// Read before entered is closed, so that the next run of the test, which makes new channels once it saw
+	// entered closed, does not race with this read.
+	g := stuckPolls
 	select {
-	case <-stuckPolls.arm:
-		close(stuckPolls.entered)
-		<-stuckPolls.release
+	case <-g.arm:
+		close(g.entered)
+		<-g.release
 		return nil, nil
 	default:
 	}
