@@ -84,7 +84,7 @@ func (e *UnresolvedError) Unwrap() []error { return []error{ErrUnresolved, e.Err
 func New(props map[string]string, env []string) (*Providers, error) {
 	p := &Providers{byName: map[string]Provider{}}
 	var errs []error
-	for _, name := range splitList(props["config.providers"]) {
+	for _, name := range properties.Items(props["config.providers"]) {
 		class := strings.TrimSpace(props["config.providers."+name+".class"])
 		if class == "" {
 			continue
@@ -234,16 +234,6 @@ func Unresolved(err error) []*UnresolvedError {
 	return out
 }
 
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // allowedPaths parses allowed.paths (Kafka's AllowedPaths): absolute, existing paths, normalized; nil allows
 // every path.
 func allowedPaths(v string) ([]string, error) {
@@ -251,7 +241,7 @@ func allowedPaths(v string) ([]string, error) {
 		return nil, nil
 	}
 	var out []string
-	for _, p := range splitList(v) {
+	for _, p := range properties.Items(v) {
 		clean := filepath.Clean(p)
 		if !filepath.IsAbs(clean) {
 			return nil, fmt.Errorf("Path %s is not absolute", p) //nolint:staticcheck // Kafka's message

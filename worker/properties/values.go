@@ -27,3 +27,15 @@ func List(v string) []string {
 	}
 	return items
 }
+
+// Items splits a comma-separated value into its trimmed items, leaving out the empty ones: for the lists where
+// an empty item means nothing (TLS protocols and cipher suites, config.providers), so that "a, b," is a and b.
+func Items(v string) []string {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/connectd/connectd/worker/properties"
 	"github.com/connectd/connectd/worker/tlschain"
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -134,7 +135,7 @@ func (s Settings) common() (*tls.Config, error) {
 	if v := s.get("ssl.enabled.protocols"); strings.TrimSpace(v) != "" {
 		versions := map[string]uint16{"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13}
 		tc.MinVersion = 0
-		for _, p := range splitList(v) {
+		for _, p := range properties.Items(v) {
 			ver, ok := versions[p]
 			if !ok {
 				return nil, s.errorf("ssl.enabled.protocols", "unsupported protocol %q (supported: TLSv1.2, TLSv1.3; "+
@@ -152,7 +153,7 @@ func (s Settings) common() (*tls.Config, error) {
 			byName[c.Name] = c
 		}
 		tls13 := false
-		for _, name := range splitList(v) {
+		for _, name := range properties.Items(v) {
 			c, ok := byName[name]
 			if !ok {
 				return nil, s.errorf("ssl.cipher.suites", "unsupported cipher suite %q", name)
@@ -184,16 +185,6 @@ func (s Settings) common() (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{*cert}
 	}
 	return tc, nil
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // Store formats.
