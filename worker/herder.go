@@ -191,9 +191,13 @@ func (w *Worker) handleEvents(ctx context.Context) {
 			restarts = append(restarts, ev.Restart)
 		case storage.TargetStateChanged:
 			// As Kafka Connect's processTargetStateChanges: a connector whose target state changed and is
-			// STARTED now generates its task configs again, even when its runner never saw the state between
-			// (a stop and a resume read together): the stop's empty task set stopped its tasks.
-			if c, ok := w.store.Connector(ev.Connector); ok && c.TargetState == records.TargetStarted {
+			// STARTED now generates its task configs again, also when its runner never saw the state between
+			// (a stop and a resume read together), which reconcile below does not start again: the stop's
+			// empty task set stopped its tasks. A runner that did see it starts again, and asks once started.
+			c, ok := w.store.Connector(ev.Connector)
+			r := w.connectors[ev.Connector]
+			if ok && c.TargetState == records.TargetStarted && r != nil && r.target == records.TargetStarted &&
+				maps.Equal(r.config, c.Config) {
 				reconfig[ev.Connector] = true
 			}
 		}

@@ -299,3 +299,59 @@ func mustCommit(t *testing.T, n int) []byte {
 	}
 	return v
 }
+
+// A stop (the empty task set, STOPPED) and a resume (STARTED) read in one round never reach the connector's
+// runner as STOPPED, but the empty task set stops its tasks: the connector is asked for its task configs again,
+// as Kafka Connect's processTargetStateChanges asks every connector whose target state changed to STARTED.
+func TestStopAndResumeInOneRoundAskForTaskConfigs(t *testing.T) {
+	w := reconcileWorker(t)
+	a := &configApplier{t: t, w: w}
+	ctx := context.Background()
+	cfg := map[string]string{"name": "c", "connector.class": connectortest.SourceClass, "tasks.max": "1", "topic": "t"}
+	a.connector("c", cfg)
+	a.tasks("c", cfg, 1)
+	w.group.owned = &group.Assignment{Assigned: group.Allocation{Connectors: []string{"c"}}}
+	w.reconcile(ctx)
+	awaitQueuedState(t, w, records.StatusConnectorKey("c"), records.StateRunning)
+	w.takeEvents() // the instance's start
+
+	stopped, err := records.EncodeTargetState(records.TargetStopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := records.EncodeTargetState(records.TargetStarted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range []struct {
+		key   string
+		value []byte
+	}{{records.CommitKey("c"), mustCommit(t, 0)}, {records.TargetStateKey("c"), stopped}, {records.TargetStateKey("c"), started}} {
+		a.offset++
+		events, err := w.store.ApplyConfigRecord(rec.key, rec.value, a.offset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.events = append(w.events, events...)
+	}
+	w.handleEvents(ctx)
+	if r := w.connectors["c"]; r == nil || r.target != records.TargetStarted {
+		t.Fatalf("runner %+v, want the same instance STARTED", r)
+	}
+	// The runner generates them on its own goroutine and hands them to the herder.
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		w.eventsMu.Lock()
+		asked := slices.ContainsFunc(w.connEvents, func(ev connectorEvent) bool { return ev.r.name == "c" && len(ev.taskConfigs) == 1 })
+		w.eventsMu.Unlock()
+		if asked {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the connector was not asked for its task configs")
+		}
+		<-tick.C
+	}
+}
