@@ -24,9 +24,10 @@ func pahoConnectTimeout(d time.Duration) time.Duration {
 }
 
 // attempt makes one connection attempt of a paho client end when ctx does. paho cannot abandon an attempt:
-// it dials with Dial, not DialContext, and then waits for CONNACK until the connect timeout. So the attempt
-// dials with the dialer's Cancel, and the connections it opens are closed when ctx ends, which ends paho's
-// wait for CONNACK at once: a stopping task does not wait for a silent broker, whatever the timeout.
+// it opens the connection without a context, and then waits for CONNACK until the connect timeout. So the
+// attempt dials and handshakes TLS with ctx, and the connections it opens are closed when ctx ends, which ends
+// paho's wait for CONNACK at once: a stopping task does not wait for a silent broker, whatever the timeout.
+// Not reached by ctx: a websocket's handshake, bounded by the connect timeout only.
 type attempt struct {
 	ctx context.Context
 
@@ -34,7 +35,8 @@ type attempt struct {
 	stops []func() bool // the context.AfterFuncs closing the connections opened
 }
 
-// newAttempt sets opts up for an attempt that ends with ctx; release must be called once the attempt ended.
+// newAttempt sets opts up for an attempt that ends with ctx; release must be called once the attempt ended, or
+// once ctx is done (a connection paho opens after that is closed at once).
 func newAttempt(ctx context.Context, opts *paho.ClientOptions, connectTimeout time.Duration) *attempt {
 	a := &attempt{ctx: ctx}
 	// Cancel is deprecated for DialContext, which paho does not call: it is the only way in.

@@ -71,7 +71,7 @@ func openConnectionContext(ctx context.Context, uri *url.URL, opts paho.ClientOp
 		}
 		return paho.NewWebsocket(u.String(), tlsc, opts.ConnectTimeout, opts.HTTPHeaders, opts.WebsocketOptions)
 	case "mqtt", "tcp":
-		conn, err := proxy.FromEnvironmentUsing(dialer).Dial("tcp", uri.Host)
+		conn, err := dialProxied(ctx, dialer, uri.Host)
 		if err != nil {
 			return nil, err
 		}
@@ -86,8 +86,18 @@ func openConnectionContext(ctx context.Context, uri *url.URL, opts paho.ClientOp
 	return nil, errors.New("unknown protocol")
 }
 
+// dialProxied dials host through the proxy of the environment (all_proxy, no_proxy), as paho does; ctx ends
+// the dial, and a SOCKS proxy's own handshake when the proxy's dialer takes a context.
+func dialProxied(ctx context.Context, dialer *net.Dialer, host string) (net.Conn, error) {
+	d := proxy.FromEnvironmentUsing(dialer)
+	if cd, ok := d.(proxy.ContextDialer); ok {
+		return cd.DialContext(ctx, "tcp", host)
+	}
+	return d.Dial("tcp", host)
+}
+
 // dialTLS opens a TLS connection, through the proxy of all_proxy when it is set (as paho does). The dialer's
-// timeout bounds the handshake too; ctx ends either, and the dialer's Cancel channel the dial.
+// timeout bounds the handshake too, and ctx ends either.
 func dialTLS(ctx context.Context, dialer *net.Dialer, host string, cfg *tls.Config) (net.Conn, error) {
 	if dialer.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -97,7 +107,7 @@ func dialTLS(ctx context.Context, dialer *net.Dialer, host string, cfg *tls.Conf
 	if os.Getenv("all_proxy") == "" {
 		return (&tls.Dialer{NetDialer: dialer, Config: cfg}).DialContext(ctx, "tcp", host)
 	}
-	conn, err := proxy.FromEnvironment().Dial("tcp", host)
+	conn, err := dialProxied(ctx, dialer, host)
 	if err != nil {
 		return nil, err
 	}

@@ -199,8 +199,9 @@ func (s *session) connect(ctx context.Context, gen uint64) (paho.Client, <-chan 
 	tok := client.Connect()
 	err := await(ctx, tok, 0)
 	if err != nil && ctx.Err() != nil {
-		// ctx closed the attempt's connections (attempt), so paho's attempt ends at once. Waiting for it keeps
-		// paho's goroutines within the session's life, which the task's Stop waits for.
+		// ctx closed the attempt's connections (attempt), so paho's attempt ends at once (a websocket's
+		// handshake at the connect timeout). Waiting for it keeps paho's goroutines within the session's life,
+		// which the task's Stop waits for.
 		<-tok.Done()
 	}
 	att.release()

@@ -474,8 +474,8 @@ func (p *sinkPublisher) connect(ctx context.Context) (paho.Client, <-chan error,
 		ended := true
 		if ctx.Err() != nil {
 			// ctx closed the attempt's connections, so paho's attempt ends at once, unless it is still in a
-			// handshake ctx cannot reach (a websocket's, a SOCKS proxy's); wait for it a bounded time, so that a
-			// stop keeps within its deadline.
+			// handshake ctx cannot reach (a websocket's); wait for it a bounded time, so that a stop keeps within
+			// its deadline.
 			t := time.NewTimer(connectAbandonWait)
 			select {
 			case <-tok.Done():

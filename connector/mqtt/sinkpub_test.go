@@ -620,14 +620,7 @@ func TestSinkStopAfterFailedConnectsLeavesNoGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-refused
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := task.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if left := pahoGoroutinesSince(before); left != "" {
-		t.Errorf("paho goroutines outlived the task's Stop:\n%s", left)
-	}
+	stopLeavesNoPaho(t, task.Stop, 10*time.Second, before)
 }
 
 // TestSinkStopWhileConnectingWithoutTimeout: a sink task stopped while the broker has accepted its connection
@@ -642,15 +635,8 @@ func TestSinkStopWhileConnectingWithoutTimeout(t *testing.T) {
 	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
 		t.Fatal(err)
 	}
-	<-ln.connect
-	ctx, cancel := context.WithTimeout(context.Background(), connectAbandonWait)
-	defer cancel()
-	if err := task.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if left := pahoGoroutinesSince(before); left != "" {
-		t.Errorf("paho goroutines outlived the task's Stop:\n%s", left)
-	}
+	ln.awaitConnect(t)
+	stopLeavesNoPaho(t, task.Stop, connectAbandonWait, before)
 }
 
 // TestSinkConnectTimeoutZeroMeansNoLimit: mqtt.connect.timeout.seconds=0 waits for the broker without limit.

@@ -484,22 +484,8 @@ func TestStopWhileConnectingLeavesNoGoroutine(t *testing.T) {
 	if err := task.Start(context.Background(), taskCtx{}, cfg); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	<-ln.connect
-	stopped := make(chan error, 1)
-	go func() { stopped <- task.Stop(context.Background()) }()
-	timer := time.NewTimer(10 * time.Second)
-	defer timer.Stop()
-	select {
-	case err := <-stopped:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-timer.C:
-		t.Fatal("Stop waits for the connection attempt")
-	}
-	if left := pahoGoroutinesSince(before); left != "" {
-		t.Errorf("paho goroutines outlived the task's Stop:\n%s", left)
-	}
+	ln.awaitConnect(t)
+	stopLeavesNoPaho(t, task.Stop, 10*time.Second, before)
 }
 
 // TestConnectTimeoutZeroMeansNoLimit: connect.timeout.seconds=0 waits for the broker without limit, as paho's
@@ -509,6 +495,18 @@ func TestConnectTimeoutZeroMeansNoLimit(t *testing.T) {
 	b := mqtttest.NewBroker(t)
 	startTask(t, baseConfig(b, map[string]string{fieldConnectTimeout: "0"}))
 	waitConnected(t, b, "it-0")
+}
+
+// awaitConnect waits until a client's CONNECT arrived.
+func (s *silentListener) awaitConnect(t *testing.T) {
+	t.Helper()
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	select {
+	case <-s.connect:
+	case <-timer.C:
+		t.Fatal("no CONNECT arrived")
+	}
 }
 
 // silentListener accepts TCP connections and reads from them, answering nothing: a broker that never sends
@@ -597,6 +595,34 @@ func goroutineID(stack string) string {
 		return ""
 	}
 	return f[1]
+}
+
+// stopLeavesNoPaho calls stop, which must return within budget, and checks that no goroutine of paho's
+// started after before is left.
+func stopLeavesNoPaho(t *testing.T, stop func(context.Context) error, budget time.Duration, before map[string]bool) {
+	t.Helper()
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop(context.Background()) }()
+	timer := time.NewTimer(budget)
+	defer timer.Stop()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-timer.C:
+		t.Fatalf("Stop did not return within %s", budget)
+	}
+	// paho completes a failed attempt's token just before its goroutine returns: give it that moment.
+	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for left := pahoGoroutinesSince(before); left != ""; left = pahoGoroutinesSince(before) {
+		if time.Now().After(deadline) {
+			t.Fatalf("paho goroutines outlived the task's Stop:\n%s", left)
+		}
+		<-tick.C
+	}
 }
 
 // pahoGoroutinesSince returns the stacks of the goroutines started after before that wait in a paho
