@@ -142,13 +142,7 @@ func TestStopAndResumeReadTogetherRestartTheTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := saramaConfig()
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	p, err := sarama.NewSyncProducer(c.Kafka.ListenAddrs(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := syncProducer(t, c)
 	defer p.Close()
 	msg := func(key string, value []byte) *sarama.ProducerMessage {
 		return &sarama.ProducerMessage{Topic: "connect-configs", Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(value)}

@@ -222,13 +222,7 @@ func writeConnectorConfig(t *testing.T, c *workertest.Cluster, name string, conf
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := saramaConfig()
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	p, err := sarama.NewSyncProducer(c.Kafka.ListenAddrs(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := syncProducer(t, c)
 	defer p.Close()
 	if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "connect-configs",
 		Key: sarama.StringEncoder(records.ConnectorKey(name)), Value: sarama.ByteEncoder(value)}); err != nil {

@@ -194,3 +194,17 @@ func saramaConfig() *sarama.Config {
 	cfg.Version = sarama.V3_6_0_0
 	return cfg
 }
+
+// syncProducer returns a producer into the cluster's Kafka whose sends return once every replica has the
+// records. The caller closes it: tests that count goroutines expect it gone when their helper returns.
+func syncProducer(t *testing.T, c *workertest.Cluster) sarama.SyncProducer {
+	t.Helper()
+	cfg := saramaConfig()
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	p, err := sarama.NewSyncProducer(c.Kafka.ListenAddrs(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

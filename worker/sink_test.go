@@ -32,13 +32,7 @@ func createTopic(t *testing.T, c *workertest.Cluster, topic string, partitions i
 // and returns once Kafka has acknowledged them.
 func produce(t *testing.T, c *workertest.Cluster, topic string, values ...string) {
 	t.Helper()
-	cfg := saramaConfig()
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	p, err := sarama.NewSyncProducer(c.Kafka.ListenAddrs(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := syncProducer(t, c)
 	defer p.Close()
 	for _, v := range values {
 		b, _ := json.Marshal(v)
