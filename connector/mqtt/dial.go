@@ -54,7 +54,8 @@ func openConnection(uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 	return openConnectionContext(context.Background(), uri, opts)
 }
 
-// openConnectionContext is openConnection whose TLS handshake also ends when ctx does.
+// openConnectionContext is openConnection whose dial and TLS handshake end when ctx does (not a websocket's:
+// paho's NewWebsocket takes no context).
 func openConnectionContext(ctx context.Context, uri *url.URL, opts paho.ClientOptions) (net.Conn, error) {
 	dialer := opts.Dialer
 	if dialer == nil {
