@@ -146,8 +146,8 @@ type sinkPublisher struct {
 	waiters sync.WaitGroup // each connection's confirmer
 
 	// The counters of SinkTask.ReportMetrics: PUBLISH packets handed to a connection, messages confirmed
-	// (acknowledged, or written at QoS 0), published again on a new connection, and given up; connections
-	// made after the first.
+	// (acknowledged, or written at QoS 0), queued again when their connection ended, and given up;
+	// connections made after the first.
 	published, acked, republished, givenUp, reconnects atomic.Int64
 }
 
@@ -725,8 +725,8 @@ func (p *sinkPublisher) headLocked() *outMsg {
 }
 
 // requeue marks the messages in flight on connection gen for publishing again, and records the failure; it
-// returns how many of them were published on it. With strike (see maxPublishAttempts) the oldest message, published on gen,
-// counts an attempt; after maxPublishAttempts it is given up (see takeErrant).
+// returns how many of them were published on it. With strike (see maxPublishAttempts) the oldest message,
+// published on gen, counts an attempt; after maxPublishAttempts it is given up (see takeErrant).
 func (p *sinkPublisher) requeue(gen uint64, cause error, strike bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
