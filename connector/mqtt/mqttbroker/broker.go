@@ -21,7 +21,6 @@ import (
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
@@ -62,10 +61,11 @@ type Config struct {
 // Broker is a running in-process MQTT broker.
 type Broker struct {
 	// Server is the mochi server, for what Broker does not cover (inspecting sessions in tests).
-	Server *mochi.Server
-	url    string
-	guard  *takeoverGuard
-	flow   *flowControl
+	Server   *mochi.Server
+	url      string
+	guard    *takeoverGuard
+	flow     *flowControl
+	listener *tcpListener
 
 	closeOnce sync.Once
 	closeErr  error
@@ -124,7 +124,7 @@ func New(cfg Config) (*Broker, error) {
 			return nil, fmt.Errorf("mqtt broker hook %s: %w", h.ID(), err)
 		}
 	}
-	l := listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.Addr, TLSConfig: cfg.TLS})
+	l := newTCPListener("tcp", cfg.Addr, cfg.TLS, &s.Listeners.ClientsWg)
 	if err := s.AddListener(l); err != nil {
 		return nil, fmt.Errorf("mqtt broker listen on %s: %w", cfg.Addr, err)
 	}
@@ -136,7 +136,7 @@ func New(cfg Config) (*Broker, error) {
 	if cfg.TLS != nil {
 		scheme = "ssl://"
 	}
-	return &Broker{Server: s, url: scheme + l.Address(), guard: guard, flow: flow}, nil
+	return &Broker{Server: s, url: scheme + l.Address(), guard: guard, flow: flow, listener: l}, nil
 }
 
 // URL is the broker's URL, e.g. tcp://127.0.0.1:41883.
@@ -160,6 +160,9 @@ func (b *Broker) Close() error {
 		// Waiting publishes are released first: mochi stops its hooks only after every connection's goroutine
 		// ended, and a waiting publish holds its connection's goroutine.
 		_ = b.flow.Stop()
+		// No connection is accepted once mochi's Close waits for the connections (see tcpListener).
+		b.listener.stop()
+		b.listener.awaitServed()
 		if err := b.Server.Close(); err != nil {
 			b.closeErr = fmt.Errorf("close mqtt broker: %w", err)
 		}

@@ -2,6 +2,8 @@ package mqttbroker
 
 import (
 	"fmt"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,4 +210,40 @@ func TestCloseReleasesWaitingPublishes(t *testing.T) {
 	waitFor(t, "the broker closed and the publishes released", func() bool {
 		return closed.Load() && b.flow.parked.Load() == 0
 	})
+}
+
+// TestCloseWhileClientsConnect: clients connecting while the broker closes do not race its Close (mochi
+// v2.7.9's own listener establishes connections where its Close could not wait for them; the race detector
+// reported it when a sink reconnected to a broker a test restarted).
+func TestCloseWhileClientsConnect(t *testing.T) {
+	for range 20 {
+		b, err := New(Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := strings.TrimPrefix(b.URL(), "tcp://")
+		done := make(chan struct{})
+		var dialers sync.WaitGroup
+		for range 4 {
+			dialers.Add(1)
+			go func() {
+				defer dialers.Done()
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					if c, err := net.Dial("tcp", addr); err == nil {
+						_ = c.Close()
+					}
+				}
+			}()
+		}
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		close(done)
+		dialers.Wait()
+	}
 }
