@@ -555,8 +555,8 @@ func TestUnreachableBrokerFailsTheTaskNotTheWorker(t *testing.T) {
 
 	// Start a broker on that address: a REST restart brings the task back.
 	broker := mqtttest.NewBrokerAt(t, addr, mqtttest.WithUser("device", "s3cret"))
-	// The workers stop before this broker closes: mochi (v2.7.9) races a connection it accepts while it
-	// closes (a WaitGroup Add during its Wait), and their tasks would reconnect to it.
+	// The workers stop before this broker closes, so that their tasks do not spend the cleanup reconnecting
+	// to it.
 	t.Cleanup(c.StopWorkers)
 	status, body = c.Do(0, http.MethodPost, "/connectors/down/tasks/0/restart", nil)
 	if status != http.StatusNoContent {

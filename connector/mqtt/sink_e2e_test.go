@@ -349,8 +349,8 @@ func TestSinkBrokerRestartLosesNothing(t *testing.T) {
 	_ = broker.Close()
 	produce(t, p, seqRecords("stream", 1000, 2000)...)
 	broker = mqtttest.NewBrokerAt(t, addr, mqtttest.WithRefused("seq-0", "seq-1"))
-	// The workers stop before this broker closes: mochi (v2.7.9) races a connection it accepts while it
-	// closes (a WaitGroup Add during its Wait), and their tasks would reconnect to it.
+	// The workers stop before this broker closes, so that their tasks do not spend the cleanup reconnecting
+	// to it.
 	t.Cleanup(c.StopWorkers)
 	workertest.WaitFor(t, 30*time.Second, "subscriber back", func() bool { return broker.Ready("counter") })
 	broker.Admit("seq-0")
