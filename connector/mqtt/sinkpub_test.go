@@ -281,6 +281,24 @@ func startFakeSink(t *testing.T, b *fakeBroker, tc connector.SinkTaskContext, ex
 	return task
 }
 
+// startSink starts a sink task on broker with the given keys over a minimal configuration (records of "in",
+// published to the topic of their key); it is stopped when the test ends.
+func startSink(t *testing.T, broker *mqtttest.Broker, extra map[string]string) *SinkTask {
+	t.Helper()
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}"}
+	maps.Copy(cfg, extra)
+	task := &SinkTask{}
+	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = task.Stop(ctx)
+	})
+	return task
+}
+
 // rec is record offset of partition 0 of "in" with key as its key.
 func rec(key string, offset int64) *connector.SinkRecord {
 	return &connector.SinkRecord{Topic: "in", Offset: offset, Key: key, Value: []byte(strconv.FormatInt(offset, 10)),
@@ -360,18 +378,8 @@ func sinkReported(task *SinkTask) map[string]float64 {
 // what is pending, and a connection made again after the broker dropped the first.
 func TestSinkMetricsFollowMessages(t *testing.T) {
 	broker := mqtttest.NewBroker(t)
-	task := &SinkTask{}
+	task := startSink(t, broker, map[string]string{"mqtt.qos": "1"})
 	var _ connector.MetricsReporter = task
-	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
-		"mqtt.qos": "1"}
-	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = task.Stop(ctx)
-	}()
 	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("cars/1", 0), rec("cars/2", 1), rec("cars/3", 2)}); err != nil {
 		t.Fatal(err)
 	}
@@ -587,39 +595,14 @@ func TestSinkDoesNotDisconnectFailedAttempts(t *testing.T) {
 // TestSinkStopAfterFailedConnectsLeavesNoGoroutine: connection attempts that fail (the broker reads CONNECT and
 // closes the connection) leave no paho goroutine behind the task's Stop.
 func TestSinkStopAfterFailedConnectsLeavesNoGoroutine(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns sync.WaitGroup
-	refused := make(chan struct{}, 1)
-	conns.Add(1)
-	go func() {
-		defer conns.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Read(make([]byte, 1)) // CONNECT has arrived
-			_ = c.Close()
-			select {
-			case refused <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	defer func() {
-		_ = ln.Close()
-		conns.Wait()
-	}()
+	ln := hangingUpBroker(t)
 	before := goroutineIDs()
 	task := &SinkTask{}
-	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://" + ln.Addr().String()}
+	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": "tcp://" + ln.addr}
 	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
 		t.Fatal(err)
 	}
-	<-refused
+	ln.awaitConnect(t)
 	stopLeavesNoPaho(t, task.Stop, 10*time.Second, before)
 }
 
@@ -643,17 +626,7 @@ func TestSinkStopWhileConnectingWithoutTimeout(t *testing.T) {
 func TestSinkConnectTimeoutZeroMeansNoLimit(t *testing.T) {
 	t.Parallel()
 	broker := mqtttest.NewBroker(t)
-	task := &SinkTask{}
-	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
-		"mqtt.connect.timeout.seconds": "0"}
-	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = task.Stop(ctx)
-	}()
+	task := startSink(t, broker, map[string]string{"mqtt.connect.timeout.seconds": "0"})
 	if err := task.Put(context.Background(), []*connector.SinkRecord{rec("cars/1", 0)}); err != nil {
 		t.Fatal(err)
 	}
@@ -664,17 +637,7 @@ func TestSinkConnectTimeoutZeroMeansNoLimit(t *testing.T) {
 // retained message, which clears the topic's retained message (the README's tombstone).
 func TestSinkNullValueClearsRetained(t *testing.T) {
 	broker := mqtttest.NewBroker(t)
-	task := &SinkTask{}
-	cfg := map[string]string{"name": "s", "topics": "in", "mqtt.server.uri": broker.URL(), "mqtt.topic": "${key}",
-		"mqtt.retained.enabled": "true"} // Confluent's name of mqtt.retain
-	if err := task.Start(context.Background(), &fakeSinkContext{}, cfg); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = task.Stop(ctx)
-	}()
+	task := startSink(t, broker, map[string]string{"mqtt.retained.enabled": "true"}) // Confluent's name of mqtt.retain
 	retained := func() []string {
 		var out []string
 		for _, pk := range broker.Server.Topics.Messages("cars/1") {

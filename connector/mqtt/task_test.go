@@ -509,14 +509,20 @@ func (s *silentListener) awaitConnect(t *testing.T) {
 	}
 }
 
-// silentListener accepts TCP connections and reads from them, answering nothing: a broker that never sends
-// CONNACK. connect is sent a value when a connection's first byte (its CONNECT) arrived.
+// silentListener accepts TCP connections and answers nothing: a broker that never sends CONNACK, keeping
+// the connection open or, with hangUp, closing it once CONNECT arrived. connect is sent a value when a
+// connection's first byte (its CONNECT) arrived.
 type silentListener struct {
 	addr    string
 	connect chan struct{}
 }
 
-func silentBroker(t *testing.T) *silentListener {
+func silentBroker(t *testing.T) *silentListener { return listenSilently(t, false) }
+
+// hangingUpBroker is a broker that closes every connection once its CONNECT arrived.
+func hangingUpBroker(t *testing.T) *silentListener { return listenSilently(t, true) }
+
+func listenSilently(t *testing.T, hangUp bool) *silentListener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -547,6 +553,10 @@ func silentBroker(t *testing.T) *silentListener {
 				select {
 				case s.connect <- struct{}{}:
 				default:
+				}
+				if hangUp {
+					_ = c.Close()
+					return
 				}
 				for {
 					if _, err := c.Read(buf); err != nil {
