@@ -59,13 +59,17 @@ type bareResult struct {
 func sustained(name, broker string, config func(map[string]any)) func(t *testing.T) {
 	return func(t *testing.T) {
 		syncDisks(t)
-		bareRatesMu.Lock()
-		r, ok := bareRates[broker]
-		if !ok {
-			r.rate, r.notes = bareRate(t, broker, name)
-			bareRates[broker] = r
-		}
-		bareRatesMu.Unlock()
+		// Unlocked by defer: bareRate fails the test with t.Fatal, and a lock kept then hangs the next row.
+		r := func() bareResult {
+			bareRatesMu.Lock()
+			defer bareRatesMu.Unlock()
+			r, ok := bareRates[broker]
+			if !ok {
+				r.rate, r.notes = bareRate(t, broker, name)
+				bareRates[broker] = r
+			}
+			return r
+		}()
 		syncDisks(t)
 		runTraffic(t, theEnv, trafficCase{
 			name:   name,
@@ -311,16 +315,25 @@ func startKafkaLoad(topic string, n, rate int) (*kafkaLoad, error) {
 		return nil, fmt.Errorf("kafka load producer: %w", err)
 	}
 	// One record first, so that the latencies are Kafka's under the probe's traffic, not the new topic's
-	// leader election and the producer's first metadata request.
-	producer.Input() <- &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("warm-up")}
-	select {
-	case <-producer.Successes():
-	case e := <-producer.Errors():
-		producer.Close()
-		return nil, fmt.Errorf("kafka load producer: %w", e.Err)
-	case <-time.After(30 * time.Second):
-		producer.Close()
-		return nil, errors.New("kafka load producer: no answer to its first record in 30s")
+	// leader election and the producer's first metadata request. A broker may not know the new topic yet
+	// (after a Kafka restart the controller takes its time): the record is sent again until 30 s passed.
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for warm := false; !warm; {
+		producer.Input() <- &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("warm-up")}
+		select {
+		case <-producer.Successes():
+			warm = true
+		case e := <-producer.Errors():
+			if !errors.Is(e.Err, sarama.ErrUnknownTopicOrPartition) && !errors.Is(e.Err, sarama.ErrLeaderNotAvailable) &&
+				!errors.Is(e.Err, sarama.ErrNotLeaderForPartition) {
+				producer.Close()
+				return nil, fmt.Errorf("kafka load producer: %w", e.Err)
+			}
+		case <-deadline.C:
+			producer.Close()
+			return nil, errors.New("kafka load producer: no answer to its first record in 30s")
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	// The queue holds the whole probe: a Kafka that falls behind shows as kafkaLoadStats.behind, not as
